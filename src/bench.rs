@@ -1,0 +1,191 @@
+//! `curvscope bench`: median timings of the core operations on the sample
+//! problems and a ~20k-parameter network, with achieved GFLOP/s.
+
+use crate::analysis::trace_for;
+use crate::directions::{RandomScaling, random_direction};
+use crate::lanczos::{LanczosOptions, lanczos};
+use crate::landscape::{Slice, grid_coordinates};
+use crate::objective::Objective;
+use crate::problem::Problem;
+use crate::trace::hutchinson;
+use ndarray::Array2;
+use rand::SeedableRng;
+use serde::Serialize;
+use std::time::Instant;
+
+/// Grid points per side of the benchmarked grid.
+pub const BENCH_GRID: usize = 51;
+
+/// Timings of one problem (seconds, medians).
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchRow {
+    /// Problem name.
+    pub problem: String,
+    /// Number of parameters.
+    pub params: usize,
+    /// Number of samples.
+    pub samples: usize,
+    /// 51×51 grid.
+    pub grid_s: f64,
+    /// Achieved GFLOP/s of the grid (matrix-product and layer arithmetic).
+    pub grid_gflops: f64,
+    /// Top-5 and smallest eigenvalues to 1e-10 (operator build + Lanczos).
+    pub eigen_s: f64,
+    /// Hessian-vector products the Lanczos run used.
+    pub eigen_hvps: usize,
+    /// Exact trace (or Hutchinson where the exact one is too costly).
+    pub trace_s: f64,
+    /// `exact` or `hutchinson`.
+    pub trace_method: &'static str,
+    /// Hutchinson with 100 probes.
+    pub hutchinson100_s: f64,
+}
+
+/// The whole benchmark report.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// Rayon worker threads used.
+    pub threads: usize,
+    /// Runs per median.
+    pub runs: usize,
+    /// Measured float64 matrix-product peak of this machine (GFLOP/s, all threads).
+    pub matmul_peak_gflops: f64,
+    /// One row per problem.
+    pub rows: Vec<BenchRow>,
+}
+
+/// Median of `runs` timed calls of `f` after one warm-up call.
+pub fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Floating-point operations of one grid point: the first layer's affine
+/// combination, the later layers' products, and the bias adds.
+fn grid_point_flops(problem: &Problem) -> f64 {
+    let n = problem.n_samples() as f64;
+    let layers = &problem.architecture.layers;
+    let first = 4.0 * n * layers[1] as f64;
+    let rest: f64 = layers[1..]
+        .windows(2)
+        .map(|w| (2.0 * w[0] as f64 + 1.0) * w[1] as f64 * n)
+        .sum();
+    first + rest
+}
+
+/// float64 matrix-product throughput: one 512×512 product per thread, in parallel.
+pub fn matmul_peak_gflops(runs: usize) -> f64 {
+    let n = 512;
+    let threads = rayon::current_num_threads();
+    let a = Array2::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f64 * 0.1);
+    let t = median_seconds(runs, || {
+        rayon::broadcast(|_| {
+            let c = a.dot(&a);
+            std::hint::black_box(c);
+        });
+    });
+    2.0 * (n as f64).powi(3) * threads as f64 / t / 1e9
+}
+
+/// Benchmarks one problem.
+pub fn bench_problem(name: &str, problem: &Problem, runs: usize) -> BenchRow {
+    let objective = Objective::new(problem.architecture.clone(), problem.loss, &problem.data);
+    let theta = problem.params.as_slice().expect("contiguous");
+    let (d0, d1) = match &problem.directions {
+        Some(d) if d.len() >= 2 => (d[0].clone(), d[1].clone()),
+        _ => {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+            let mut r = || {
+                random_direction(
+                    &problem.architecture,
+                    theta,
+                    RandomScaling::Filter,
+                    &mut rng,
+                )
+            };
+            (r(), r())
+        }
+    };
+    let alphas = grid_coordinates(BENCH_GRID, 1.0);
+    let grid_s = median_seconds(runs, || {
+        let slice = Slice::new(&objective, problem.params.view(), d0.view(), d1.view());
+        std::hint::black_box(slice.grid(&alphas, &alphas));
+    });
+    let opts = LanczosOptions {
+        top_k: 5.min(problem.n_params()),
+        ..Default::default()
+    };
+    let mut hvps = 0;
+    let eigen_s = median_seconds(runs, || {
+        let op = objective.hessian_at(theta);
+        hvps = lanczos(&op, &opts, &[]).products;
+    });
+    let op = objective.hessian_at(theta);
+    let mut method = "exact";
+    let trace_s = median_seconds(runs, || method = trace_for(problem, &op, 0).method.name());
+    let hutchinson100_s = median_seconds(runs, || {
+        std::hint::black_box(hutchinson(&op, 100, 0));
+    });
+    let points = (BENCH_GRID * BENCH_GRID) as f64;
+    BenchRow {
+        problem: name.to_string(),
+        params: problem.n_params(),
+        samples: problem.n_samples(),
+        grid_s,
+        grid_gflops: grid_point_flops(problem) * points / grid_s / 1e9,
+        eigen_s,
+        eigen_hvps: hvps,
+        trace_s,
+        trace_method: method,
+        hutchinson100_s,
+    }
+}
+
+impl BenchReport {
+    /// The report as a fixed-width table.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "{:<18} {:>6} {:>7} {:>10} {:>8} {:>10} {:>5} {:>10} {:>10}\n",
+            "problem",
+            "params",
+            "samples",
+            "grid 51²",
+            "GFLOP/s",
+            "top-5+min",
+            "HVPs",
+            "trace",
+            "hutch-100"
+        );
+        for r in &self.rows {
+            s += &format!(
+                "{:<18} {:>6} {:>7} {:>9.2}ms {:>8.1} {:>8.2}ms {:>5} {:>8.2}ms{} {:>8.2}ms\n",
+                r.problem,
+                r.params,
+                r.samples,
+                r.grid_s * 1e3,
+                r.grid_gflops,
+                r.eigen_s * 1e3,
+                r.eigen_hvps,
+                r.trace_s * 1e3,
+                if r.trace_method == "exact" { " " } else { "*" },
+                r.hutchinson100_s * 1e3,
+            );
+        }
+        s += &format!(
+            "medians of {} runs, {} threads; float64 matrix-product peak measured here: {:.1} GFLOP/s\n",
+            self.runs, self.threads, self.matmul_peak_gflops
+        );
+        if self.rows.iter().any(|r| r.trace_method != "exact") {
+            s += "* trace by Hutchinson (the exact diagonal would cost too much)\n";
+        }
+        s
+    }
+}

@@ -1,0 +1,77 @@
+//! `curvscope analyze`.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use curvscope::analysis::{AnalyzeOptions, DirectionChoice, analyze};
+use curvscope::fsutil::write_atomically;
+use curvscope::problem::Problem;
+use std::path::PathBuf;
+
+/// Directions of the landscape plane.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Directions {
+    /// The problem file's `directions`, exactly as given (default when present).
+    File,
+    /// The top two Hessian eigenvectors, unit norm (default otherwise).
+    Eigen,
+    /// Two filter-normalized random directions (Li et al. 2018), seeded by --seed.
+    Random,
+    /// The top eigenvector and a filter-normalized random direction orthogonal to it.
+    EigenRandom,
+}
+
+/// Arguments of `curvscope analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Problem file (curvscope-problem/1 JSON).
+    problem: PathBuf,
+    /// Number of largest Hessian eigenvalues to compute.
+    #[arg(long, default_value_t = 5)]
+    top_k: usize,
+    /// Grid points per side of the loss grid.
+    #[arg(long, default_value_t = 21)]
+    grid: usize,
+    /// Half-width R of the grid square [-R, R]².
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    range: f64,
+    /// Directions of the landscape plane.
+    #[arg(long, value_enum)]
+    directions: Option<Directions>,
+    /// Seed of random directions and of the Lanczos start vector.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Also write the full result (curvscope-analysis/1) to this JSON file.
+    #[arg(long, value_name = "OUT.json")]
+    json: Option<PathBuf>,
+}
+
+/// Runs `analyze`.
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
+    let shown = args.problem.display().to_string();
+    let problem = Problem::load(&args.problem).with_context(|| shown.clone())?;
+    let name = args
+        .problem
+        .file_name()
+        .map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
+    let opts = AnalyzeOptions {
+        top_k: args.top_k,
+        grid: args.grid,
+        range: args.range,
+        directions: args.directions.map(|d| match d {
+            Directions::File => DirectionChoice::File,
+            Directions::Eigen => DirectionChoice::Eigen,
+            Directions::Random => DirectionChoice::Random,
+            Directions::EigenRandom => DirectionChoice::EigenRandom,
+        }),
+        seed: args.seed,
+    };
+    let report = analyze(&problem, &name, &opts).with_context(|| shown.clone())?;
+    println!("{}", report.summary());
+    if let Some(out) = &args.json {
+        let text = serde_json::to_string_pretty(&report).context("serializing the result")?;
+        write_atomically(out, text.as_bytes())
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}

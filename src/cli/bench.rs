@@ -1,0 +1,81 @@
+//! `curvscope bench`.
+
+use anyhow::Context;
+use clap::Args;
+use curvscope::bench::{BenchReport, bench_problem, matmul_peak_gflops};
+use curvscope::fsutil::write_atomically;
+use curvscope::problem::Problem;
+use curvscope::samples::SAMPLE_PROBLEMS;
+use curvscope::synthetic::wide_benchmark_problem;
+use std::path::PathBuf;
+
+/// Arguments of `curvscope bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Problem files to time (default: the bundled samples and a ~20k-parameter network).
+    problems: Vec<PathBuf>,
+    /// Timed runs per median.
+    #[arg(long, default_value_t = 7)]
+    runs: usize,
+    /// Leave out the ~20k-parameter network (it takes a few seconds a run).
+    #[arg(long)]
+    no_wide: bool,
+    /// Also write the report as JSON to this file.
+    #[arg(long, value_name = "OUT.json")]
+    json: Option<PathBuf>,
+    /// Write the ~20k-parameter benchmark problem to this file and exit
+    /// (to time other tools on exactly the same problem).
+    #[arg(long, value_name = "FILE.json")]
+    save_wide: Option<PathBuf>,
+}
+
+/// Runs `bench`.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.save_wide {
+        wide_benchmark_problem(0).save(path)?;
+        println!("wrote {}", path.display());
+        return Ok(());
+    }
+    if args.runs == 0 {
+        anyhow::bail!("--runs: expected at least 1, got 0");
+    }
+    let mut problems: Vec<(String, Problem)> = Vec::new();
+    if args.problems.is_empty() {
+        for (name, text) in SAMPLE_PROBLEMS {
+            problems.push((
+                name.to_string(),
+                Problem::from_json_str(text).with_context(|| name.to_string())?,
+            ));
+        }
+        if !args.no_wide {
+            problems.push(("wide-2-140-140-1".into(), wide_benchmark_problem(0)));
+        }
+    }
+    for path in &args.problems {
+        let shown = path.display().to_string();
+        let problem = Problem::load(path).with_context(|| shown.clone())?;
+        let name = path
+            .file_name()
+            .map_or(shown, |n| n.to_string_lossy().into_owned());
+        problems.push((name, problem));
+    }
+    let peak = matmul_peak_gflops(args.runs);
+    let mut rows = Vec::new();
+    for (name, problem) in &problems {
+        eprintln!("timing {name} ...");
+        rows.push(bench_problem(name, problem, args.runs));
+    }
+    let report = BenchReport {
+        threads: rayon::current_num_threads(),
+        runs: args.runs,
+        matmul_peak_gflops: peak,
+        rows,
+    };
+    print!("{}", report.table());
+    if let Some(out) = &args.json {
+        let text = serde_json::to_string_pretty(&report).context("serializing the report")?;
+        write_atomically(out, text.as_bytes())
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    Ok(())
+}
