@@ -6,6 +6,7 @@
 //! W_l + a U_l + b V_l (small) and do one matrix product over all samples.
 //! Grid points run in parallel (rayon), each worker reusing its buffers.
 
+use crate::activation::Activation;
 use crate::architecture::{LayerSpan, LayerView};
 use crate::fastmath;
 use crate::objective::{Objective, affine};
@@ -23,7 +24,9 @@ pub fn grid_coordinates(n: usize, r: f64) -> Vec<f64> {
         .collect()
 }
 
-/// First-layer pre-activations of one row chunk along θ, d0 and d1.
+/// First-layer pre-activations of one row chunk along θ, d0 and d1, stored
+/// unit-major (width × samples) like every activation of the sampler, so that
+/// element-wise work and the loss run over contiguous samples.
 struct FirstLayer {
     base: Array2<f64>,
     along0: Array2<f64>,
@@ -33,6 +36,8 @@ struct FirstLayer {
 /// A 2D slice of the loss landscape through θ along d0 and d1.
 pub struct Slice<'a> {
     objective: &'a Objective,
+    /// θ, d0 and d1 with every weight matrix stored transposed (in × out),
+    /// the layout the small-product kernel reads.
     theta: Array1<f64>,
     d0: Array1<f64>,
     d1: Array1<f64>,
@@ -40,11 +45,52 @@ pub struct Slice<'a> {
     first: Vec<FirstLayer>,
 }
 
+/// e^{s·(first-layer pre-activation)} split into a factor per grid row (θ and
+/// the a·d0 part) and per grid column (the b·d1 part): for tanh (s = 2) and
+/// sigmoid (s = −1) the activation of the sum is then one multiply and one
+/// division per entry, instead of a full transcendental function.
+struct ExpFactors {
+    /// rows[i][chunk]: e^{s (base + alphas[i] d0)}.
+    rows: Vec<Vec<Vec<f64>>>,
+    /// cols[j][chunk]: e^{s betas[j] d1}.
+    cols: Vec<Vec<Vec<f64>>>,
+    /// Rows and columns whose exponents stayed inside the clamp (±700); any
+    /// other point is evaluated directly.
+    row_ok: Vec<bool>,
+    col_ok: Vec<bool>,
+}
+
+/// Layer outputs up to this many entries use the unpacked small-product kernel.
+const SMALL_PRODUCT: usize = 1 << 20;
+
+/// Largest |exponent| the factors may hold without clamping.
+const EXP_LIMIT: f64 = 700.0;
+/// Largest memory the factors may take before the direct path is used.
+const EXP_FACTOR_BYTES: usize = 512 << 20;
+
 /// Per-worker buffers: one weight matrix, bias and activation matrix per layer.
 struct Scratch {
     weights: Vec<Array2<f64>>,
     biases: Vec<Array1<f64>>,
     acts: Vec<Vec<Array2<f64>>>,
+}
+
+/// A copy of the flat vector `v` with every layer's weight matrix transposed
+/// (fan_in × fan_out, row-major); biases stay in place.
+fn weights_transposed(arch: &crate::architecture::Architecture, v: &Array1<f64>) -> Array1<f64> {
+    let mut out = v.clone();
+    for (span, (w, _)) in arch
+        .spans()
+        .iter()
+        .zip(arch.layer_views(v.as_slice().expect("contiguous")))
+    {
+        let t = w.t().as_standard_layout().into_owned();
+        out.slice_mut(ndarray::s![span.weight_offset..span.bias_offset])
+            .assign(&ndarray::ArrayView1::from(
+                t.as_slice().expect("standard layout"),
+            ));
+    }
+    out
 }
 
 impl<'a> Slice<'a> {
@@ -73,19 +119,28 @@ impl<'a> Slice<'a> {
             objective
                 .chunks()
                 .iter()
-                .map(|c| FirstLayer {
-                    base: affine(c.x.view(), t.0, t.1),
-                    along0: affine(c.x.view(), u.0, u.1),
-                    along1: affine(c.x.view(), w.0, w.1),
+                .map(|c| {
+                    let unit_major = |l: LayerView| {
+                        affine(c.x.view(), l.0, l.1)
+                            .reversed_axes()
+                            .as_standard_layout()
+                            .into_owned()
+                    };
+                    FirstLayer {
+                        base: unit_major(t),
+                        along0: unit_major(u),
+                        along1: unit_major(w),
+                    }
                 })
                 .collect()
         };
+        let transposed = |v: &Array1<f64>| weights_transposed(arch, v);
         Self {
             objective,
             spans: arch.spans(),
-            theta,
-            d0,
-            d1,
+            theta: transposed(&theta),
+            d0: transposed(&d0),
+            d1: transposed(&d1),
             first,
         }
     }
@@ -96,7 +151,7 @@ impl<'a> Slice<'a> {
         Scratch {
             weights: spans
                 .iter()
-                .map(|s| Array2::zeros((s.fan_out, s.fan_in)))
+                .map(|s| Array2::zeros((s.fan_in, s.fan_out)))
                 .collect(),
             biases: spans.iter().map(|s| Array1::zeros(s.fan_out)).collect(),
             acts: self
@@ -106,7 +161,7 @@ impl<'a> Slice<'a> {
                 .map(|c| {
                     spans
                         .iter()
-                        .map(|s| Array2::zeros((c.len(), s.fan_out)))
+                        .map(|s| Array2::zeros((s.fan_out, c.len())))
                         .collect()
                 })
                 .collect(),
@@ -115,10 +170,76 @@ impl<'a> Slice<'a> {
 
     /// L(θ + a d0 + b d1).
     pub fn loss_at(&self, a: f64, b: f64) -> f64 {
-        self.eval(a, b, &mut self.scratch())
+        self.eval(a, b, &mut self.scratch(), None)
     }
 
-    fn eval(&self, a: f64, b: f64, sc: &mut Scratch) -> f64 {
+    /// The exponent scale s of the factorized first layer, if it applies.
+    fn exp_scale(&self) -> Option<f64> {
+        let arch = self.objective.architecture();
+        if arch.n_layers() < 2 {
+            return None;
+        }
+        match arch.activation {
+            Activation::Tanh => Some(2.0),
+            Activation::Sigmoid => Some(-1.0),
+            _ => None,
+        }
+    }
+
+    /// Row and column factors of the grid `alphas × betas` (see [`ExpFactors`]).
+    fn exp_factors(&self, alphas: &[f64], betas: &[f64], scale: f64) -> Option<ExpFactors> {
+        let entries: usize = self.first.iter().map(|f| f.base.len()).sum();
+        if (alphas.len() + betas.len()) * entries * 8 > EXP_FACTOR_BYTES {
+            return None;
+        }
+        let zero = vec![0.0; self.first.iter().map(|f| f.base.len()).max().unwrap_or(0)];
+        let factor = |c: f64, row: bool| -> (Vec<Vec<f64>>, bool) {
+            let mut ok = true;
+            let per_chunk = self
+                .first
+                .iter()
+                .map(|f| {
+                    let (base, dir) = if row {
+                        (
+                            f.base.as_slice().expect("contiguous"),
+                            f.along0.as_slice().expect("contiguous"),
+                        )
+                    } else {
+                        (
+                            &zero[..f.base.len()],
+                            f.along1.as_slice().expect("contiguous"),
+                        )
+                    };
+                    ok &= base
+                        .iter()
+                        .zip(dir)
+                        .all(|(&p, &d)| (scale * c.mul_add(d, p)).abs() <= EXP_LIMIT);
+                    let mut out = vec![0.0; base.len()];
+                    fastmath::exp_affine_into(&mut out, base, dir, c, scale);
+                    out
+                })
+                .collect();
+            (per_chunk, ok)
+        };
+        let (rows, row_ok): (Vec<_>, Vec<_>) = alphas.par_iter().map(|&a| factor(a, true)).unzip();
+        let (cols, col_ok): (Vec<_>, Vec<_>) = betas.par_iter().map(|&b| factor(b, false)).unzip();
+        Some(ExpFactors {
+            rows,
+            cols,
+            row_ok,
+            col_ok,
+        })
+    }
+
+    /// The loss at (a, b); `factors` = (row, column) exponential factors of the
+    /// first layer per chunk, when the factorized path applies at this point.
+    fn eval(
+        &self,
+        a: f64,
+        b: f64,
+        sc: &mut Scratch,
+        factors: Option<(&[Vec<f64>], &[Vec<f64>])>,
+    ) -> f64 {
         let arch = self.objective.architecture();
         let act = arch.activation;
         let n_layers = arch.n_layers();
@@ -147,44 +268,62 @@ impl<'a> Slice<'a> {
             }
         }
         let mut total = 0.0;
-        for ((chunk, first), acts) in self
+        let chunks = self
             .objective
             .chunks()
             .iter()
             .zip(&self.first)
-            .zip(&mut sc.acts)
-        {
-            {
+            .zip(&mut sc.acts);
+        for (c, ((chunk, first), acts)) in chunks.enumerate() {
+            if let Some((rows, cols)) = factors {
+                let out = acts[0].as_slice_mut().expect("contiguous");
+                match act {
+                    Activation::Tanh => fastmath::tanh_from_exp_product(out, &rows[c], &cols[c]),
+                    _ => fastmath::sigmoid_from_exp_product(out, &rows[c], &cols[c]),
+                }
+            } else {
                 let out = acts[0].as_slice_mut().expect("contiguous");
                 let (base, d0, d1) = (
                     first.base.as_slice().expect("contiguous"),
                     first.along0.as_slice().expect("contiguous"),
                     first.along1.as_slice().expect("contiguous"),
                 );
-                if n_layers > 1 && act == crate::activation::Activation::Tanh {
-                    fastmath::tanh_affine2(out, base, d0, d1, a, b);
-                } else {
-                    fastmath::affine2(out, base, d0, d1, a, b);
-                    if n_layers > 1 {
-                        act.apply_in_place(out);
-                    }
+                fastmath::affine2(out, base, d0, d1, a, b);
+                if n_layers > 1 {
+                    act.apply_in_place(out);
                 }
             }
             for l in 1..n_layers {
                 let (done, rest) = acts.split_at_mut(l);
                 let z = &mut rest[0];
-                for mut row in z.rows_mut() {
-                    row.assign(&sc.biases[l]);
+                for (mut row, &bias) in z.rows_mut().into_iter().zip(&sc.biases[l]) {
+                    row.fill(bias);
                 }
-                general_mat_mul(1.0, &done[l - 1], &sc.weights[l].t(), 1.0, z);
+                if z.nrows() == 1 {
+                    // One output: a sum of scaled rows, cheaper than a general product.
+                    let mut out = z.row_mut(0);
+                    for (input, &w) in done[l - 1].rows().into_iter().zip(&sc.weights[l]) {
+                        out.scaled_add(w, &input);
+                    }
+                } else if z.len() <= SMALL_PRODUCT {
+                    let (n_out, n) = z.dim();
+                    fastmath::small_gemm_acc(
+                        z.as_slice_mut().expect("contiguous"),
+                        sc.weights[l].as_slice().expect("contiguous"),
+                        done[l - 1].as_slice().expect("contiguous"),
+                        n_out,
+                        done[l - 1].nrows(),
+                        n,
+                    );
+                } else {
+                    general_mat_mul(1.0, &sc.weights[l].t(), &done[l - 1], 1.0, z);
+                }
                 if l + 1 < n_layers {
                     act.apply_in_place(z.as_slice_mut().expect("contiguous"));
                 }
             }
-            total += self
-                .objective
-                .loss_kind()
-                .sum(acts[n_layers - 1].view(), &chunk.y);
+            let out = acts[n_layers - 1].t();
+            total += self.objective.loss_kind().sum(out, &chunk.y);
         }
         total / self.objective.normalizer()
     }
@@ -193,11 +332,21 @@ impl<'a> Slice<'a> {
     /// L(θ + alphas[i] d0 + betas[j] d1). Points run in parallel.
     pub fn grid(&self, alphas: &[f64], betas: &[f64]) -> Array2<f64> {
         let nb = betas.len();
+        let factors = self
+            .exp_scale()
+            .and_then(|s| self.exp_factors(alphas, betas, s));
         let values: Vec<f64> = (0..alphas.len() * nb)
             .into_par_iter()
             .map_init(
                 || self.scratch(),
-                |sc, k| self.eval(alphas[k / nb], betas[k % nb], sc),
+                |sc, k| {
+                    let (i, j) = (k / nb, k % nb);
+                    let f = factors
+                        .as_ref()
+                        .filter(|f| f.row_ok[i] && f.col_ok[j])
+                        .map(|f| (&f.rows[i][..], &f.cols[j][..]));
+                    self.eval(alphas[i], betas[j], sc, f)
+                },
             )
             .collect();
         Array2::from_shape_vec((alphas.len(), nb), values).expect("grid shape")

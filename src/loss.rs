@@ -115,21 +115,25 @@ impl LossKind {
         }
     }
 
-    /// Sum over the rows of `out` of the per-sample loss (not yet normalized).
+    /// Sum over the rows of `out` (samples × outputs, any memory layout) of
+    /// the per-sample loss (not yet normalized).
     pub fn sum(self, out: ArrayView2<f64>, y: &Targets) -> f64 {
         match (self, y) {
             (LossKind::Mse, Targets::Regression(t)) => Zip::from(&out)
                 .and(t)
                 .fold(0.0, |s, &o, &t| s + (o - t) * (o - t)),
-            (LossKind::BceLogits, Targets::Binary(t)) => Zip::from(out.column(0))
-                .and(t)
-                .fold(0.0, |s, &z, &t| s + softplus(z) - t * z),
-            (LossKind::SoftmaxCe, Targets::Classes(t)) => out
-                .rows()
-                .into_iter()
-                .zip(t)
-                .map(|(row, &k)| logsumexp(row) - row[k])
-                .sum(),
+            (LossKind::BceLogits, Targets::Binary(t)) => match (out.as_slice(), t.as_slice()) {
+                (Some(z), Some(t)) => crate::fastmath::bce_logits_sum(z, t),
+                _ => Zip::from(out.column(0))
+                    .and(t)
+                    .fold(0.0, |s, &z, &t| s + softplus(z) - t * z),
+            },
+            (LossKind::SoftmaxCe, Targets::Classes(t)) => {
+                // The kernel wants class-major logits; the copy is cheap next to the exps.
+                let class_major = out.t().as_standard_layout().into_owned();
+                let z = class_major.as_slice().expect("standard layout");
+                crate::fastmath::softmax_ce_sum(z, out.ncols(), t)
+            }
             _ => panic!("targets do not match the loss {self:?}"),
         }
     }

@@ -13,11 +13,16 @@ fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
+/// The sample problems ship in `assets/problems/`; their expected values in `tests/data/`.
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("assets/problems/{name}.json"))
+}
+
 #[test]
 fn sample_problems_have_the_expected_sizes() {
     for name in ["sine", "moons", "spiral3"] {
-        let problem = Problem::load(&data_dir().join(format!("{name}.json")))
-            .unwrap_or_else(|e| panic!("{name}.json refused: {e}"));
+        let problem =
+            Problem::load(&sample(name)).unwrap_or_else(|e| panic!("{name}.json refused: {e}"));
         let text = fs::read_to_string(data_dir().join(format!("{name}.expected.json"))).unwrap();
         let expected: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
@@ -51,7 +56,7 @@ fn sample_problems_have_the_expected_sizes() {
 fn sample_problems_survive_save_and_load() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["sine", "moons", "spiral3"] {
-        let problem = Problem::load(&data_dir().join(format!("{name}.json"))).unwrap();
+        let problem = Problem::load(&sample(name)).unwrap();
         let path = dir.path().join(format!("{name}.json"));
         problem.save(&path).unwrap();
         let back = Problem::load(&path).unwrap();

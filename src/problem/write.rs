@@ -101,6 +101,7 @@ fn numbers<'a>(f: &mut fmt::Formatter<'_>, xs: impl IntoIterator<Item = &'a f64>
 mod tests {
     use ndarray::Array1;
     use serde_json::json;
+    use std::fs;
 
     use super::*;
 
