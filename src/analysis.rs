@@ -19,6 +19,13 @@ pub const ANALYSIS_FORMAT: &str = "curvscope-analysis/1";
 /// is replaced by a Hutchinson estimate.
 const EXACT_TRACE_FLOP_BUDGET: f64 = 4e9;
 
+/// Largest grid side accepted (the grid holds side² losses).
+pub const MAX_GRID: usize = 1001;
+
+/// Largest half-width accepted: beyond it the coordinates themselves lose
+/// meaning (any network's loss overflows long before).
+pub const MAX_RANGE: f64 = 1e100;
+
 /// Probes of the Hutchinson estimate when the exact trace is too costly.
 const HUTCHINSON_PROBES: usize = 100;
 
@@ -89,6 +96,16 @@ pub enum AnalysisError {
     /// The loss or its derivatives are not finite at the parameters.
     #[error("the loss is not finite at params ({0}): the parameters overflow the network")]
     NotFinite(String),
+    /// The loss overflows somewhere on the grid.
+    #[error(
+        "the loss is not finite at grid point a = {a:e}, b = {b:e} (it overflows float64 there); use a smaller --range"
+    )]
+    GridNotFinite {
+        /// Coordinate along the first direction.
+        a: f64,
+        /// Coordinate along the second direction.
+        b: f64,
+    },
 }
 
 /// The Hessian part of the result.
@@ -104,8 +121,9 @@ pub struct HessianReport {
     pub trace_method: &'static str,
     /// Standard error of the trace (0 when exact).
     pub trace_stderr: f64,
-    /// λmax / (smallest |λ| > 0 among the computed eigenvalues: the top ones
-    /// and the smallest); `null` when none is positive. With only extreme
+    /// λmax / (smallest positive λ among the computed eigenvalues: the top
+    /// ones and the smallest, ignoring values below the rounding floor
+    /// P·ε·λmax); `null` when none is positive. With only the extreme
     /// eigenvalues computed this is a lower bound of the full spectrum's.
     pub condition_number: Option<f64>,
     /// How the eigenvalues were computed.
@@ -279,14 +297,17 @@ fn choose_directions(
     }
 }
 
-/// Condition number over the computed eigenvalues (see [`HessianReport`]).
-pub fn condition_number(top: &[f64], min: f64) -> Option<f64> {
+/// Condition number over the computed eigenvalues (see [`HessianReport`]):
+/// λmax divided by the smallest computed eigenvalue that is positive and above
+/// the rounding floor P·ε·λmax (smaller ones cannot be told from 0).
+pub fn condition_number(top: &[f64], min: f64, n_params: usize) -> Option<f64> {
     let lmax = top.first().copied()?;
+    let floor = n_params as f64 * f64::EPSILON * lmax;
     let smallest_positive = top
         .iter()
         .chain([min].iter())
         .copied()
-        .filter(|&v| v > 0.0)
+        .filter(|&v| v > floor)
         .fold(f64::INFINITY, f64::min);
     (lmax > 0.0 && smallest_positive.is_finite()).then(|| lmax / smallest_positive)
 }
@@ -337,6 +358,12 @@ pub fn analyze(
     let slice = Slice::new(&objective, problem.params.view(), d0.view(), d1.view());
     let grid = slice.grid(&alphas, &alphas);
     let grid_secs = t2.elapsed().as_secs_f64();
+    if let Some(((i, j), _)) = grid.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(AnalysisError::GridNotFinite {
+            a: alphas[i],
+            b: alphas[j],
+        });
+    }
 
     let top: Vec<f64> = eig.top.iter().take(opts.top_k).map(|p| p.value).collect();
     let min = eig.min.as_ref().map_or(f64::NAN, |p| p.value);
@@ -358,7 +385,7 @@ pub fn analyze(
         loss,
         grad_norm,
         hessian: HessianReport {
-            condition_number: condition_number(&top, min),
+            condition_number: condition_number(&top, min, problem.n_params()),
             top,
             min,
             trace: trace.value,
@@ -385,6 +412,16 @@ pub fn analyze(
             grid: grid_secs,
         },
     })
+}
+
+/// A number in plain notation when short, scientific otherwise.
+fn compact(x: f64) -> String {
+    let plain = format!("{x}");
+    if plain.len() <= 10 {
+        plain
+    } else {
+        format!("{x:e}")
+    }
 }
 
 impl AnalysisReport {
@@ -416,7 +453,7 @@ impl AnalysisReport {
              top eigs    {top}\n\
              min eig     {min:.6e}{saddle}\n\
              trace       {trace}\n\
-             condition   {cond} (λmax / smallest positive computed |λ|)\n\
+             condition   {cond} (λmax / smallest positive computed λ)\n\
              method      {method}\n\
              grid        {gn2}×{gn2} over [-{r}, {r}]², directions {dirs}: loss {lo:.4e} .. {hi:.4e}\n\
              seconds     hessian {hs:.4}, trace {ts:.4}, grid {gs:.4}",
@@ -434,7 +471,7 @@ impl AnalysisReport {
             },
             method = h.method,
             gn2 = g.n,
-            r = g.r,
+            r = compact(g.r),
             dirs = g.directions,
             hs = self.seconds.hessian,
             ts = self.seconds.trace,

@@ -9,6 +9,7 @@
 //! Accuracy: within a few ulp of libm over the whole range (tested below).
 
 use multiversion::multiversion;
+use multiversion::target::selected_target;
 
 /// 1.5 · 2^52: adding it rounds to an integer held in the low mantissa bits.
 const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
@@ -293,42 +294,145 @@ fn gemm_block<const R: usize, const C: usize>(
     }
 }
 
-/// Z += W · A for the small, wide products of the landscape sampler
-/// (Z: n_out × n, A: n_in × n, row-major; W given transposed as `wt`,
-/// n_in × n_out). A register-blocked kernel without packing, faster than a
-/// general product when the matrices are this small.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx512dq+avx2+fma",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
-pub fn small_gemm_acc(z: &mut [f64], wt: &[f64], a: &[f64], n_out: usize, n_in: usize, n: usize) {
-    const R: usize = 6;
-    const C: usize = 8;
-    assert!(
-        z.len() == n_out * n && wt.len() == n_out * n_in && a.len() == n_in * n,
-        "small_gemm_acc shapes"
-    );
+/// All full column blocks of rows `r0..r0+R` of Z += W · A, then the
+/// leftover columns of those rows one by one.
+#[inline(always)]
+fn gemm_rows<const R: usize, const C: usize>(
+    z: &mut [f64],
+    wt: &[f64],
+    a: &[f64],
+    dims: (usize, usize, usize),
+    r0: usize,
+) {
+    let (n_out, n_in, n) = dims;
     let full_cols = n - n % C;
-    let mut r0 = 0;
-    while r0 + R <= n_out {
-        for c0 in (0..full_cols).step_by(C) {
-            gemm_block::<R, C>(z, wt, a, (n_out, n), r0, c0);
-        }
-        r0 += R;
+    for c0 in (0..full_cols).step_by(C) {
+        gemm_block::<R, C>(z, wt, a, (n_out, n), r0, c0);
     }
-    for r in r0..n_out {
-        for c0 in (0..full_cols).step_by(C) {
-            gemm_block::<1, C>(z, wt, a, (n_out, n), r, c0);
-        }
-    }
-    for r in 0..n_out {
+    for r in r0..r0 + R {
         for c in full_cols..n {
             let mut s = z[r * n + c];
             for j in 0..n_in {
                 s = wt[j * n_out + r].mul_add(a[j * n + c], s);
             }
             z[r * n + c] = s;
+        }
+    }
+}
+
+/// Z += W · A for the small, wide products of the landscape sampler and the
+/// Hessian-vector product (Z: n_out × n, A: n_in × n, row-major; W given
+/// transposed as `wt`, n_in × n_out). A register-blocked kernel without
+/// packing, faster than a general product when the matrices are this small.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512dq+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub fn small_gemm_acc(z: &mut [f64], wt: &[f64], a: &[f64], n_out: usize, n_in: usize, n: usize) {
+    assert!(
+        z.len() == n_out * n && wt.len() == n_out * n_in && a.len() == n_in * n,
+        "small_gemm_acc shapes"
+    );
+    let dims = (n_out, n_in, n);
+    let mut r0 = 0;
+    // 32 vector registers (AVX-512) hold a 6 × 16 block: twelve independent
+    // sums, enough to keep both FMA units busy; 16 registers hold 6 × 8.
+    let wide = selected_target!().supports_feature_str("avx512f");
+    while r0 + 6 <= n_out {
+        if wide {
+            gemm_rows::<6, 16>(z, wt, a, dims, r0);
+        } else {
+            gemm_rows::<6, 8>(z, wt, a, dims, r0);
+        }
+        r0 += 6;
+    }
+    // Fewer rows: wider column blocks keep enough independent sums in flight.
+    match n_out - r0 {
+        1 => gemm_rows::<1, 32>(z, wt, a, dims, r0),
+        2 => gemm_rows::<2, 16>(z, wt, a, dims, r0),
+        3 => gemm_rows::<3, 16>(z, wt, a, dims, r0),
+        4 => gemm_rows::<4, 8>(z, wt, a, dims, r0),
+        5 => gemm_rows::<5, 8>(z, wt, a, dims, r0),
+        _ => {}
+    }
+}
+
+/// Adds the R × CC block at (i, j) of X · Yᵀ to Z: R·CC dot products over k,
+/// each with `LANES` partial sums, sharing their loads.
+#[inline(always)]
+fn nt_block<const R: usize, const CC: usize>(
+    z: &mut [f64],
+    x: &[f64],
+    y: &[f64],
+    dims: (usize, usize),
+    i: usize,
+    j: usize,
+) {
+    const LANES: usize = 8;
+    let (p, k) = dims;
+    let full = k - k % LANES;
+    let mut acc = [[[0.0f64; LANES]; CC]; R];
+    for t in (0..full).step_by(LANES) {
+        let xv: [&[f64; LANES]; R] = std::array::from_fn(|r| {
+            x[(i + r) * k + t..(i + r) * k + t + LANES]
+                .try_into()
+                .expect("lanes")
+        });
+        let yv: [&[f64; LANES]; CC] = std::array::from_fn(|c| {
+            y[(j + c) * k + t..(j + c) * k + t + LANES]
+                .try_into()
+                .expect("lanes")
+        });
+        for (acc_r, xr) in acc.iter_mut().zip(xv) {
+            for (acc_rc, yc) in acc_r.iter_mut().zip(yv) {
+                for ((s, &a), &b) in acc_rc.iter_mut().zip(xr).zip(yc) {
+                    *s = a.mul_add(b, *s);
+                }
+            }
+        }
+    }
+    for (r, acc_r) in acc.iter().enumerate() {
+        for (c, acc_rc) in acc_r.iter().enumerate() {
+            let (xi, yj) = (
+                &x[(i + r) * k..(i + r + 1) * k],
+                &y[(j + c) * k..(j + c + 1) * k],
+            );
+            let tail: f64 = xi[full..].iter().zip(&yj[full..]).map(|(a, b)| a * b).sum();
+            z[(i + r) * p + j + c] += acc_rc.iter().sum::<f64>() + tail;
+        }
+    }
+}
+
+/// Z += X · Yᵀ where X (m × k) and Y (p × k) are row-major and Z is m × p:
+/// every entry a dot product over k (the samples), for weight gradients.
+/// 2 × 2 blocks of entries share their loads.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512dq+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub fn small_gemm_nt_acc(z: &mut [f64], x: &[f64], y: &[f64], m: usize, p: usize, k: usize) {
+    const B: usize = 2;
+    assert!(
+        z.len() == m * p && x.len() == m * k && y.len() == p * k,
+        "small_gemm_nt_acc shapes"
+    );
+    let (m_full, p_full) = (m - m % B, p - p % B);
+    for i in (0..m_full).step_by(B) {
+        for j in (0..p_full).step_by(B) {
+            nt_block::<B, B>(z, x, y, (p, k), i, j);
+        }
+        for j in p_full..p {
+            nt_block::<B, 1>(z, x, y, (p, k), i, j);
+        }
+    }
+    for i in m_full..m {
+        for j in (0..p_full).step_by(B) {
+            nt_block::<1, B>(z, x, y, (p, k), i, j);
+        }
+        for j in p_full..p {
+            nt_block::<1, 1>(z, x, y, (p, k), i, j);
         }
     }
 }
@@ -474,6 +578,31 @@ mod tests {
                     (g - e).abs() < 1e-13 * (1.0 + e.abs()),
                     "{n_out}x{n_in}x{n}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn small_gemm_nt_matches_a_plain_product() {
+        for &(m, p, k) in &[
+            (16, 16, 128),
+            (3, 24, 150),
+            (1, 1, 7),
+            (5, 3, 20),
+            (24, 2, 300),
+        ] {
+            let x = samples(&[1.0], m * k, 4);
+            let y = samples(&[1.0], p * k, 5);
+            let mut z = samples(&[1.0], m * p, 6);
+            let mut want = z.clone();
+            for i in 0..m {
+                for j in 0..p {
+                    want[i * p + j] += (0..k).map(|t| x[i * k + t] * y[j * k + t]).sum::<f64>();
+                }
+            }
+            small_gemm_nt_acc(&mut z, &x, &y, m, p, k);
+            for (g, e) in z.iter().zip(&want) {
+                assert!((g - e).abs() < 1e-12 * (1.0 + e.abs()), "{m}x{p}x{k}");
             }
         }
     }

@@ -8,29 +8,70 @@
 
 use crate::architecture::LayerView;
 use crate::loss::OutputCurvature;
-use crate::objective::{Objective, affine};
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
+use crate::objective::Objective;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 use rayon::prelude::*;
 
 /// What one row chunk contributes to every product, fixed at θ.
+///
+/// Matrices named `*_t` are unit-major (width × samples), the others
+/// sample-major (samples × width): each product reads whichever layout lets
+/// the small-product kernel run over contiguous memory without packing.
 struct ChunkState {
-    /// Hidden activations A_l.
+    /// Inputs, unit-major.
+    x_t: Array2<f64>,
+    /// Hidden activations A_l, sample-major and unit-major.
     acts: Vec<Array2<f64>>,
-    /// σ'(Z_l) of the hidden layers.
-    d1: Vec<Array2<f64>>,
-    /// σ''(Z_l) ⊙ ∂L/∂A_l of the hidden layers.
-    c2: Vec<Array2<f64>>,
-    /// ∂L/∂Z_l for every layer, input side first.
-    deltas: Vec<Array2<f64>>,
+    acts_t: Vec<Array2<f64>>,
+    /// σ'(Z_l) of the hidden layers, unit-major.
+    d1_t: Vec<Array2<f64>>,
+    /// σ''(Z_l) ⊙ ∂L/∂A_l of the hidden layers, unit-major.
+    c2_t: Vec<Array2<f64>>,
+    /// ∂L/∂Z_l for every layer (input side first), unit-major.
+    deltas_t: Vec<Array2<f64>>,
     /// ∂²L/∂out² per sample.
     out_curvature: OutputCurvature,
+}
+
+/// Z += X · Yᵀ (Z row-major, m × p) through the dot-product kernel.
+fn gemm_nt_acc(z: &mut [f64], x: ArrayView2<f64>, y: ArrayView2<f64>) {
+    let (m, k) = x.dim();
+    crate::fastmath::small_gemm_nt_acc(
+        z,
+        x.as_slice().expect("standard layout"),
+        y.as_slice().expect("standard layout"),
+        m,
+        y.nrows(),
+        k,
+    );
+}
+
+/// A copy of `a` transposed, in standard (row-major) layout.
+fn transposed(a: ArrayView2<f64>) -> Array2<f64> {
+    a.t().as_standard_layout().into_owned()
+}
+
+/// Z += W · A through the small-product kernel, with W given transposed.
+fn gemm_acc(z: &mut Array2<f64>, w_t: ArrayView2<f64>, a: ArrayView2<f64>) {
+    let (n_out, n) = z.dim();
+    let n_in = a.nrows();
+    debug_assert_eq!(w_t.dim(), (n_in, n_out));
+    crate::fastmath::small_gemm_acc(
+        z.as_slice_mut().expect("standard layout"),
+        w_t.as_slice().expect("standard layout"),
+        a.as_slice().expect("standard layout"),
+        n_out,
+        n_in,
+        n,
+    );
 }
 
 /// The Hessian of an [`Objective`] at θ, as an operator.
 pub struct HessianOperator<'a> {
     objective: &'a Objective,
     theta: Vec<f64>,
+    /// θ's weight matrices, transposed (fan_in × fan_out).
+    layers_t: Vec<Array2<f64>>,
     chunks: Vec<ChunkState>,
     loss: f64,
     grad: Array1<f64>,
@@ -85,11 +126,14 @@ impl<'a> HessianOperator<'a> {
                     d1.push(first);
                     c2.push(second);
                 }
+                let all_t = |m: &[Array2<f64>]| m.iter().map(|a| transposed(a.view())).collect();
                 let state = ChunkState {
+                    x_t: transposed(c.x.view()),
+                    acts_t: all_t(&fw.acts),
                     acts: fw.acts,
-                    d1,
-                    c2,
-                    deltas,
+                    d1_t: all_t(&d1),
+                    c2_t: all_t(&c2),
+                    deltas_t: all_t(&deltas),
                     out_curvature,
                 };
                 (sum * scale, grad, state)
@@ -106,6 +150,7 @@ impl<'a> HessianOperator<'a> {
         Self {
             objective,
             theta: theta.to_vec(),
+            layers_t: layers.iter().map(|(w, _)| transposed(*w)).collect(),
             chunks,
             loss,
             grad,
@@ -147,6 +192,7 @@ impl<'a> HessianOperator<'a> {
                 let mut out = Array1::zeros(p);
                 self.chunk_hvp(
                     &layers,
+                    &self.layers_t,
                     &dirs,
                     state,
                     data.x.view(),
@@ -173,76 +219,95 @@ impl<'a> HessianOperator<'a> {
                     .layer_views(v.as_slice().expect("contiguous"));
                 let o = o.as_slice_mut().expect("contiguous rows");
                 for (state, data) in self.chunks.iter().zip(self.objective.chunks()) {
-                    self.chunk_hvp(&layers, &dirs, state, data.x.view(), o);
+                    self.chunk_hvp(&layers, &self.layers_t, &dirs, state, data.x.view(), o);
                 }
             });
         out
     }
 
     /// Adds one chunk's share of H v into `out` (R-forward, then R-backward).
+    ///
+    /// `layers_t` holds θ's weight matrices transposed; `dirs` the direction's
+    /// (W, b) views. All products go through the small-product kernel.
     fn chunk_hvp(
         &self,
         layers: &[LayerView],
+        layers_t: &[Array2<f64>],
         dirs: &[LayerView],
         st: &ChunkState,
         x: ArrayView2<f64>,
         out: &mut [f64],
     ) {
         let n_layers = layers.len();
+        let n = x.nrows();
         let spans = self.objective.architecture().spans();
-        // R-forward: R{Z_l} = A_{l-1} V_lᵀ + v_b + R{A_{l-1}} W_lᵀ, R{A_l} = σ' ⊙ R{Z_l}.
+        let dirs_t: Vec<Array2<f64>> = dirs.iter().map(|(v, _)| transposed(*v)).collect();
+        // R-forward: R{Z_l} = V_l A_{l-1} + v_b + W_l R{A_{l-1}}, R{A_l} = σ' ⊙ R{Z_l}.
         let mut rz_hidden: Vec<Array2<f64>> = Vec::with_capacity(n_layers - 1);
-        let mut ra: Vec<Array2<f64>> = Vec::with_capacity(n_layers - 1);
+        let mut ra_t: Vec<Array2<f64>> = Vec::with_capacity(n_layers - 1);
         let mut rz_out = None;
         for l in 0..n_layers {
-            let input = if l == 0 { x } else { st.acts[l - 1].view() };
-            let mut rz = affine(input, dirs[l].0, dirs[l].1);
+            let input_t = if l == 0 {
+                st.x_t.view()
+            } else {
+                st.acts_t[l - 1].view()
+            };
+            let vb = dirs[l].1;
+            let mut rz = Array2::zeros((vb.len(), n));
+            for (mut row, &b) in rz.rows_mut().into_iter().zip(vb) {
+                row.fill(b);
+            }
+            gemm_acc(&mut rz, dirs_t[l].view(), input_t);
             if l > 0 {
-                general_mat_mul(1.0, &ra[l - 1], &layers[l].0.t(), 1.0, &mut rz);
+                gemm_acc(&mut rz, layers_t[l].view(), ra_t[l - 1].view());
             }
             if l + 1 < n_layers {
-                ra.push(&rz * &st.d1[l]);
+                ra_t.push(&rz * &st.d1_t[l]);
                 rz_hidden.push(rz);
             } else {
                 rz_out = Some(rz);
             }
         }
         let rz_out = rz_out.expect("at least one layer");
-        let mut rdelta = Array2::zeros(rz_out.raw_dim());
-        st.out_curvature.apply(rz_out.view(), rdelta.view_mut());
+        let mut rdelta_t = Array2::zeros(rz_out.raw_dim());
+        st.out_curvature
+            .apply(rz_out.t(), rdelta_t.view_mut().reversed_axes());
         // R-backward.
         for l in (0..n_layers).rev() {
             let span = spans[l];
-            let input = if l == 0 { x } else { st.acts[l - 1].view() };
             {
-                let mut gw = ArrayViewMut2::from_shape(
-                    (span.fan_out, span.fan_in),
-                    &mut out[span.weight_offset..span.bias_offset],
-                )
-                .expect("span shape");
-                general_mat_mul(1.0, &rdelta.t(), &input, 1.0, &mut gw);
+                // R{∂L/∂W_l} = R{Δ_l}ᵀ A_{l-1} + Δ_lᵀ R{A_{l-1}} (samples summed),
+                // as dot products over the samples of unit-major rows.
+                let gw = &mut out[span.weight_offset..span.bias_offset];
+                let input_t = if l == 0 {
+                    st.x_t.view()
+                } else {
+                    st.acts_t[l - 1].view()
+                };
+                gemm_nt_acc(gw, rdelta_t.view(), input_t);
                 if l > 0 {
-                    general_mat_mul(1.0, &st.deltas[l].t(), &ra[l - 1], 1.0, &mut gw);
+                    gemm_nt_acc(gw, st.deltas_t[l].view(), ra_t[l - 1].view());
                 }
             }
-            for (o, v) in out[span.bias_offset..span.end()]
+            for (o, row) in out[span.bias_offset..span.end()]
                 .iter_mut()
-                .zip(rdelta.sum_axis(Axis(0)))
+                .zip(rdelta_t.rows())
             {
-                *o += v;
+                *o += row.sum();
             }
             if l == 0 {
                 break;
             }
-            // R{∂L/∂A_{l-1}} = R{Δ_l} W_l + Δ_l V_l; then through σ.
-            let mut rga = rdelta.dot(&layers[l].0);
-            general_mat_mul(1.0, &st.deltas[l], &dirs[l].0, 1.0, &mut rga);
+            // R{∂L/∂A_{l-1}} = W_lᵀ R{Δ_l} + V_lᵀ Δ_l; then through σ.
+            let mut rga = Array2::zeros((span.fan_in, n));
+            gemm_acc(&mut rga, layers[l].0, rdelta_t.view());
+            gemm_acc(&mut rga, dirs[l].0, st.deltas_t[l].view());
             Zip::from(&mut rga)
-                .and(&st.d1[l - 1])
-                .and(&st.c2[l - 1])
+                .and(&st.d1_t[l - 1])
+                .and(&st.c2_t[l - 1])
                 .and(&rz_hidden[l - 1])
                 .for_each(|g, &d, &c, &rz| *g = d * *g + c * rz);
-            rdelta = rga;
+            rdelta_t = rga;
         }
     }
 
@@ -286,8 +351,8 @@ impl<'a> HessianOperator<'a> {
                         // H_{Z_{l-1}} = D Wᵀ H_Z W D + diag(σ'' ⊙ ∂L/∂A).
                         let w = layers[l].0;
                         let ha = w.t().dot(&hz).dot(&w);
-                        let d1 = st.d1[l - 1].row(i);
-                        let c2 = st.c2[l - 1].row(i);
+                        let d1 = st.d1_t[l - 1].column(i);
+                        let c2 = st.c2_t[l - 1].column(i);
                         hz = Array2::from_shape_fn(ha.raw_dim(), |(a, b)| {
                             d1[a] * ha[(a, b)] * d1[b] + if a == b { c2[a] } else { 0.0 }
                         });

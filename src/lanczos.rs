@@ -7,8 +7,8 @@
 //! smallest), or when the Krylov space is exhausted (then the values are exact).
 
 use crate::eigen::{fix_sign, symmetric_eigen};
-use ndarray::linalg::general_mat_vec_mul;
-use ndarray::{Array1, Array2, ArrayView1, s};
+use crate::tridiagonal::eigen_last_row;
+use ndarray::{Array1, Array2, ArrayView1};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -112,13 +112,37 @@ fn start_vector(n: usize, warm: &[Array1<f64>], seed: u64) -> Array1<f64> {
 
 /// Removes from `w` its components along the first `m` rows of `basis`, twice
 /// ("twice is enough" for full reorthogonalization).
-fn reorthogonalize(basis: &Array2<f64>, m: usize, w: &mut Array1<f64>) {
-    let q = basis.slice(s![..m, ..]);
-    let mut c = Array1::zeros(m);
+fn reorthogonalize(basis: &[Array1<f64>], w: &mut Array1<f64>) {
+    let w = w.as_slice_mut().expect("contiguous");
+    let mut coefs = vec![0.0; basis.len()];
     for _ in 0..2 {
-        general_mat_vec_mul(1.0, &q, &*w, 0.0, &mut c);
-        general_mat_vec_mul(-1.0, &q.t(), &c, 1.0, w);
+        for (c, q) in coefs.iter_mut().zip(basis) {
+            *c = dot(q.as_slice().expect("contiguous rows"), w);
+        }
+        for (&c, q) in coefs.iter().zip(basis) {
+            for (wi, &qi) in w.iter_mut().zip(q.as_slice().expect("contiguous rows")) {
+                *wi -= c * qi;
+            }
+        }
     }
+}
+
+/// Dot product with eight independent partial sums (so that it vectorizes).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    acc.iter().sum::<f64>() + tail
 }
 
 /// Tridiagonal matrix of the Lanczos coefficients.
@@ -144,8 +168,9 @@ pub fn lanczos(
     let n = op.dim();
     let max_iter = opts.max_iter.clamp(1, n);
     let k = opts.top_k.min(n);
-    let mut basis = Array2::<f64>::zeros((max_iter + 1, n));
-    basis.row_mut(0).assign(&start_vector(n, warm, opts.seed));
+    // Lanczos vectors, grown one at a time (a full max_iter × n block would
+    // cost more to zero than the whole run on small problems).
+    let mut basis: Vec<Array1<f64>> = vec![start_vector(n, warm, opts.seed)];
     let (mut alphas, mut betas) = (Vec::new(), Vec::new());
     let mut restarts = 0u64;
     // Lanczos sees one copy of a repeated eigenvalue per Krylov block; after a
@@ -154,50 +179,57 @@ pub fn lanczos(
     let mut converged = false;
     let mut last_beta = 0.0;
     let mut m = 0;
+    // An upper bound of ‖T‖ (largest row sum), for breakdown tests between checks.
+    let mut t_norm = 0.0f64;
+    // The residual test costs O(m²); it runs when the last two tests predict
+    // convergence could be near (see `next_check_after`), not every step.
+    let mut next_check = 0;
+    let mut last_test: Option<(usize, f64)> = None;
     while m < max_iter {
-        let q = basis.row(m).to_owned();
-        let mut w = op.apply(q.view());
-        let a = w.dot(&q);
+        let mut w = op.apply(basis[m].view());
+        let a = w.dot(&basis[m]);
         alphas.push(a);
         m += 1;
-        reorthogonalize(&basis, m, &mut w);
+        reorthogonalize(&basis, &mut w);
         let b = w.dot(&w).sqrt();
         last_beta = b;
-        let (values, vectors) = {
-            let e =
-                symmetric_eigen(tridiagonal(&alphas, &betas).view()).expect("tridiagonal eigen");
-            (e.values, e.vectors)
-        };
-        let scale = values.iter().fold(1e-300f64, |s, v| s.max(v.abs()));
-        let wanted = wanted_indices(m, k, opts.want_min);
-        let residual_ok = wanted
-            .iter()
-            .all(|&i| (b * vectors[(m - 1, i)]).abs() <= opts.tol * scale);
+        t_norm = t_norm.max(a.abs() + b + betas.last().copied().unwrap_or(0.0));
         let exhausted = m == n;
-        let block_long_enough = m - block_start >= k + usize::from(opts.want_min);
-        if exhausted || (block_long_enough && residual_ok && b > 1e-13 * scale) {
-            converged = true;
-            break;
-        }
-        if m == max_iter {
-            break;
-        }
-        if b <= 1e-13 * scale || !b.is_finite() {
-            // Invariant subspace: continue from a fresh random direction
-            // orthogonal to it (β = 0 keeps T block diagonal).
-            if !b.is_finite() {
+        let breakdown = !(b > 1e-13 * t_norm);
+        if exhausted || breakdown || m >= next_check || m == max_iter {
+            let Some((values, last_row)) = eigen_last_row(&alphas, &betas) else {
+                break;
+            };
+            let scale = values.iter().fold(1e-300f64, |s, v| s.max(v.abs()));
+            let worst = wanted_indices(m, k, opts.want_min)
+                .iter()
+                .map(|&i| (b * last_row[i]).abs() / (opts.tol * scale))
+                .fold(0.0, f64::max);
+            let block_long_enough = m - block_start >= k + usize::from(opts.want_min);
+            if exhausted || (block_long_enough && worst <= 1.0 && !breakdown) {
+                converged = true;
                 break;
             }
+            next_check = m + next_check_after(last_test, m, worst);
+            last_test = Some((m, worst));
+        }
+        if m == max_iter || !b.is_finite() {
+            break;
+        }
+        if breakdown {
+            // Invariant subspace: continue from a fresh random direction
+            // orthogonal to it (β = 0 keeps T block diagonal).
             restarts += 1;
             block_start = m;
+            last_test = None;
             let mut fresh = start_vector(n, &[], opts.seed.wrapping_add(restarts));
-            reorthogonalize(&basis, m, &mut fresh);
+            reorthogonalize(&basis, &mut fresh);
             let norm = fresh.dot(&fresh).sqrt();
             betas.push(0.0);
-            basis.row_mut(m).assign(&(fresh / norm));
+            basis.push(fresh / norm);
         } else {
             betas.push(b);
-            basis.row_mut(m).assign(&(w / b));
+            basis.push(w / b);
         }
     }
     finish(
@@ -212,6 +244,20 @@ pub fn lanczos(
     )
 }
 
+/// Steps until the next residual test. Residuals of extreme Ritz pairs fall
+/// roughly geometrically, so the last two tests (residual / tolerance ratios)
+/// predict how many steps remain; half of that (1 to 8) is taken, so the run
+/// overshoots convergence by at most a step or two.
+fn next_check_after(previous: Option<(usize, f64)>, m: usize, worst: f64) -> usize {
+    let Some((m0, w0)) = previous else { return 1 };
+    if !(worst < w0 && worst > 1.0 && m > m0) {
+        return 1;
+    }
+    let rate = (w0 / worst).ln() / (m - m0) as f64;
+    let remaining = worst.ln() / rate;
+    ((remaining / 2.0) as usize).clamp(1, 8)
+}
+
 /// Indices (into ascending Ritz values) of the wanted pairs.
 fn wanted_indices(m: usize, k: usize, want_min: bool) -> Vec<usize> {
     let mut idx: Vec<usize> = (m.saturating_sub(k)..m).collect();
@@ -223,7 +269,7 @@ fn wanted_indices(m: usize, k: usize, want_min: bool) -> Vec<usize> {
 
 #[allow(clippy::too_many_arguments)]
 fn finish(
-    basis: &Array2<f64>,
+    basis: &[Array1<f64>],
     alphas: &[f64],
     betas: &[f64],
     beta: f64,
@@ -235,13 +281,16 @@ fn finish(
     let e =
         symmetric_eigen(tridiagonal(alphas, &betas[..m - 1]).view()).expect("tridiagonal eigen");
     let scale = e.values.iter().fold(1e-300f64, |s, v| s.max(v.abs()));
-    let q = basis.slice(s![..m, ..]);
+    let n = basis[0].len();
     let pair = |i: usize| {
-        let mut vector = q.t().dot(&e.vectors.column(i));
+        let mut vector = Array1::zeros(n);
+        for (q, &c) in basis.iter().zip(e.vectors.column(i)) {
+            vector.scaled_add(c, q);
+        }
         let norm = vector.dot(&vector).sqrt();
         vector /= norm;
         fix_sign(vector.view_mut());
-        let residual = if m == basis.ncols() {
+        let residual = if m == n {
             0.0
         } else {
             (beta * e.vectors[(m - 1, i)]).abs()

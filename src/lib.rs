@@ -21,3 +21,4 @@ pub mod problem;
 pub mod samples;
 pub mod synthetic;
 pub mod trace;
+pub mod tridiagonal;

@@ -34,13 +34,21 @@ pub(crate) fn affine(
     z
 }
 
-/// Splits `data` into contiguous row chunks for parallel evaluation.
-fn split_rows(data: &Dataset) -> Vec<Dataset> {
+/// Floating-point work (per Hessian-vector product) a chunk should carry at
+/// least: below it, waking another thread costs more than it saves.
+const MIN_CHUNK_FLOPS: usize = 1_000_000;
+
+/// Splits `data` into contiguous row chunks for parallel evaluation: one per
+/// thread when the work is large enough to pay for the hand-off, else fewer.
+fn split_rows(data: &Dataset, arch: &Architecture) -> Vec<Dataset> {
     let n = data.len();
     let threads = rayon::current_num_threads().max(1);
-    let by_threads = n.div_ceil(threads);
-    let rows = by_threads
-        .clamp(MIN_CHUNK_ROWS, MAX_CHUNK_ROWS)
+    let per_row: usize = 12 * arch.layers.windows(2).map(|w| w[0] * w[1]).sum::<usize>();
+    let min_rows = MIN_CHUNK_FLOPS.div_ceil(per_row.max(1)).max(MIN_CHUNK_ROWS);
+    let rows = n
+        .div_ceil(threads)
+        .max(min_rows)
+        .min(MAX_CHUNK_ROWS)
         .min(n.max(1));
     (0..n)
         .step_by(rows)
@@ -82,7 +90,7 @@ impl Objective {
         assert!(!data.is_empty(), "at least one sample");
         let normalizer = loss.normalizer(data.len(), architecture.n_outputs());
         Self {
-            chunks: split_rows(data),
+            chunks: split_rows(data, &architecture),
             n_samples: data.len(),
             normalizer,
             architecture,

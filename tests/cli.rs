@@ -670,7 +670,6 @@ fn clean_outcome(problem: &str, extra: &[&str]) {
 // Known bugs in src/ (reported; run with `cargo test --release -- --ignored`).
 
 #[test]
-#[ignore = "src bug: --grid has no upper bound; 2^64-1 panics with `capacity overflow` (and --grid 100000 aborts allocating 80 GB)"]
 fn analyze_refuses_a_grid_too_large_to_hold() {
     fails_with(
         &[
@@ -684,7 +683,6 @@ fn analyze_refuses_a_grid_too_large_to_hold() {
 }
 
 #[test]
-#[ignore = "src bug: --range 1e308 passes the range check but 2R overflows: exit 0 with null alphas and grid"]
 fn analyze_range_whose_double_overflows_is_clean() {
     clean_outcome(
         "assets/problems/moons.json",
@@ -693,7 +691,6 @@ fn analyze_range_whose_double_overflows_is_clean() {
 }
 
 #[test]
-#[ignore = "src bug: a grid point where the loss overflows is written as null with exit 0"]
 fn analyze_grid_with_overflowing_loss_is_clean() {
     clean_outcome(
         "assets/problems/spiral3.json",

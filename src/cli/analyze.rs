@@ -70,7 +70,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.json {
         let text = serde_json::to_string_pretty(&report).context("serializing the result")?;
         write_atomically(out, text.as_bytes())
-            .with_context(|| format!("cannot write {}", out.display()))?;
+            .with_context(|| format!("{shown}: cannot write {}", out.display()))?;
         println!("wrote {}", out.display());
     }
     Ok(())
