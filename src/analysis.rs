@@ -201,16 +201,19 @@ fn check_options(
             ),
         ));
     }
-    if opts.grid < 2 {
+    if !(2..=MAX_GRID).contains(&opts.grid) {
         return Err(option_error(
             "--grid",
-            format!("expected at least 2 points per side, got {}", opts.grid),
+            format!("expected 2..={MAX_GRID} points per side, got {}", opts.grid),
         ));
     }
-    if !(opts.range.is_finite() && opts.range > 0.0) {
+    if !(opts.range > 0.0 && opts.range <= MAX_RANGE) {
         return Err(option_error(
             "--range",
-            format!("expected a finite number > 0, got {}", opts.range),
+            format!(
+                "expected a finite number in (0, {MAX_RANGE:e}], got {}",
+                compact(opts.range)
+            ),
         ));
     }
     let has_file = problem.directions.as_ref().is_some_and(|d| !d.is_empty());

@@ -485,10 +485,15 @@ fn analyze_refuses_bad_options_with_one_line() {
     for (opts, needles) in [
         (&["--top-k", "0"][..], &["--top-k", "337", "got 0"][..]),
         (&["--top-k", "100000"], &["--top-k", "337", "got 100000"]),
-        (&["--grid", "1"], &["--grid", "at least 2", "got 1"]),
-        (&["--grid", "0"], &["--grid", "at least 2", "got 0"]),
-        (&["--range", "0"], &["--range", "> 0", "got 0"]),
-        (&["--range", "-1"], &["--range", "> 0", "got -1"]),
+        (&["--grid", "1"], &["--grid", "2..=1001", "got 1"]),
+        (&["--grid", "0"], &["--grid", "2..=1001", "got 0"]),
+        (&["--grid", "1002"], &["--grid", "2..=1001", "got 1002"]),
+        (&["--range", "0"], &["--range", "(0, 1e100]", "got 0"]),
+        (&["--range", "-1"], &["--range", "(0, 1e100]", "got -1"]),
+        (
+            &["--range", "1e101"],
+            &["--range", "(0, 1e100]", "got 1e101"],
+        ),
         (&["--range", "nan"], &["--range", "finite", "got NaN"]),
         (&["--range", "inf"], &["--range", "finite", "got inf"]),
     ] {
