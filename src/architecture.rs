@@ -96,29 +96,6 @@ impl Architecture {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spans_follow_the_spec_layout() {
-        let arch = Architecture::new(vec![2, 16, 16, 1], Activation::Tanh);
-        assert_eq!(arch.n_params(), 337);
-        let s = arch.spans();
-        assert_eq!(s[0].weight_offset, 0);
-        assert_eq!(s[0].bias_offset, 32);
-        assert_eq!(s[1].weight_offset, 48);
-        assert_eq!(s[2].bias_offset, 48 + 272 + 16);
-        assert_eq!(s[2].end(), 337);
-    }
-
-    #[test]
-    fn param_count_overflow_is_detected() {
-        assert_eq!(checked_param_count(&[usize::MAX, 2]), None);
-        assert_eq!(checked_param_count(&[1, 32, 1]), Some(97));
-    }
-}
-
 /// One layer's weights (fan_out × fan_in) and bias, viewed inside a flat vector.
 pub type LayerView<'a> = (ndarray::ArrayView2<'a, f64>, ndarray::ArrayView1<'a, f64>);
 
@@ -141,5 +118,28 @@ impl Architecture {
                 (w, b)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_follow_the_spec_layout() {
+        let arch = Architecture::new(vec![2, 16, 16, 1], Activation::Tanh);
+        assert_eq!(arch.n_params(), 337);
+        let s = arch.spans();
+        assert_eq!(s[0].weight_offset, 0);
+        assert_eq!(s[0].bias_offset, 32);
+        assert_eq!(s[1].weight_offset, 48);
+        assert_eq!(s[2].bias_offset, 48 + 272 + 16);
+        assert_eq!(s[2].end(), 337);
+    }
+
+    #[test]
+    fn param_count_overflow_is_detected() {
+        assert_eq!(checked_param_count(&[usize::MAX, 2]), None);
+        assert_eq!(checked_param_count(&[1, 32, 1]), Some(97));
     }
 }

@@ -13,19 +13,19 @@ use multiversion::target::selected_target;
 
 /// 1.5 · 2^52: adding it rounds to an integer held in the low mantissa bits.
 const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
-const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+const LN2_HI: f64 = 0.6931471803691238;
+const LN2_LO: f64 = 1.9082149292705877e-10;
 
 /// Cephes' Padé form of e^r on |r| ≤ ln2/2: e^r = (Q(r²) + rP(r²)) / (Q(r²) − rP(r²)).
 #[inline(always)]
 fn exp_pade(r: f64) -> (f64, f64) {
     let rr = r * r;
-    let p = 1.261_771_930_748_105_908_78e-4_f64
-        .mul_add(rr, 3.029_944_077_074_419_613e-2)
+    let p = 0.00012617719307481058_f64
+        .mul_add(rr, 0.030299440770744195)
         .mul_add(rr, 1.0);
-    let q = 3.001_985_051_386_644_550_42e-6_f64
-        .mul_add(rr, 2.524_483_403_496_841_041_92e-3)
-        .mul_add(rr, 2.272_655_482_081_550_287_66e-1)
+    let q = 3.0019850513866446e-06_f64
+        .mul_add(rr, 0.002524483403496841)
+        .mul_add(rr, 0.22726554820815503)
         .mul_add(rr, 2.0);
     (q, r * p)
 }
@@ -44,13 +44,7 @@ fn reduce(x: f64) -> (f64, f64) {
 /// e^x, branch-free; arguments are clamped to [-700, 700] (NaN propagates).
 #[inline(always)]
 fn exp_core(x: f64) -> f64 {
-    let x = if x > 700.0 {
-        700.0
-    } else if x < -700.0 {
-        -700.0
-    } else {
-        x
-    };
+    let x = x.clamp(-700.0, 700.0);
     let (r, scale) = reduce(x);
     let (q, rp) = exp_pade(r);
     scale * ((q + rp) / (q - rp))
@@ -294,8 +288,9 @@ fn gemm_block<const R: usize, const C: usize>(
     }
 }
 
-/// All full column blocks of rows `r0..r0+R` of Z += W · A, then the
-/// leftover columns of those rows one by one.
+/// All full column blocks of rows `r0..r0+R` of Z += W · A, then blocks of
+/// 8 and 4 columns, then the last few columns one by one (scalar chains are
+/// latency-bound, so as few columns as possible are left to them).
 #[inline(always)]
 fn gemm_rows<const R: usize, const C: usize>(
     z: &mut [f64],
@@ -305,12 +300,21 @@ fn gemm_rows<const R: usize, const C: usize>(
     r0: usize,
 ) {
     let (n_out, n_in, n) = dims;
-    let full_cols = n - n % C;
-    for c0 in (0..full_cols).step_by(C) {
+    let mut c0 = 0;
+    while c0 + C <= n {
         gemm_block::<R, C>(z, wt, a, (n_out, n), r0, c0);
+        c0 += C;
+    }
+    if C > 8 && c0 + 8 <= n {
+        gemm_block::<R, 8>(z, wt, a, (n_out, n), r0, c0);
+        c0 += 8;
+    }
+    if C > 4 && c0 + 4 <= n {
+        gemm_block::<R, 4>(z, wt, a, (n_out, n), r0, c0);
+        c0 += 4;
     }
     for r in r0..r0 + R {
-        for c in full_cols..n {
+        for c in c0..n {
             let mut s = z[r * n + c];
             for j in 0..n_in {
                 s = wt[j * n_out + r].mul_add(a[j * n + c], s);

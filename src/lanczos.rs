@@ -7,7 +7,7 @@
 //! smallest), or when the Krylov space is exhausted (then the values are exact).
 
 use crate::eigen::{fix_sign, symmetric_eigen};
-use crate::tridiagonal::eigen_last_row;
+use crate::tridiagonal::{eigen_full, eigen_last_row};
 use ndarray::{Array1, Array2, ArrayView1};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -195,7 +195,7 @@ pub fn lanczos(
         last_beta = b;
         t_norm = t_norm.max(a.abs() + b + betas.last().copied().unwrap_or(0.0));
         let exhausted = m == n;
-        let breakdown = !(b > 1e-13 * t_norm);
+        let breakdown = b.is_nan() || b <= 1e-13 * t_norm;
         if exhausted || breakdown || m >= next_check || m == max_iter {
             let Some((values, last_row)) = eigen_last_row(&alphas, &betas) else {
                 break;
@@ -278,13 +278,17 @@ fn finish(
     want_min: bool,
     converged: bool,
 ) -> LanczosResult {
-    let e =
-        symmetric_eigen(tridiagonal(alphas, &betas[..m - 1]).view()).expect("tridiagonal eigen");
-    let scale = e.values.iter().fold(1e-300f64, |s, v| s.max(v.abs()));
+    // QL on T itself; the dense solver only if QL fails to converge.
+    let (values, vectors) = eigen_full(alphas, &betas[..m - 1]).unwrap_or_else(|| {
+        let t = tridiagonal(alphas, &betas[..m - 1]);
+        let e = symmetric_eigen(t.view()).expect("tridiagonal eigen");
+        (e.values.to_vec(), e.vectors)
+    });
+    let scale = values.iter().fold(1e-300f64, |s, v| s.max(v.abs()));
     let n = basis[0].len();
     let pair = |i: usize| {
         let mut vector = Array1::zeros(n);
-        for (q, &c) in basis.iter().zip(e.vectors.column(i)) {
+        for (q, &c) in basis.iter().zip(vectors.column(i)) {
             vector.scaled_add(c, q);
         }
         let norm = vector.dot(&vector).sqrt();
@@ -293,10 +297,10 @@ fn finish(
         let residual = if m == n {
             0.0
         } else {
-            (beta * e.vectors[(m - 1, i)]).abs()
+            (beta * vectors[(m - 1, i)]).abs()
         };
         EigenPair {
-            value: e.values[i],
+            value: values[i],
             vector,
             residual,
         }

@@ -63,6 +63,9 @@ struct ExpFactors {
 /// Layer outputs up to this many entries use the unpacked small-product kernel.
 const SMALL_PRODUCT: usize = 1 << 20;
 
+/// One grid point's (row, column) exponential factors, per data chunk.
+type FactorPair<'f> = (&'f [Vec<f64>], &'f [Vec<f64>]);
+
 /// Largest |exponent| the factors may hold without clamping.
 const EXP_LIMIT: f64 = 700.0;
 /// Largest memory the factors may take before the direct path is used.
@@ -233,13 +236,7 @@ impl<'a> Slice<'a> {
 
     /// The loss at (a, b); `factors` = (row, column) exponential factors of the
     /// first layer per chunk, when the factorized path applies at this point.
-    fn eval(
-        &self,
-        a: f64,
-        b: f64,
-        sc: &mut Scratch,
-        factors: Option<(&[Vec<f64>], &[Vec<f64>])>,
-    ) -> f64 {
+    fn eval(&self, a: f64, b: f64, sc: &mut Scratch, factors: Option<FactorPair>) -> f64 {
         let arch = self.objective.architecture();
         let act = arch.activation;
         let n_layers = arch.n_layers();

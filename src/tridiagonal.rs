@@ -1,9 +1,10 @@
-//! Eigenvalues of a symmetric tridiagonal matrix with the last component of
-//! each eigenvector: exactly what Lanczos' residual test needs, at O(m²) per
-//! call instead of a full O(m³) eigendecomposition every iteration.
+//! Eigenvalues of a symmetric tridiagonal matrix (the Lanczos matrix T) with
+//! the last component of each eigenvector, exactly what Lanczos' residual
+//! test needs, at O(m²) per call; or with all eigenvectors, once, for the
+//! Ritz vectors.
 //!
 //! Implicit QL with Wilkinson shifts (the classic `tqli`), applying the
-//! rotations to one row (the last) of the eigenvector matrix only.
+//! rotations only to the rows of the eigenvector matrix that are asked for.
 
 /// √(a² + b²) without libm's slow `hypot` where no overflow is possible.
 fn norm2(a: f64, b: f64) -> f64 {
@@ -19,14 +20,48 @@ fn norm2(a: f64, b: f64) -> f64 {
 /// component of its unit eigenvector. `None` if QL fails to converge.
 pub fn eigen_last_row(diag: &[f64], off: &[f64]) -> Option<(Vec<f64>, Vec<f64>)> {
     let n = diag.len();
+    let mut row = vec![0.0; n];
+    if let Some(last) = row.last_mut() {
+        *last = 1.0;
+    }
+    let values = ql(diag, off, &mut row)?;
+    let order = ascending(&values);
+    Some((
+        order.iter().map(|&i| values[i]).collect(),
+        order.iter().map(|&i| row[i]).collect(),
+    ))
+}
+
+/// Eigenvalues (ascending) and unit eigenvectors (column i for value i,
+/// n × n row-major) of the tridiagonal matrix. `None` if QL fails.
+pub fn eigen_full(diag: &[f64], off: &[f64]) -> Option<(Vec<f64>, ndarray::Array2<f64>)> {
+    let n = diag.len();
+    let mut z = ndarray::Array2::<f64>::eye(n);
+    let values = ql(diag, off, z.as_slice_mut().expect("standard layout"))?;
+    let order = ascending(&values);
+    let vectors = ndarray::Array2::from_shape_fn((n, n), |(r, c)| z[(r, order[c])]);
+    Some((order.iter().map(|&i| values[i]).collect(), vectors))
+}
+
+/// Indices that sort `values` ascending.
+fn ascending(values: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    order
+}
+
+/// QL iterations on (diag, off); the rotations are applied to `rows`, a
+/// row-major block of whole rows (length a multiple of n) of the
+/// eigenvector matrix, which starts as the matching rows of the identity.
+/// Returns the unsorted eigenvalues.
+fn ql(diag: &[f64], off: &[f64], rows: &mut [f64]) -> Option<Vec<f64>> {
+    let n = diag.len();
     assert_eq!(off.len() + 1, n.max(1), "off-diagonal length");
     let mut d = diag.to_vec();
     let mut e: Vec<f64> = off.iter().copied().chain(std::iter::once(0.0)).collect();
-    let mut row = vec![0.0; n];
     if n == 0 {
-        return Some((d, row));
+        return Some(d);
     }
-    row[n - 1] = 1.0;
     for l in 0..n {
         let mut iterations = 0;
         loop {
@@ -68,9 +103,11 @@ pub fn eigen_last_row(diag: &[f64], off: &[f64]) -> Option<(Vec<f64>, Vec<f64>)>
                 p = s * r;
                 d[i + 1] = g + p;
                 g = c * r - b;
-                let f = row[i + 1];
-                row[i + 1] = s * row[i] + c * f;
-                row[i] = c * row[i] - s * f;
+                for row in rows.chunks_exact_mut(n) {
+                    let f = row[i + 1];
+                    row[i + 1] = s * row[i] + c * f;
+                    row[i] = c * row[i] - s * f;
+                }
             }
             if deflated {
                 continue;
@@ -80,12 +117,7 @@ pub fn eigen_last_row(diag: &[f64], off: &[f64]) -> Option<(Vec<f64>, Vec<f64>)>
             e[m] = 0.0;
         }
     }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| d[a].total_cmp(&d[b]));
-    Some((
-        order.iter().map(|&i| d[i]).collect(),
-        order.iter().map(|&i| row[i]).collect(),
-    ))
+    Some(d)
 }
 
 #[cfg(test)]
@@ -107,6 +139,8 @@ mod tests {
                 off[2] = 0.0; // a split matrix too
             }
             let (values, last) = eigen_last_row(&diag, &off).unwrap();
+            let (full_values, vectors) = eigen_full(&diag, &off).unwrap();
+            assert_eq!(values, full_values);
             let mut t = Array2::zeros((n, n));
             for i in 0..n {
                 t[(i, i)] = diag[i];
@@ -125,6 +159,11 @@ mod tests {
                     (last[i].abs() - dense.vectors[(n - 1, i)].abs()).abs() < 1e-10,
                     "n={n} last {i}"
                 );
+                let v = vectors.column(i);
+                let residual = t.dot(&v) - &v * values[i];
+                assert!(residual.dot(&residual).sqrt() < 1e-12, "n={n} vector {i}");
+                assert!((v.dot(&v) - 1.0).abs() < 1e-12, "n={n} norm {i}");
+                assert_eq!(v[n - 1], last[i], "n={n} last row of the full vectors");
             }
         }
     }

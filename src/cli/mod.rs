@@ -23,6 +23,8 @@ enum Command {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // Start the worker threads now, so that no timed step pays for it.
+    rayon::broadcast(|_| ());
     match cli.command {
         Command::Analyze(a) => analyze::run(a),
         Command::Bench(b) => bench::run(b),
