@@ -9,7 +9,7 @@
 use crate::architecture::LayerView;
 use crate::loss::OutputCurvature;
 use crate::objective::Objective;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
 use rayon::prelude::*;
 
 /// What one row chunk contributes to every product, fixed at θ.
@@ -27,7 +27,8 @@ struct ChunkState {
     d1_t: Vec<Array2<f64>>,
     /// σ''(Z_l) ⊙ ∂L/∂A_l of the hidden layers, unit-major.
     c2_t: Vec<Array2<f64>>,
-    /// ∂L/∂Z_l for every layer (input side first), unit-major.
+    /// ∂L/∂Z_l for every layer (input side first), sample-major and unit-major.
+    deltas: Vec<Array2<f64>>,
     deltas_t: Vec<Array2<f64>>,
     /// ∂²L/∂out² per sample.
     out_curvature: OutputCurvature,
@@ -51,8 +52,17 @@ fn transposed(a: ArrayView2<f64>) -> Array2<f64> {
     a.t().as_standard_layout().into_owned()
 }
 
+/// Layers at least this wide take their weight gradient through
+/// [`gemm_acc_into`] rather than the dot-product kernel.
+const WIDE_FAN_IN: usize = 32;
+
 /// Z += W · A through the small-product kernel, with W given transposed.
 fn gemm_acc(z: &mut Array2<f64>, w_t: ArrayView2<f64>, a: ArrayView2<f64>) {
+    gemm_acc_into(&mut z.view_mut(), w_t, a);
+}
+
+/// [`gemm_acc`] into a view (a block of a flat vector).
+fn gemm_acc_into(z: &mut ArrayViewMut2<f64>, w_t: ArrayView2<f64>, a: ArrayView2<f64>) {
     let (n_out, n) = z.dim();
     let n_in = a.nrows();
     debug_assert_eq!(w_t.dim(), (n_in, n_out));
@@ -134,6 +144,7 @@ impl<'a> HessianOperator<'a> {
                     d1_t: all_t(&d1),
                     c2_t: all_t(&c2),
                     deltas_t: all_t(&deltas),
+                    deltas,
                     out_curvature,
                 };
                 (sum * scale, grad, state)
@@ -284,9 +295,22 @@ impl<'a> HessianOperator<'a> {
                 } else {
                     st.acts_t[l - 1].view()
                 };
-                gemm_nt_acc(gw, rdelta_t.view(), input_t);
-                if l > 0 {
-                    gemm_nt_acc(gw, st.deltas_t[l].view(), ra_t[l - 1].view());
+                if span.fan_in >= WIDE_FAN_IN {
+                    // Wide layers: transposing the two per-product factors
+                    // (O(samples · width)) lets the faster blocked kernel run.
+                    let input = if l == 0 { x } else { st.acts[l - 1].view() };
+                    let mut gw_m = ArrayViewMut2::from_shape((span.fan_out, span.fan_in), gw)
+                        .expect("span shape");
+                    gemm_acc_into(&mut gw_m, transposed(rdelta_t.view()).view(), input);
+                    if l > 0 {
+                        let ra = transposed(ra_t[l - 1].view());
+                        gemm_acc_into(&mut gw_m, st.deltas[l].view(), ra.view());
+                    }
+                } else {
+                    gemm_nt_acc(gw, rdelta_t.view(), input_t);
+                    if l > 0 {
+                        gemm_nt_acc(gw, st.deltas_t[l].view(), ra_t[l - 1].view());
+                    }
                 }
             }
             for (o, row) in out[span.bias_offset..span.end()]

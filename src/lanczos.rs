@@ -11,6 +11,7 @@ use crate::tridiagonal::{eigen_full, eigen_last_row};
 use ndarray::{Array1, Array2, ArrayView1};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
 
 /// A symmetric linear operator y = A x (the Hessian, or a dense matrix in tests).
 pub trait SymmetricOperator: Sync {
@@ -110,19 +111,42 @@ fn start_vector(n: usize, warm: &[Array1<f64>], seed: u64) -> Array1<f64> {
     q / norm
 }
 
-/// Removes from `w` its components along the first `m` rows of `basis`, twice
-/// ("twice is enough" for full reorthogonalization).
+/// Below this many multiply-adds per pass, reorthogonalization runs on one thread.
+const PARALLEL_REORTH_WORK: usize = 1 << 18;
+
+/// Removes from `w` its components along every vector of `basis` (classical
+/// Gram–Schmidt), and once more if that shrank `w` below 1/√2 of its length
+/// (the Daniel–Gragg–Kaufman–Stewart test: a second pass is then needed for
+/// orthogonality to working precision, and otherwise is not).
 fn reorthogonalize(basis: &[Array1<f64>], w: &mut Array1<f64>) {
     let w = w.as_slice_mut().expect("contiguous");
-    let mut coefs = vec![0.0; basis.len()];
+    let parallel = basis.len() * w.len() >= PARALLEL_REORTH_WORK;
     for _ in 0..2 {
-        for (c, q) in coefs.iter_mut().zip(basis) {
-            *c = dot(q.as_slice().expect("contiguous rows"), w);
-        }
-        for (&c, q) in coefs.iter().zip(basis) {
-            for (wi, &qi) in w.iter_mut().zip(q.as_slice().expect("contiguous rows")) {
-                *wi -= c * qi;
+        let before = dot(w, w);
+        let rows = |q: &Array1<f64>| dot(q.as_slice().expect("contiguous rows"), w);
+        let coefs: Vec<f64> = if parallel {
+            basis.par_iter().map(rows).collect()
+        } else {
+            basis.iter().map(rows).collect()
+        };
+        let subtract = |start: usize, part: &mut [f64]| {
+            for (&c, q) in coefs.iter().zip(basis) {
+                let q = &q.as_slice().expect("contiguous rows")[start..start + part.len()];
+                for (wi, &qi) in part.iter_mut().zip(q) {
+                    *wi -= c * qi;
+                }
             }
+        };
+        if parallel {
+            const PART: usize = 4096;
+            w.par_chunks_mut(PART)
+                .enumerate()
+                .for_each(|(i, part)| subtract(i * PART, part));
+        } else {
+            subtract(0, w);
+        }
+        if dot(w, w) > 0.5 * before {
+            break;
         }
     }
 }
@@ -171,7 +195,7 @@ pub fn lanczos(
     // Lanczos vectors, grown one at a time (a full max_iter × n block would
     // cost more to zero than the whole run on small problems).
     let mut basis: Vec<Array1<f64>> = vec![start_vector(n, warm, opts.seed)];
-    let (mut alphas, mut betas) = (Vec::new(), Vec::new());
+    let (mut alphas, mut betas): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
     let mut restarts = 0u64;
     // Lanczos sees one copy of a repeated eigenvalue per Krylov block; after a
     // breakdown the fresh block must run long enough to show the other copies.
@@ -188,6 +212,12 @@ pub fn lanczos(
     while m < max_iter {
         let mut w = op.apply(basis[m].view());
         let a = w.dot(&basis[m]);
+        // Three-term recurrence first, so that reorthogonalization only
+        // removes rounding-level components (and rarely needs a second pass).
+        w.scaled_add(-a, &basis[m]);
+        if let (Some(&b_prev), Some(q_prev)) = (betas.last(), m.checked_sub(1).map(|i| &basis[i])) {
+            w.scaled_add(-b_prev, q_prev);
+        }
         alphas.push(a);
         m += 1;
         reorthogonalize(&basis, &mut w);

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Args;
-use curvscope::bench::{BenchReport, bench_problem, matmul_peak_gflops};
+use curvscope::bench::{BenchReport, bench_problem, kernel_matmul_gflops, library_matmul_gflops};
 use curvscope::fsutil::write_atomically;
 use curvscope::problem::Problem;
 use curvscope::samples::SAMPLE_PROBLEMS;
@@ -59,7 +59,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .map_or(shown, |n| n.to_string_lossy().into_owned());
         problems.push((name, problem));
     }
-    let peak = matmul_peak_gflops(args.runs);
+    let library = library_matmul_gflops(args.runs);
+    let kernel = kernel_matmul_gflops(args.runs);
     let mut rows = Vec::new();
     for (name, problem) in &problems {
         eprintln!("timing {name} ...");
@@ -68,7 +69,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let report = BenchReport {
         threads: rayon::current_num_threads(),
         runs: args.runs,
-        matmul_peak_gflops: peak,
+        library_matmul_gflops: library,
+        kernel_matmul_gflops: kernel,
         rows,
     };
     print!("{}", report.table());
