@@ -256,15 +256,24 @@ pub fn softmax_ce_sum(logits: &[f64], width: usize, classes: &[usize]) -> f64 {
     total
 }
 
-/// Adds rows `r0..r0+R`, columns `c0..c0+C` of Wᵀᵀ · A = W · A to Z, keeping
-/// the R × C block of Z in registers while it runs over the inner dimension.
-/// `wt` is W transposed (n_in × n_out), so the R weights of one step are
-/// contiguous; the fixed-size arrays let the compiler drop bounds checks.
+/// Where a product's block starts: the current Z (Z += W · A) or a bias per
+/// row (Z = b 1ᵀ + W · A, with no pass over Z beforehand).
+#[derive(Clone, Copy)]
+enum Start<'b> {
+    Accumulate,
+    Bias(&'b [f64]),
+}
+
+/// Rows `r0..r0+R`, columns `c0..c0+C` of W · A into Z, keeping the R × C
+/// block in registers while it runs over the inner dimension. `wt` is W
+/// transposed (n_in × n_out), so the R weights of one step are contiguous;
+/// the fixed-size arrays let the compiler drop bounds checks.
 #[inline(always)]
 fn gemm_block<const R: usize, const C: usize>(
     z: &mut [f64],
     wt: &[f64],
     a: &[f64],
+    start: Start,
     dims: (usize, usize),
     r0: usize,
     c0: usize,
@@ -272,7 +281,10 @@ fn gemm_block<const R: usize, const C: usize>(
     let (n_out, n) = dims;
     let mut acc = [[0.0f64; C]; R];
     for (q, row) in acc.iter_mut().enumerate() {
-        row.copy_from_slice(&z[(r0 + q) * n + c0..(r0 + q) * n + c0 + C]);
+        match start {
+            Start::Accumulate => row.copy_from_slice(&z[(r0 + q) * n + c0..(r0 + q) * n + c0 + C]),
+            Start::Bias(b) => row.fill(b[r0 + q]),
+        }
     }
     for (arow, wrow) in a.chunks_exact(n).zip(wt.chunks_exact(n_out)) {
         let av: &[f64; C] = arow[c0..c0 + C].try_into().expect("block width");
@@ -288,7 +300,7 @@ fn gemm_block<const R: usize, const C: usize>(
     }
 }
 
-/// All full column blocks of rows `r0..r0+R` of Z += W · A, then blocks of
+/// All full column blocks of rows `r0..r0+R` of the product, then blocks of
 /// 8 and 4 columns, then the last few columns one by one (scalar chains are
 /// latency-bound, so as few columns as possible are left to them).
 #[inline(always)]
@@ -296,31 +308,72 @@ fn gemm_rows<const R: usize, const C: usize>(
     z: &mut [f64],
     wt: &[f64],
     a: &[f64],
+    start: Start,
     dims: (usize, usize, usize),
     r0: usize,
 ) {
     let (n_out, n_in, n) = dims;
     let mut c0 = 0;
     while c0 + C <= n {
-        gemm_block::<R, C>(z, wt, a, (n_out, n), r0, c0);
+        gemm_block::<R, C>(z, wt, a, start, (n_out, n), r0, c0);
         c0 += C;
     }
     if C > 8 && c0 + 8 <= n {
-        gemm_block::<R, 8>(z, wt, a, (n_out, n), r0, c0);
+        gemm_block::<R, 8>(z, wt, a, start, (n_out, n), r0, c0);
         c0 += 8;
     }
     if C > 4 && c0 + 4 <= n {
-        gemm_block::<R, 4>(z, wt, a, (n_out, n), r0, c0);
+        gemm_block::<R, 4>(z, wt, a, start, (n_out, n), r0, c0);
         c0 += 4;
     }
     for r in r0..r0 + R {
         for c in c0..n {
-            let mut s = z[r * n + c];
+            let mut s = match start {
+                Start::Accumulate => z[r * n + c],
+                Start::Bias(b) => b[r],
+            };
             for j in 0..n_in {
                 s = wt[j * n_out + r].mul_add(a[j * n + c], s);
             }
             z[r * n + c] = s;
         }
+    }
+}
+
+/// The row-block schedule shared by [`small_gemm_acc`] and [`small_gemm_bias`].
+#[inline(always)]
+fn small_gemm(
+    z: &mut [f64],
+    wt: &[f64],
+    a: &[f64],
+    start: Start,
+    dims: (usize, usize, usize),
+    wide: bool,
+) {
+    let (n_out, n_in, n) = dims;
+    assert!(
+        z.len() == n_out * n && wt.len() == n_out * n_in && a.len() == n_in * n,
+        "small_gemm shapes"
+    );
+    let mut r0 = 0;
+    // 32 vector registers (AVX-512) hold a 6 × 16 block: twelve independent
+    // sums, enough to keep both FMA units busy; 16 registers hold 6 × 8.
+    while r0 + 6 <= n_out {
+        if wide {
+            gemm_rows::<6, 16>(z, wt, a, start, dims, r0);
+        } else {
+            gemm_rows::<6, 8>(z, wt, a, start, dims, r0);
+        }
+        r0 += 6;
+    }
+    // Fewer rows: wider column blocks keep enough independent sums in flight.
+    match n_out - r0 {
+        1 => gemm_rows::<1, 32>(z, wt, a, start, dims, r0),
+        2 => gemm_rows::<2, 16>(z, wt, a, start, dims, r0),
+        3 => gemm_rows::<3, 16>(z, wt, a, start, dims, r0),
+        4 => gemm_rows::<4, 16>(z, wt, a, start, dims, r0),
+        5 => gemm_rows::<5, 8>(z, wt, a, start, dims, r0),
+        _ => {}
     }
 }
 
@@ -334,32 +387,29 @@ fn gemm_rows<const R: usize, const C: usize>(
     "aarch64+neon"
 ))]
 pub fn small_gemm_acc(z: &mut [f64], wt: &[f64], a: &[f64], n_out: usize, n_in: usize, n: usize) {
-    assert!(
-        z.len() == n_out * n && wt.len() == n_out * n_in && a.len() == n_in * n,
-        "small_gemm_acc shapes"
-    );
-    let dims = (n_out, n_in, n);
-    let mut r0 = 0;
-    // 32 vector registers (AVX-512) hold a 6 × 16 block: twelve independent
-    // sums, enough to keep both FMA units busy; 16 registers hold 6 × 8.
     let wide = selected_target!().supports_feature_str("avx512f");
-    while r0 + 6 <= n_out {
-        if wide {
-            gemm_rows::<6, 16>(z, wt, a, dims, r0);
-        } else {
-            gemm_rows::<6, 8>(z, wt, a, dims, r0);
-        }
-        r0 += 6;
-    }
-    // Fewer rows: wider column blocks keep enough independent sums in flight.
-    match n_out - r0 {
-        1 => gemm_rows::<1, 32>(z, wt, a, dims, r0),
-        2 => gemm_rows::<2, 16>(z, wt, a, dims, r0),
-        3 => gemm_rows::<3, 16>(z, wt, a, dims, r0),
-        4 => gemm_rows::<4, 8>(z, wt, a, dims, r0),
-        5 => gemm_rows::<5, 8>(z, wt, a, dims, r0),
-        _ => {}
-    }
+    small_gemm(z, wt, a, Start::Accumulate, (n_out, n_in, n), wide);
+}
+
+/// Z = b 1ᵀ + W · A (a whole layer: bias plus product), shapes as in
+/// [`small_gemm_acc`]; Z's previous contents are ignored.
+#[multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512dq+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub fn small_gemm_bias(
+    z: &mut [f64],
+    wt: &[f64],
+    bias: &[f64],
+    a: &[f64],
+    n_out: usize,
+    n_in: usize,
+    n: usize,
+) {
+    assert_eq!(bias.len(), n_out, "one bias per output row");
+    let wide = selected_target!().supports_feature_str("avx512f");
+    small_gemm(z, wt, a, Start::Bias(bias), (n_out, n_in, n), wide);
 }
 
 /// Adds the R × CC block at (i, j) of X · Yᵀ to Z: R·CC dot products over k,
@@ -582,6 +632,25 @@ mod tests {
                     (g - e).abs() < 1e-13 * (1.0 + e.abs()),
                     "{n_out}x{n_in}x{n}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn small_gemm_with_bias_replaces_the_output() {
+        let (n_out, n_in, n) = (7, 5, 45);
+        let wt = samples(&[1.0], n_in * n_out, 7);
+        let a = samples(&[1.0], n_in * n, 8);
+        let bias = samples(&[1.0], n_out, 9);
+        let mut z = vec![f64::NAN; n_out * n];
+        small_gemm_bias(&mut z, &wt, &bias, &a, n_out, n_in, n);
+        for r in 0..n_out {
+            for c in 0..n {
+                let want = bias[r]
+                    + (0..n_in)
+                        .map(|j| wt[j * n_out + r] * a[j * n + c])
+                        .sum::<f64>();
+                assert!((z[r * n + c] - want).abs() < 1e-13, "({r}, {c})");
             }
         }
     }

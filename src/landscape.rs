@@ -10,7 +10,6 @@ use crate::activation::Activation;
 use crate::architecture::{LayerSpan, LayerView};
 use crate::fastmath;
 use crate::objective::{Objective, affine};
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1};
 use rayon::prelude::*;
 
@@ -59,9 +58,6 @@ struct ExpFactors {
     row_ok: Vec<bool>,
     col_ok: Vec<bool>,
 }
-
-/// Layer outputs up to this many entries use the unpacked small-product kernel.
-const SMALL_PRODUCT: usize = 1 << 20;
 
 /// One grid point's (row, column) exponential factors, per data chunk.
 type FactorPair<'f> = (&'f [Vec<f64>], &'f [Vec<f64>]);
@@ -293,28 +289,16 @@ impl<'a> Slice<'a> {
             for l in 1..n_layers {
                 let (done, rest) = acts.split_at_mut(l);
                 let z = &mut rest[0];
-                for (mut row, &bias) in z.rows_mut().into_iter().zip(&sc.biases[l]) {
-                    row.fill(bias);
-                }
-                if z.nrows() == 1 {
-                    // One output: a sum of scaled rows, cheaper than a general product.
-                    let mut out = z.row_mut(0);
-                    for (input, &w) in done[l - 1].rows().into_iter().zip(&sc.weights[l]) {
-                        out.scaled_add(w, &input);
-                    }
-                } else if z.len() <= SMALL_PRODUCT {
-                    let (n_out, n) = z.dim();
-                    fastmath::small_gemm_acc(
-                        z.as_slice_mut().expect("contiguous"),
-                        sc.weights[l].as_slice().expect("contiguous"),
-                        done[l - 1].as_slice().expect("contiguous"),
-                        n_out,
-                        done[l - 1].nrows(),
-                        n,
-                    );
-                } else {
-                    general_mat_mul(1.0, &sc.weights[l].t(), &done[l - 1], 1.0, z);
-                }
+                let (n_out, n) = z.dim();
+                fastmath::small_gemm_bias(
+                    z.as_slice_mut().expect("contiguous"),
+                    sc.weights[l].as_slice().expect("contiguous"),
+                    sc.biases[l].as_slice().expect("contiguous"),
+                    done[l - 1].as_slice().expect("contiguous"),
+                    n_out,
+                    done[l - 1].nrows(),
+                    n,
+                );
                 if l + 1 < n_layers {
                     act.apply_in_place(z.as_slice_mut().expect("contiguous"));
                 }

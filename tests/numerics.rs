@@ -203,3 +203,39 @@ fn grid_center_is_the_loss_and_points_match_direct_evaluation() {
         }
     }
 }
+
+#[test]
+fn far_grid_points_fall_back_to_direct_evaluation() {
+    // Exponents beyond the factorized path's clamp (|2z| > 700) must not
+    // change the values: such rows and columns are evaluated directly.
+    for act in [Activation::Tanh, Activation::Sigmoid] {
+        let (obj, theta) = random_problem(act, LossKind::Mse, vec![2, 6, 1], 20, 41);
+        let p = theta.len();
+        let d0: Array1<f64> = (0..p)
+            .map(|i| if i % 3 == 0 { 300.0 } else { 0.1 })
+            .collect();
+        let d1: Array1<f64> = (0..p).map(|i| (i as f64 * 0.7).sin()).collect();
+        let th = Array1::from(theta);
+        let slice = Slice::new(&obj, th.view(), d0.view(), d1.view());
+        let alphas = [-2.0, -1e-3, 0.0, 0.5, 3.0];
+        let grid = slice.grid(&alphas, &alphas);
+        for (i, &a) in alphas.iter().enumerate() {
+            for (j, &b) in alphas.iter().enumerate() {
+                let point = &th + &(&d0 * a) + &(&d1 * b);
+                let direct = obj.loss(point.as_slice().unwrap());
+                assert!(
+                    rel(grid[(i, j)], direct) < 1e-12,
+                    "{act:?} ({i},{j}): {} vs {direct}",
+                    grid[(i, j)]
+                );
+            }
+        }
+        let line = slice.line(&alphas);
+        for (i, &a) in alphas.iter().enumerate() {
+            assert!(
+                rel(line[i], slice.loss_at(a, 0.0)) < 1e-14,
+                "{act:?} line {i}"
+            );
+        }
+    }
+}
