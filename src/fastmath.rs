@@ -135,18 +135,29 @@ pub fn exp_into(out: &mut [f64], x: &[f64]) {
     }
 }
 
-/// out[i] = e^{scale · (base[i] + c · dir[i])}, clamped like [`exp_into`].
+/// out[i] = e^{scale · (base[i] + c · dir[i])}, clamped like [`exp_into`];
+/// returns the largest |exponent| before clamping (NaN if any was NaN), so
+/// the caller can tell whether the clamp changed anything.
 #[multiversion(targets(
     "x86_64+avx512f+avx512vl+avx512dq+avx2+fma",
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
-pub fn exp_affine_into(out: &mut [f64], base: &[f64], dir: &[f64], c: f64, scale: f64) {
+pub fn exp_affine_into(out: &mut [f64], base: &[f64], dir: &[f64], c: f64, scale: f64) -> f64 {
     let n = out.len();
     let (base, dir) = (&base[..n], &dir[..n]);
+    let mut largest = 0.0f64;
     for i in 0..n {
-        out[i] = exp_core(scale * c.mul_add(dir[i], base[i]));
+        let x = scale * c.mul_add(dir[i], base[i]);
+        // NaN-propagating maximum: a NaN exponent must not pass as in range.
+        largest = if x.abs() > largest || x.is_nan() {
+            x.abs()
+        } else {
+            largest
+        };
+        out[i] = exp_core(x);
     }
+    largest
 }
 
 /// out[i] = 1 − 2 / (e1[i] · e2[i] + 1): tanh(u + v) from e1 = e^{2u}, e2 = e^{2v}.
