@@ -89,11 +89,6 @@ impl Architecture {
             })
             .collect()
     }
-
-    /// Widest layer (used to size scratch buffers).
-    pub fn max_width(&self) -> usize {
-        self.layers.iter().copied().max().unwrap_or(1)
-    }
 }
 
 /// One layer's weights (fan_out × fan_in) and bias, viewed inside a flat vector.

@@ -3,6 +3,8 @@
 //! behave, every bad input fails with one clear line (never a panic), and
 //! `bench` prints and writes its report.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,9 +15,7 @@ use serde_json::Value;
 
 const SAMPLES: [&str; 3] = ["sine", "moons", "spiral3"];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::root;
 
 fn sample(name: &str) -> PathBuf {
     root().join(format!("assets/problems/{name}.json"))
@@ -435,34 +435,9 @@ fn analyze_grid_of_two_points() {
 
 /// File name -> field, from the `- `NAME`: ... (field `FIELD`)` lines of
 /// `tests/data/bad/README.md`.
-fn documented_fields() -> BTreeMap<String, String> {
-    let readme = fs::read_to_string(root().join("tests/data/bad/README.md")).unwrap();
-    readme
-        .lines()
-        .filter_map(|line| {
-            let rest = line.strip_prefix("- `")?;
-            let (name, rest) = rest.split_once('`')?;
-            let (_, field) = rest.rsplit_once("(field `")?;
-            Some((name.to_owned(), field.strip_suffix("`)")?.to_owned()))
-        })
-        .collect()
-}
-
 #[test]
 fn analyze_refuses_every_bad_file_with_one_line_naming_file_and_field() {
-    let bad = root().join("tests/data/bad");
-    let documented = documented_fields();
-    let mut files: Vec<String> = fs::read_dir(&bad)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "README.md")
-        .collect();
-    files.sort();
-    assert!(files.len() >= 20, "only {} bad files", files.len());
-    for name in &files {
-        let field = documented
-            .get(name)
-            .unwrap_or_else(|| panic!("{name} has no line in tests/data/bad/README.md"));
+    for (name, field) in common::bad_files() {
         let path = format!("tests/data/bad/{name}");
         let line = fails_with(&["analyze", &path], &[&path]);
         // The public README names `data.x` for `data.x[4]`.

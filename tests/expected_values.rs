@@ -9,8 +9,10 @@
 //!   top-5, the bottom-5 and the number of negative eigenvalues, and the exact
 //!   diagonal the per-layer traces.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use curvscope::analysis::{AnalysisReport, AnalyzeOptions, analyze};
 use curvscope::eigen::symmetric_eigen;
@@ -20,9 +22,7 @@ use serde_json::Value;
 
 const SAMPLES: [&str; 3] = ["sine", "moons", "spiral3"];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::root;
 
 fn problem_path(name: &str) -> PathBuf {
     root().join(format!("assets/problems/{name}.json"))

@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests (each test binary uses a subset).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every file in `tests/data/bad/` with the field its line in that folder's
+/// README names, sorted by file name. Panics if a file has no line or a line
+/// names no file, so a bad file cannot be added without saying what it tests.
+pub fn bad_files() -> Vec<(String, String)> {
+    let bad = root().join("tests/data/bad");
+    let readme = fs::read_to_string(bad.join("README.md")).unwrap();
+    let documented: BTreeMap<String, String> = readme
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("- `")?;
+            let (name, rest) = rest.split_once('`')?;
+            let (_, field) = rest.rsplit_once("(field `")?;
+            Some((name.to_owned(), field.strip_suffix("`)")?.to_owned()))
+        })
+        .collect();
+    let mut files: Vec<String> = fs::read_dir(&bad)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "README.md")
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "only {} bad files", files.len());
+    for name in documented.keys() {
+        assert!(
+            files.contains(name),
+            "README.md documents {name}, which does not exist"
+        );
+    }
+    files
+        .into_iter()
+        .map(|name| {
+            let field = documented
+                .get(&name)
+                .unwrap_or_else(|| {
+                    panic!("{name} has no `(field ...)` line in tests/data/bad/README.md")
+                })
+                .clone();
+            (name, field)
+        })
+        .collect()
+}
