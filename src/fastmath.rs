@@ -134,18 +134,18 @@ pub fn tanh_in_place(values: &mut [f64]) {
 pub fn exp_affine_into(out: &mut [f64], base: &[f64], dir: &[f64], c: f64, scale: f64) -> f64 {
     let n = out.len();
     let (base, dir) = (&base[..n], &dir[..n]);
-    let mut largest = 0.0f64;
+    // Three simple passes, each of which vectorizes.
     for i in 0..n {
-        let x = scale * c.mul_add(dir[i], base[i]);
-        // NaN-propagating maximum: a NaN exponent must not pass as in range.
-        largest = if x.abs() > largest || x.is_nan() {
-            x.abs()
-        } else {
-            largest
-        };
-        out[i] = exp_core(x);
+        out[i] = scale * c.mul_add(dir[i], base[i]);
     }
-    largest
+    let (largest, any_nan) = out.iter().fold((0.0f64, false), |(m, nan), &x| {
+        (m.max(x.abs()), nan | x.is_nan())
+    });
+    for o in out.iter_mut() {
+        *o = exp_core(*o);
+    }
+    // A NaN exponent must not pass as in range.
+    if any_nan { f64::NAN } else { largest }
 }
 
 /// out[i] = 1 − 2 / (e1[i] · e2[i] + 1): tanh(u + v) from e1 = e^{2u}, e2 = e^{2v}.
@@ -299,9 +299,11 @@ fn gemm_block<const R: usize, const C: usize>(
     }
 }
 
-/// All full column blocks of rows `r0..r0+R` of the product, then blocks of
-/// 8 and 4 columns, then the last few columns one by one (scalar chains are
-/// latency-bound, so as few columns as possible are left to them).
+/// Rows `rows` (a multiple of R long) of the product, by column blocks of C,
+/// then of 8 and 4, then the last few columns one by one (scalar chains are
+/// latency-bound, so as few columns as possible are left to them). Column
+/// blocks are the outer loop: one block of A's columns stays in L1 while every
+/// row block passes over it.
 #[inline(always)]
 fn gemm_rows<const R: usize, const C: usize>(
     z: &mut [f64],
@@ -309,23 +311,29 @@ fn gemm_rows<const R: usize, const C: usize>(
     a: &[f64],
     start: Start,
     dims: (usize, usize, usize),
-    r0: usize,
+    rows: std::ops::Range<usize>,
 ) {
     let (n_out, n_in, n) = dims;
     let mut c0 = 0;
     while c0 + C <= n {
-        gemm_block::<R, C>(z, wt, a, start, (n_out, n), r0, c0);
+        for r0 in rows.clone().step_by(R) {
+            gemm_block::<R, C>(z, wt, a, start, (n_out, n), r0, c0);
+        }
         c0 += C;
     }
     if C > 8 && c0 + 8 <= n {
-        gemm_block::<R, 8>(z, wt, a, start, (n_out, n), r0, c0);
+        for r0 in rows.clone().step_by(R) {
+            gemm_block::<R, 8>(z, wt, a, start, (n_out, n), r0, c0);
+        }
         c0 += 8;
     }
     if C > 4 && c0 + 4 <= n {
-        gemm_block::<R, 4>(z, wt, a, start, (n_out, n), r0, c0);
+        for r0 in rows.clone().step_by(R) {
+            gemm_block::<R, 4>(z, wt, a, start, (n_out, n), r0, c0);
+        }
         c0 += 4;
     }
-    for r in r0..r0 + R {
+    for r in rows {
         for c in c0..n {
             let mut s = match start {
                 Start::Accumulate => z[r * n + c],
@@ -354,24 +362,22 @@ fn small_gemm(
         z.len() == n_out * n && wt.len() == n_out * n_in && a.len() == n_in * n,
         "small_gemm shapes"
     );
-    let mut r0 = 0;
     // 32 vector registers (AVX-512) hold a 6 × 16 block: twelve independent
     // sums, enough to keep both FMA units busy; 16 registers hold 6 × 8.
-    while r0 + 6 <= n_out {
-        if wide {
-            gemm_rows::<6, 16>(z, wt, a, start, dims, r0);
-        } else {
-            gemm_rows::<6, 8>(z, wt, a, start, dims, r0);
-        }
-        r0 += 6;
+    let full = n_out - n_out % 6;
+    if wide {
+        gemm_rows::<6, 16>(z, wt, a, start, dims, 0..full);
+    } else {
+        gemm_rows::<6, 8>(z, wt, a, start, dims, 0..full);
     }
     // Fewer rows: wider column blocks keep enough independent sums in flight.
-    match n_out - r0 {
-        1 => gemm_rows::<1, 32>(z, wt, a, start, dims, r0),
-        2 => gemm_rows::<2, 16>(z, wt, a, start, dims, r0),
-        3 => gemm_rows::<3, 16>(z, wt, a, start, dims, r0),
-        4 => gemm_rows::<4, 16>(z, wt, a, start, dims, r0),
-        5 => gemm_rows::<5, 8>(z, wt, a, start, dims, r0),
+    let rest = full..n_out;
+    match n_out - full {
+        1 => gemm_rows::<1, 32>(z, wt, a, start, dims, rest),
+        2 => gemm_rows::<2, 16>(z, wt, a, start, dims, rest),
+        3 => gemm_rows::<3, 16>(z, wt, a, start, dims, rest),
+        4 => gemm_rows::<4, 16>(z, wt, a, start, dims, rest),
+        5 => gemm_rows::<5, 8>(z, wt, a, start, dims, rest),
         _ => {}
     }
 }
