@@ -12,6 +12,10 @@ use crate::objective::Objective;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
 use rayon::prelude::*;
 
+/// Largest parameter count for which [`HessianOperator::dense`] builds the
+/// matrix (6000² float64 numbers are 288 MB).
+pub const MAX_DENSE_PARAMS: usize = 6000;
+
 /// What one row chunk contributes to every product, fixed at θ.
 ///
 /// Matrices named `*_t` are unit-major (width × samples), the others
@@ -393,9 +397,13 @@ impl<'a> HessianOperator<'a> {
     }
 
     /// The dense Hessian, column j = H e_j (P products, in parallel),
-    /// symmetrized to remove rounding asymmetry.
-    pub fn dense(&self) -> Array2<f64> {
+    /// symmetrized to remove rounding asymmetry; `None` above
+    /// [`MAX_DENSE_PARAMS`] parameters (P² numbers would not be small).
+    pub fn dense(&self) -> Option<Array2<f64>> {
         let p = self.dim();
+        if p > MAX_DENSE_PARAMS {
+            return None;
+        }
         let mut h = Array2::zeros((p, p));
         let block = 64;
         for start in (0..p).step_by(block) {
@@ -408,6 +416,6 @@ impl<'a> HessianOperator<'a> {
             h.slice_mut(ndarray::s![start..end, ..]).assign(&cols);
         }
         let ht = h.t().to_owned();
-        (h + ht) * 0.5
+        Some((h + ht) * 0.5)
     }
 }

@@ -124,7 +124,7 @@ fn diagonal_trace_and_lanczos_agree_with_the_dense_hessian() {
     for (k, (act, loss, layers)) in cases().into_iter().enumerate() {
         let (obj, theta) = random_problem(act, loss, layers, 30, 200 + k as u64);
         let op = obj.hessian_at(&theta);
-        let dense = op.dense();
+        let dense = op.dense().expect("small model");
         let diag = op.diagonal();
         let eig = symmetric_eigen(dense.view()).unwrap();
         let p = theta.len();
@@ -155,6 +155,14 @@ fn diagonal_trace_and_lanczos_agree_with_the_dense_hessian() {
             "{act:?}/{loss:?} min"
         );
     }
+}
+
+#[test]
+fn dense_hessian_is_refused_above_the_size_limit() {
+    use curvscope::hessian::MAX_DENSE_PARAMS;
+    let (obj, theta) = random_problem(Activation::Linear, LossKind::Mse, vec![3, 1500, 1], 4, 5);
+    assert!(theta.len() > MAX_DENSE_PARAMS);
+    assert!(obj.hessian_at(&theta).dense().is_none());
 }
 
 #[test]
