@@ -17,7 +17,7 @@ pub const ANALYSIS_FORMAT: &str = "curvscope-analysis/1";
 
 /// Above this estimated cost (floating-point operations) the exact diagonal
 /// is replaced by a Hutchinson estimate.
-const EXACT_TRACE_FLOP_BUDGET: f64 = 4e9;
+const EXACT_TRACE_FLOP_BUDGET: f64 = 2e10;
 
 /// Largest grid side accepted (the grid holds side² losses).
 pub const MAX_GRID: usize = 1001;
