@@ -243,25 +243,22 @@ fn check_options(
 }
 
 /// Estimated cost of the exact diagonal (see `HessianOperator::diagonal`).
-fn exact_trace_cost(problem: &Problem) -> f64 {
-    let layers = &problem.architecture.layers;
-    let per_sample: f64 = layers
+fn exact_trace_cost(objective: &Objective) -> f64 {
+    let per_sample: f64 = objective
+        .architecture()
+        .layers
         .windows(2)
         .map(|w| {
             let (i, o) = (w[0] as f64, w[1] as f64);
             2.0 * (i * o * o + i * i * o)
         })
         .sum();
-    per_sample * problem.n_samples() as f64
+    per_sample * objective.n_samples() as f64
 }
 
 /// The trace: exact when affordable, else Hutchinson with an error bar.
-pub fn trace_for(
-    problem: &Problem,
-    op: &crate::hessian::HessianOperator,
-    seed: u64,
-) -> TraceEstimate {
-    if exact_trace_cost(problem) <= EXACT_TRACE_FLOP_BUDGET {
+pub fn trace_for(op: &crate::hessian::HessianOperator, seed: u64) -> TraceEstimate {
+    if exact_trace_cost(op.objective()) <= EXACT_TRACE_FLOP_BUDGET {
         exact_trace(op)
     } else {
         hutchinson(op, HUTCHINSON_PROBES, seed)
@@ -352,7 +349,7 @@ pub fn analyze(
     }
 
     let t1 = Instant::now();
-    let trace = trace_for(problem, &op, opts.seed);
+    let trace = trace_for(&op, opts.seed);
     let trace_secs = t1.elapsed().as_secs_f64();
 
     let t2 = Instant::now();

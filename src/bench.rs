@@ -154,7 +154,7 @@ pub fn bench_problem(name: &str, problem: &Problem, runs: usize) -> BenchRow {
     });
     let op = objective.hessian_at(theta);
     let mut method = "exact";
-    let trace_s = median_seconds(runs, || method = trace_for(problem, &op, 0).method.name());
+    let trace_s = median_seconds(runs, || method = trace_for(&op, 0).method.name());
     let hutchinson100_s = median_seconds(runs, || {
         std::hint::black_box(hutchinson(&op, 100, 0));
     });

@@ -172,6 +172,11 @@ impl<'a> HessianOperator<'a> {
         }
     }
 
+    /// The objective this is the Hessian of.
+    pub fn objective(&self) -> &Objective {
+        self.objective
+    }
+
     /// Number of parameters (the operator is P × P).
     pub fn dim(&self) -> usize {
         self.theta.len()

@@ -247,3 +247,18 @@ fn far_grid_points_fall_back_to_direct_evaluation() {
         }
     }
 }
+
+#[test]
+fn trace_falls_back_to_hutchinson_when_the_exact_diagonal_is_too_costly() {
+    use curvscope::analysis::trace_for;
+    use curvscope::trace::TraceMethod;
+    for (layers, n, want) in [
+        (vec![2, 4, 1], 10, TraceMethod::Exact),
+        (vec![1, 400, 400, 1], 100, TraceMethod::Hutchinson),
+    ] {
+        let (obj, theta) = random_problem(Activation::Tanh, LossKind::Mse, layers, n, 2);
+        let t = trace_for(&obj.hessian_at(&theta), 0);
+        assert_eq!(t.method, want);
+        assert_eq!(t.stderr > 0.0, want == TraceMethod::Hutchinson);
+    }
+}
