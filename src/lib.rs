@@ -21,4 +21,5 @@ pub mod problem;
 pub mod samples;
 pub mod synthetic;
 pub mod trace;
+pub mod trainer;
 pub mod tridiagonal;
