@@ -11,6 +11,7 @@ pub mod dataset;
 pub mod directions;
 pub mod eigen;
 pub mod fastmath;
+pub mod frame;
 pub mod fsutil;
 pub mod hessian;
 pub mod lanczos;
