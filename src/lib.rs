@@ -7,6 +7,7 @@ pub mod activation;
 pub mod analysis;
 pub mod architecture;
 pub mod bench;
+pub mod curvature;
 pub mod dataset;
 pub mod directions;
 pub mod eigen;

@@ -158,3 +158,44 @@ fn every_data_kind_trains() {
         assert_eq!(t.test_loss(), None);
     }
 }
+
+#[test]
+fn curvature_tracking_warm_starts_and_reads_out_stability() {
+    use curvscope::curvature::{CurvatureTracker, StabilityBand};
+    let settings = TrainerSettings {
+        learning_rate: 0.05,
+        batch_size: None,
+        momentum: 0.0,
+    };
+    let mut t = moons_trainer(settings, 0);
+    for _ in 0..200 {
+        t.step().unwrap();
+    }
+    let mut tracker = CurvatureTracker::new(3);
+    let cold = tracker.measure(&t);
+    t.step().unwrap();
+    let warm = tracker.measure(&t);
+    assert!(
+        warm.products < cold.products,
+        "warm {} vs cold {}",
+        warm.products,
+        cold.products
+    );
+    assert_eq!(warm.step, 201);
+    assert_eq!(warm.top.len(), 3);
+    assert!(warm.top.windows(2).all(|w| w[0] >= w[1]));
+    assert!(warm.min <= warm.top[2]);
+    assert_eq!(warm.limit, 2.0);
+    assert_eq!(warm.eta_lambda[0], 0.05 * warm.top[0]);
+    let expected = StabilityBand::classify(warm.eta_lambda[0], 2.0);
+    assert_eq!(warm.band, expected);
+    // The same point measured independently gives the same λmax.
+    let op = t
+        .train_objective()
+        .hessian_at(t.theta().as_slice().unwrap());
+    let exact = op.dense().unwrap();
+    let eig = curvscope::eigen::symmetric_eigen(exact.view()).unwrap();
+    let lmax = eig.values[eig.values.len() - 1];
+    assert!((warm.top[0] - lmax).abs() < 1e-8 * lmax.abs());
+    assert!((warm.trace.value - exact.diag().sum()).abs() < 1e-10 * lmax.abs());
+}
