@@ -274,10 +274,15 @@ impl<'a> HessianOperator<'a> {
             };
             let vb = dirs[l].1;
             let mut rz = Array2::zeros((vb.len(), n));
-            for (mut row, &b) in rz.rows_mut().into_iter().zip(vb) {
-                row.fill(b);
-            }
-            gemm_acc(&mut rz, dirs_t[l].view(), input_t);
+            crate::fastmath::small_gemm_bias(
+                rz.as_slice_mut().expect("standard layout"),
+                dirs_t[l].as_slice().expect("standard layout"),
+                vb.as_slice().expect("contiguous bias"),
+                input_t.as_slice().expect("standard layout"),
+                vb.len(),
+                input_t.nrows(),
+                n,
+            );
             if l > 0 {
                 gemm_acc(&mut rz, layers_t[l].view(), ra_t[l - 1].view());
             }
