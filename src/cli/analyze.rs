@@ -25,13 +25,13 @@ enum Directions {
 pub struct AnalyzeArgs {
     /// Problem file (curvscope-problem/1 JSON).
     problem: PathBuf,
-    /// Number of largest Hessian eigenvalues to compute.
+    /// Number of largest Hessian eigenvalues to compute (1 to the number of parameters).
     #[arg(long, default_value_t = 5)]
     top_k: usize,
-    /// Grid points per side of the loss grid.
+    /// Grid points per side of the loss grid (2 to 1001).
     #[arg(long, default_value_t = 21)]
     grid: usize,
-    /// Half-width R of the grid square [-R, R]².
+    /// Half-width R of the grid square [-R, R]² (0 < R ≤ 1e100).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     range: f64,
     /// Directions of the landscape plane.
