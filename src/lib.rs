@@ -1,10 +1,12 @@
 //! curvscope: exact float64 curvature and loss landscapes of small MLPs.
 //!
-//! The numerical core (this library's modules) has no Bevy types, so it can be
-//! tested and benchmarked on its own; the app and the command line sit on it.
+//! The numerical core (every module but [`app`]) has no Bevy types, so it is
+//! tested and benchmarked on its own; the app ([`app`], Bevy plugins) and the
+//! command line sit on it.
 
 pub mod activation;
 pub mod analysis;
+pub mod app;
 pub mod architecture;
 pub mod bench;
 pub mod curvature;
@@ -21,6 +23,7 @@ pub mod loss;
 pub mod objective;
 pub mod problem;
 pub mod samples;
+pub mod session;
 pub mod synthetic;
 pub mod trace;
 pub mod trainer;

@@ -1,16 +1,20 @@
 //! Command-line interface: argument definitions and dispatch.
 
 mod analyze;
+mod app;
 mod bench;
 
 use clap::{Parser, Subcommand};
 
 /// curvscope: exact float64 curvature and loss landscapes of small networks.
+/// Without a command it opens the live app.
 #[derive(Debug, Parser)]
-#[command(name = "curvscope", version, about, long_about = None)]
+#[command(name = "curvscope", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    app: app::AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -19,6 +23,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Time the core operations (grid, eigenvalues, trace) and print a table.
     Bench(bench::BenchArgs),
+    /// Run the app in a window for some frames, save a PNG of it, and exit.
+    Screenshot(app::ScreenshotArgs),
 }
 
 /// Runs the parsed command.
@@ -26,7 +32,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     // Start the worker threads now, so that no timed step pays for it.
     rayon::broadcast(|_| ());
     match cli.command {
-        Command::Analyze(a) => analyze::run(a),
-        Command::Bench(b) => bench::run(b),
+        Some(Command::Analyze(a)) => analyze::run(a),
+        Some(Command::Bench(b)) => bench::run(b),
+        Some(Command::Screenshot(s)) => {
+            let exit = curvscope::app::run(s.options()?);
+            if !exit.is_success() {
+                anyhow::bail!("the app stopped before the screenshot was saved ({exit:?})");
+            }
+            println!("wrote {}", s.out().display());
+            Ok(())
+        }
+        None => {
+            let exit = curvscope::app::run(cli.app.options()?);
+            if exit.is_success() {
+                Ok(())
+            } else {
+                anyhow::bail!("the app stopped with {exit:?}")
+            }
+        }
     }
 }

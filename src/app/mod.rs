@@ -1,0 +1,66 @@
+//! The live app: Bevy plugins over the numerical core, one per concern.
+//!
+//! - [`training`]: the training thread and the latest snapshot it sent;
+//! - [`surface`]: the loss surface mesh with our own WGSL material;
+//! - [`camera`]: the orbit camera;
+//! - [`ui`]: the egui panel (readouts, sliders, plots);
+//! - [`capture`]: screenshots, and the `screenshot` command's exit.
+
+pub mod camera;
+pub mod capture;
+pub mod surface;
+pub mod training;
+pub mod ui;
+
+use crate::session::SessionConfig;
+use bevy::prelude::*;
+use std::path::PathBuf;
+
+/// How the app is started.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// Window size in pixels.
+    pub size: (u32, u32),
+    /// The session to train.
+    pub session: SessionConfig,
+    /// Take a screenshot to this file after `frames` frames, then exit.
+    pub screenshot: Option<(PathBuf, u32)>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            size: (1280, 800),
+            session: SessionConfig::default(),
+            screenshot: None,
+        }
+    }
+}
+
+/// Runs the app until its window closes (or the screenshot is taken).
+pub fn run(options: AppOptions) -> AppExit {
+    let (w, h) = options.size;
+    App::new()
+        .insert_resource(ClearColor(Color::srgb(0.08, 0.09, 0.11)))
+        .add_plugins(DefaultPlugins.set(WindowPlugin {
+            primary_window: Some(Window {
+                title: "curvscope".into(),
+                resolution: (w, h).into(),
+                ..default()
+            }),
+            ..default()
+        }))
+        .add_plugins(bevy_egui::EguiPlugin::default())
+        .add_plugins((
+            training::TrainingPlugin {
+                config: options.session,
+            },
+            surface::SurfacePlugin,
+            camera::CameraPlugin,
+            ui::UiPlugin,
+            capture::CapturePlugin {
+                screenshot: options.screenshot,
+            },
+        ))
+        .run()
+}

@@ -1,0 +1,202 @@
+//! The loss surface as a mesh with our own WGSL material, and the marker of
+//! the current point.
+
+use super::training::Live;
+use bevy::asset::{AssetPath, RenderAssetUsages, embedded_asset, embedded_path};
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+use bevy::render::render_resource::{AsBindGroup, ShaderType};
+use bevy::shader::ShaderRef;
+use ndarray::Array2;
+
+/// Half-width of the surface in world units.
+pub const EXTENT: f32 = 2.0;
+/// Height of the surface's range in world units.
+pub const HEIGHT: f32 = 1.5;
+
+/// Shader parameters (mirrors `SurfaceParams` in surface.wgsl).
+#[derive(Debug, Clone, Copy, ShaderType)]
+pub struct SurfaceParams {
+    /// Contour lines over the height range.
+    pub contours: f32,
+    /// Grid lines per world unit.
+    pub grid: f32,
+    /// 0 = flat colours, 1 = full diffuse shading.
+    pub shading: f32,
+    /// Padding (WGSL struct alignment).
+    pub pad: f32,
+}
+
+/// The surface's material.
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct SurfaceMaterial {
+    /// Shader parameters.
+    #[uniform(0)]
+    pub params: SurfaceParams,
+}
+
+impl Material for SurfaceMaterial {
+    fn fragment_shader() -> ShaderRef {
+        ShaderRef::Path(
+            AssetPath::from_path_buf(embedded_path!("surface.wgsl")).with_source("embedded"),
+        )
+    }
+}
+
+/// Marks the surface entity.
+#[derive(Component)]
+pub struct SurfaceMesh;
+
+/// Builds and updates the surface.
+pub struct SurfacePlugin;
+
+impl Plugin for SurfacePlugin {
+    fn build(&self, app: &mut App) {
+        embedded_asset!(app, "surface.wgsl");
+        app.add_plugins(MaterialPlugin::<SurfaceMaterial>::default())
+            .add_systems(Startup, spawn_surface)
+            .add_systems(Update, (update_surface, draw_marker));
+    }
+}
+
+fn spawn_surface(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<SurfaceMaterial>>,
+) {
+    let flat = Array2::zeros((2, 2));
+    commands.spawn((
+        Name::new("loss surface"),
+        SurfaceMesh,
+        Mesh3d(meshes.add(surface_mesh(&flat))),
+        MeshMaterial3d(materials.add(SurfaceMaterial {
+            params: SurfaceParams {
+                contours: 16.0,
+                grid: 2.0,
+                shading: 0.7,
+                pad: 0.0,
+            },
+        })),
+        Transform::default(),
+    ));
+}
+
+/// A colour of the viridis map for t in [0, 1] (linear RGB, 0..1).
+pub fn viridis(t: f32) -> [f32; 3] {
+    const STOPS: [[f32; 3]; 5] = [
+        [0.267, 0.005, 0.329],
+        [0.229, 0.322, 0.546],
+        [0.128, 0.567, 0.551],
+        [0.369, 0.789, 0.383],
+        [0.993, 0.906, 0.144],
+    ];
+    let x = t.clamp(0.0, 1.0) * 4.0;
+    let i = (x.floor() as usize).min(3);
+    let f = x - i as f32;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    std::array::from_fn(|k| {
+        let srgb = a[k] + (b[k] - a[k]) * f;
+        srgb.powf(2.2)
+    })
+}
+
+/// The mesh of a loss grid: x along the first axis, z along the second,
+/// y the loss scaled to [0, HEIGHT]; normals from central differences; the
+/// normalized height in uv.y (for the contours) and as viridis colour.
+pub fn surface_mesh(loss: &Array2<f64>) -> Mesh {
+    let (n, m) = loss.dim();
+    let (lo, hi) = loss
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let norm = |i: usize, j: usize| -> f32 {
+        let v = loss[(i, j)];
+        if v.is_finite() {
+            ((v - lo) / span) as f32
+        } else {
+            1.0
+        }
+    };
+    let coord = |k: usize, len: usize| -EXTENT + 2.0 * EXTENT * k as f32 / (len.max(2) - 1) as f32;
+    let (mut positions, mut normals, mut uvs, mut colors) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n {
+        for j in 0..m {
+            let h = norm(i, j);
+            positions.push([coord(i, n), h * HEIGHT, coord(j, m)]);
+            let (ip, im) = ((i + 1).min(n - 1), i.saturating_sub(1));
+            let (jp, jm) = ((j + 1).min(m - 1), j.saturating_sub(1));
+            let dx = (norm(ip, j) - norm(im, j)) * HEIGHT / (coord(ip, n) - coord(im, n)).max(1e-6);
+            let dz = (norm(i, jp) - norm(i, jm)) * HEIGHT / (coord(jp, m) - coord(jm, m)).max(1e-6);
+            normals.push(Vec3::new(-dx, 1.0, -dz).normalize().to_array());
+            uvs.push([0.0, h]);
+            let [r, g, b] = viridis(h);
+            colors.push([r, g, b, 1.0]);
+        }
+    }
+    let mut indices = Vec::with_capacity((n - 1) * (m - 1) * 6);
+    for i in 0..n - 1 {
+        for j in 0..m - 1 {
+            let k = (i * m + j) as u32;
+            let (right, down) = (k + 1, k + m as u32);
+            indices.extend_from_slice(&[k, right, down, right, down + 1, down]);
+        }
+    }
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::MAIN_WORLD | RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uvs)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+    .with_inserted_indices(Indices::U32(indices))
+}
+
+/// Replaces the mesh when a new surface arrived.
+fn update_surface(
+    live: Res<Live>,
+    mut seen: Local<u64>,
+    surface: Single<&Mesh3d, With<SurfaceMesh>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+) {
+    if live.surface_version == *seen {
+        return;
+    }
+    *seen = live.surface_version;
+    let Some(grid) = live.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
+        return;
+    };
+    if let Some(mut mesh) = meshes.get_mut(&surface.0) {
+        *mesh = surface_mesh(&grid.loss);
+    }
+}
+
+/// The current point: the centre of the surface.
+fn draw_marker(live: Res<Live>, mut gizmos: Gizmos) {
+    let Some(grid) = live.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
+        return;
+    };
+    let (n, m) = grid.loss.dim();
+    let (lo, hi) = grid
+        .loss
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let centre = grid.loss[(n / 2, m / 2)];
+    let h = if hi > lo {
+        ((centre - lo) / (hi - lo)) as f32
+    } else {
+        0.0
+    };
+    gizmos.sphere(
+        Isometry3d::from_translation(Vec3::new(0.0, h * HEIGHT + 0.03, 0.0)),
+        0.06,
+        Color::srgb(1.0, 0.3, 0.2),
+    );
+}

@@ -1,0 +1,162 @@
+//! The egui panel: readouts, optimizer sliders and the plots.
+
+use super::training::{Command, Live, TrainingLink};
+use crate::curvature::StabilityBand;
+use crate::trainer::TrainerSettings;
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use egui_plot::{Line, Plot, PlotPoints};
+
+/// Draws the panel.
+pub struct UiPlugin;
+
+impl Plugin for UiPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(EguiPrimaryContextPass, panel);
+    }
+}
+
+/// The readout line of the stability gauge.
+pub fn band_text(band: StabilityBand) -> &'static str {
+    match band {
+        StabilityBand::Stable => "stable",
+        StabilityBand::Edge => "edge of stability",
+        StabilityBand::Unstable => "unstable",
+    }
+}
+
+/// The optimizer controls; returns the new settings if the user changed any.
+pub fn optimizer_ui(ui: &mut egui::Ui, current: TrainerSettings) -> Option<TrainerSettings> {
+    let mut s = current;
+    ui.add(
+        egui::Slider::new(&mut s.learning_rate, 1e-4..=10.0)
+            .logarithmic(true)
+            .text("learning rate η"),
+    );
+    let mut full = s.batch_size.is_none();
+    ui.checkbox(&mut full, "full batch");
+    if full {
+        s.batch_size = None;
+    } else {
+        let mut b = s.batch_size.unwrap_or(32);
+        ui.add(
+            egui::Slider::new(&mut b, 1..=256)
+                .logarithmic(true)
+                .text("batch size"),
+        );
+        s.batch_size = Some(b);
+    }
+    ui.add(egui::Slider::new(&mut s.momentum, 0.0..=0.99).text("momentum β"));
+    (s != current).then_some(s)
+}
+
+fn panel(mut contexts: EguiContexts, link: Res<TrainingLink>, mut live: ResMut<Live>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    egui::Window::new("curvscope")
+        .default_width(330.0)
+        .show(ctx, |ui| {
+            let Some(snapshot) = live.latest.clone() else {
+                ui.label("starting…");
+                return;
+            };
+            ui.heading(format!("step {}", snapshot.step));
+            if let Some(d) = snapshot.diverged {
+                let eta_l = snapshot
+                    .curvature
+                    .as_ref()
+                    .map_or(f64::NAN, |c| c.eta_lambda[0]);
+                ui.colored_label(
+                    egui::Color32::RED,
+                    format!("diverged at step {} (η·λmax was {eta_l:.3})", d.step),
+                );
+            }
+            ui.label(format!("train loss {:.5}", snapshot.train_loss));
+            if let Some(t) = snapshot.test_loss {
+                ui.label(format!(
+                    "test loss  {t:.5}   (gap {:+.5})",
+                    t - snapshot.train_loss
+                ));
+            }
+            if let Some(c) = &snapshot.curvature {
+                ui.separator();
+                let tops: Vec<String> = c.top.iter().map(|v| format!("{v:.4}")).collect();
+                ui.label(format!("top eigenvalues  {}", tops.join(", ")));
+                ui.label(format!(
+                    "smallest λ  {:.4}{}",
+                    c.min,
+                    if c.min < 0.0 { "  (saddle)" } else { "" }
+                ));
+                let trace = if c.trace.stderr > 0.0 {
+                    format!("trace  {:.4} ± {:.2}", c.trace.value, c.trace.stderr)
+                } else {
+                    format!("trace  {:.4}", c.trace.value)
+                };
+                ui.label(trace);
+                ui.label(format!(
+                    "condition  {}",
+                    c.condition_number
+                        .map_or("—".into(), |v| format!("{v:.3e}"))
+                ));
+                let ratio = (c.eta_lambda[0] / c.limit) as f32;
+                ui.label(format!(
+                    "η·λmax = {:.3}  (limit {:.2}): {}",
+                    c.eta_lambda[0],
+                    c.limit,
+                    band_text(c.band)
+                ));
+                ui.add(
+                    egui::ProgressBar::new((ratio / 2.0).clamp(0.0, 1.0))
+                        .text(format!("{:.0}% of the limit", 100.0 * ratio)),
+                );
+            }
+            ui.separator();
+            if let Some(s) = optimizer_ui(ui, snapshot.settings) {
+                link.send(Command::Settings(s));
+            }
+            let mut speed = live.steps_per_second;
+            if ui
+                .add(
+                    egui::Slider::new(&mut speed, 1.0..=100_000.0)
+                        .logarithmic(true)
+                        .text("steps / s"),
+                )
+                .changed()
+            {
+                live.steps_per_second = speed;
+                link.send(Command::Speed(speed));
+            }
+            ui.horizontal(|ui| {
+                let label = if live.paused { "resume" } else { "pause" };
+                if ui.button(label).clicked() {
+                    live.paused = !live.paused;
+                    link.send(Command::Pause(live.paused));
+                }
+                if ui.button("step").clicked() {
+                    link.send(Command::Step);
+                }
+            });
+            ui.separator();
+            let series = |k: usize| -> PlotPoints {
+                live.history
+                    .iter()
+                    .filter(|h| h[k].is_finite())
+                    .map(|h| [h[0], h[k]])
+                    .collect()
+            };
+            Plot::new("losses").height(110.0).show(ui, |p| {
+                p.line(Line::new("train loss", series(1)));
+                p.line(Line::new("test loss", series(2)));
+            });
+            let eta = snapshot.settings.learning_rate;
+            let limit = 2.0 * (1.0 + snapshot.settings.momentum) / eta;
+            Plot::new("sharpness").height(110.0).show(ui, |p| {
+                p.line(Line::new("λmax", series(3)));
+                let last = live.history.last().map_or(1.0, |h| h[0]);
+                p.line(Line::new(
+                    "2(1+β)/η",
+                    PlotPoints::from(vec![[0.0, limit], [last, limit]]),
+                ));
+            });
+        });
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! The app's command-line options (shared by the default command and `screenshot`).
+
+use clap::{Args, ValueEnum};
+use curvscope::app::AppOptions;
+use curvscope::synthetic::DataKind;
+use std::path::PathBuf;
+
+/// The synthetic data set.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Data {
+    Moons,
+    Circles,
+    Spirals2,
+    Spirals3,
+    Xor,
+    Blobs,
+    Sine,
+}
+
+/// Options of the live app.
+#[derive(Debug, Args, Clone)]
+pub struct AppArgs {
+    /// The data set to train on.
+    #[arg(long, value_enum, default_value = "moons")]
+    data: Data,
+    /// Learning rate η.
+    #[arg(long, default_value_t = 0.1)]
+    lr: f64,
+    /// Batch size (0 for full batch).
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    /// Momentum β in [0, 1).
+    #[arg(long, default_value_t = 0.9)]
+    momentum: f64,
+    /// Seed of the data, the initialization and the batch order.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// Arguments of `curvscope screenshot`.
+#[derive(Debug, Args)]
+pub struct ScreenshotArgs {
+    /// The PNG file to write.
+    #[arg(long, value_name = "FILE.png")]
+    out: PathBuf,
+    /// Frames to run before the picture is taken.
+    #[arg(long, default_value_t = 60)]
+    frames: u32,
+    /// Window size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1024x640", value_parser = parse_size)]
+    size: (u32, u32),
+    #[command(flatten)]
+    app: AppArgs,
+}
+
+/// Parses `WIDTHxHEIGHT` (each 64 to 8192).
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once('x')
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got {text:?}"))?;
+    let parse = |v: &str| v.parse::<u32>().ok().filter(|n| (64..=8192).contains(n));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!(
+            "expected WIDTHxHEIGHT with each from 64 to 8192, got {text:?}"
+        )),
+    }
+}
+
+impl AppArgs {
+    /// The app options these arguments describe.
+    pub fn options(&self) -> anyhow::Result<AppOptions> {
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            anyhow::bail!("--lr: expected a finite number > 0, got {}", self.lr);
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            anyhow::bail!(
+                "--momentum: expected a number in [0, 1), got {}",
+                self.momentum
+            );
+        }
+        let mut options = AppOptions::default();
+        let s = &mut options.session;
+        s.data = match self.data {
+            Data::Moons => DataKind::Moons,
+            Data::Circles => DataKind::Circles,
+            Data::Spirals2 => DataKind::Spirals2,
+            Data::Spirals3 => DataKind::Spirals3,
+            Data::Xor => DataKind::Xor,
+            Data::Blobs => DataKind::Blobs,
+            Data::Sine => DataKind::Sine,
+        };
+        s.seed = self.seed;
+        s.settings.learning_rate = self.lr;
+        s.settings.batch_size = (self.batch > 0).then_some(self.batch);
+        s.settings.momentum = self.momentum;
+        Ok(options)
+    }
+}
+
+impl ScreenshotArgs {
+    /// The app options of a screenshot run.
+    pub fn options(&self) -> anyhow::Result<AppOptions> {
+        if self.frames == 0 {
+            anyhow::bail!("--frames: expected at least 1, got 0");
+        }
+        let mut options = self.app.options()?;
+        options.size = self.size;
+        options.screenshot = Some((self.out.clone(), self.frames));
+        Ok(options)
+    }
+
+    /// The file the picture goes to.
+    pub fn out(&self) -> &PathBuf {
+        &self.out
+    }
+}

@@ -1,0 +1,217 @@
+//! A live training session: the trainer, its curvature and the loss surface
+//! around the current point, advanced in small pieces by the app's training
+//! thread (or by a recording, deterministically).
+
+use crate::activation::Activation;
+use crate::architecture::Architecture;
+use crate::curvature::{CurvatureSnapshot, CurvatureTracker};
+use crate::frame::Frame;
+use crate::landscape::{Slice, grid_coordinates};
+use crate::synthetic::{DataKind, init_params};
+use crate::trainer::{Diverged, Trainer, TrainerSettings};
+use ndarray::Array2;
+use rand::SeedableRng;
+
+/// Everything a session is built from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionConfig {
+    /// The data set.
+    pub data: DataKind,
+    /// Training and test samples.
+    pub samples: (usize, usize),
+    /// Noise of the data.
+    pub noise: f64,
+    /// Hidden layer widths.
+    pub hidden: Vec<usize>,
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Optimizer settings.
+    pub settings: TrainerSettings,
+    /// Seed of data, initialization and batch order.
+    pub seed: u64,
+    /// Landscape grid points per side and half-width.
+    pub grid: (usize, f64),
+    /// Number of top eigenvalues to track.
+    pub top_k: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            data: DataKind::Moons,
+            samples: (256, 128),
+            noise: 0.1,
+            hidden: vec![16, 16],
+            activation: Activation::Tanh,
+            settings: TrainerSettings {
+                learning_rate: 0.1,
+                batch_size: Some(32),
+                momentum: 0.9,
+            },
+            seed: 0,
+            grid: (49, 1.0),
+            top_k: 3,
+        }
+    }
+}
+
+/// The loss on a grid around the current point, along the top two
+/// eigenvectors (aligned with the previous surface's axes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Surface {
+    /// Grid coordinates along both axes.
+    pub coords: Vec<f64>,
+    /// loss[i][j] at (coords[i], coords[j]).
+    pub loss: Array2<f64>,
+    /// The eigenvalues of the two axes.
+    pub axis_eigenvalues: [f64; 2],
+}
+
+/// What the app shows after a piece of training.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Steps taken.
+    pub step: u64,
+    /// Loss on the whole training set.
+    pub train_loss: f64,
+    /// Loss on the test set.
+    pub test_loss: Option<f64>,
+    /// Settings in force.
+    pub settings: TrainerSettings,
+    /// The latest curvature measurement.
+    pub curvature: Option<CurvatureSnapshot>,
+    /// The latest surface.
+    pub surface: Option<Surface>,
+    /// Set once training diverged.
+    pub diverged: Option<Diverged>,
+}
+
+/// A training run with its curvature and surface.
+pub struct Session {
+    config: SessionConfig,
+    trainer: Trainer,
+    tracker: CurvatureTracker,
+    frame: Option<Frame>,
+    curvature: Option<CurvatureSnapshot>,
+    surface: Option<Surface>,
+}
+
+impl Session {
+    /// A fresh session (new data and initialization from the seed).
+    pub fn new(config: SessionConfig) -> Self {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed);
+        let (n_in, n_out) = config.data.widths();
+        let train = config
+            .data
+            .generate(config.samples.0.max(1), config.noise, &mut rng);
+        let test = config
+            .data
+            .generate(config.samples.1, config.noise, &mut rng);
+        let mut layers = vec![n_in];
+        layers.extend(config.hidden.iter().copied().filter(|&w| w > 0));
+        layers.push(n_out);
+        let arch = Architecture::new(layers, config.activation);
+        let theta = init_params(&arch, &mut rng);
+        let trainer = Trainer::new(
+            arch,
+            config.data.loss(),
+            train,
+            Some(test),
+            theta,
+            config.settings,
+            config.seed,
+        );
+        Self {
+            tracker: CurvatureTracker::new(config.top_k),
+            config,
+            trainer,
+            frame: None,
+            curvature: None,
+            surface: None,
+        }
+    }
+
+    /// The configuration it was built from.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Changes the optimizer settings without a reset.
+    pub fn set_settings(&mut self, settings: TrainerSettings) {
+        self.config.settings = settings;
+        self.trainer.set_settings(settings);
+    }
+
+    /// Up to `steps` optimizer steps; stops early at a divergence.
+    pub fn train(&mut self, steps: usize) -> Option<Diverged> {
+        (0..steps).find_map(|_| self.trainer.step().err())
+    }
+
+    /// Measures curvature and recomputes the surface at the current point.
+    pub fn measure(&mut self) {
+        if self.trainer.diverged().is_some() {
+            return;
+        }
+        let curvature = self.tracker.measure(&self.trainer);
+        let theta = self.trainer.theta().clone();
+        let objective = self.trainer.train_objective();
+        let eig = crate::lanczos::lanczos(
+            &objective.hessian_at(theta.as_slice().expect("contiguous")),
+            &crate::lanczos::LanczosOptions {
+                top_k: 2.min(theta.len()),
+                want_min: false,
+                ..Default::default()
+            },
+            &[],
+        );
+        if eig.top.len() < 2 {
+            self.curvature = Some(curvature);
+            return;
+        }
+        let new = [eig.top[0].vector.clone(), eig.top[1].vector.clone()];
+        let mut values = [eig.top[0].value, eig.top[1].value];
+        let directions = match &self.frame {
+            Some(previous) => {
+                let aligned = previous.align(new.clone());
+                if aligned[0].dot(&new[0]).abs() < aligned[0].dot(&new[1]).abs() {
+                    values.swap(0, 1);
+                }
+                aligned
+            }
+            None => new,
+        };
+        let frame = Frame {
+            origin: theta.clone(),
+            directions,
+        };
+        let (n, r) = self.config.grid;
+        let coords = grid_coordinates(n.max(2), r);
+        let slice = Slice::new(
+            objective,
+            theta.view(),
+            frame.directions[0].view(),
+            frame.directions[1].view(),
+        );
+        let loss = slice.grid(&coords, &coords);
+        self.surface = Some(Surface {
+            coords,
+            loss,
+            axis_eigenvalues: values,
+        });
+        self.frame = Some(frame);
+        self.curvature = Some(curvature);
+    }
+
+    /// The state to show now.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            step: self.trainer.steps(),
+            train_loss: self.trainer.train_loss(),
+            test_loss: self.trainer.test_loss(),
+            settings: self.trainer.settings(),
+            curvature: self.curvature.clone(),
+            surface: self.surface.clone(),
+            diverged: self.trainer.diverged(),
+        }
+    }
+}
