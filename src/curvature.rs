@@ -63,7 +63,10 @@ pub struct CurvatureSnapshot {
 #[derive(Debug, Clone)]
 pub struct CurvatureTracker {
     top_k: usize,
+    /// The last run's eigenvectors: the top ones (descending), then the smallest.
     warm: Vec<Array1<f64>>,
+    /// The last run's top eigenvalues, descending.
+    top_values: Vec<f64>,
 }
 
 impl CurvatureTracker {
@@ -72,7 +75,13 @@ impl CurvatureTracker {
         Self {
             top_k: top_k.max(1),
             warm: Vec::new(),
+            top_values: Vec::new(),
         }
+    }
+
+    /// The last measurement's top eigenpairs (unit vectors, descending).
+    pub fn top_pairs(&self) -> impl Iterator<Item = (f64, &Array1<f64>)> {
+        self.top_values.iter().copied().zip(&self.warm)
     }
 
     /// The curvature at the trainer's current point.
@@ -92,6 +101,7 @@ impl CurvatureTracker {
             .map(|p| p.vector.clone())
             .collect();
         let top: Vec<f64> = result.top.iter().map(|p| p.value).collect();
+        self.top_values = top.clone();
         let min = result.min.as_ref().map_or(f64::NAN, |p| p.value);
         let settings = trainer.settings();
         let limit = settings.stability_limit();

@@ -6,10 +6,11 @@ use crate::activation::Activation;
 use crate::architecture::Architecture;
 use crate::curvature::{CurvatureSnapshot, CurvatureTracker};
 use crate::frame::Frame;
+use crate::lanczos::{LanczosOptions, lanczos};
 use crate::landscape::{Slice, grid_coordinates};
 use crate::synthetic::{DataKind, init_params};
 use crate::trainer::{Diverged, Trainer, TrainerSettings};
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
 use rand::SeedableRng;
 
 /// Everything a session is built from.
@@ -155,21 +156,29 @@ impl Session {
         let curvature = self.tracker.measure(&self.trainer);
         let theta = self.trainer.theta().clone();
         let objective = self.trainer.train_objective();
-        let eig = crate::lanczos::lanczos(
-            &objective.hessian_at(theta.as_slice().expect("contiguous")),
-            &crate::lanczos::LanczosOptions {
-                top_k: 2.min(theta.len()),
+        let pairs: Vec<(f64, Array1<f64>)> = self
+            .tracker
+            .top_pairs()
+            .take(2)
+            .map(|(v, d)| (v, d.clone()))
+            .collect();
+        let [(v0, d0), (v1, d1)] = <[_; 2]>::try_from(pairs).unwrap_or_else(|_| {
+            // Fewer than two tracked eigenpairs: ask for two.
+            let opts = LanczosOptions {
+                top_k: 2,
                 want_min: false,
                 ..Default::default()
-            },
-            &[],
-        );
-        if eig.top.len() < 2 {
-            self.curvature = Some(curvature);
-            return;
-        }
-        let new = [eig.top[0].vector.clone(), eig.top[1].vector.clone()];
-        let mut values = [eig.top[0].value, eig.top[1].value];
+            };
+            let eig = lanczos(
+                &objective.hessian_at(theta.as_slice().expect("contiguous")),
+                &opts,
+                &[],
+            );
+            let pair = |i: usize| (eig.top[i].value, eig.top[i].vector.clone());
+            [pair(0), pair(1)]
+        });
+        let new = [d0, d1];
+        let mut values = [v0, v1];
         let directions = match &self.frame {
             Some(previous) => {
                 let aligned = previous.align(new.clone());
