@@ -47,6 +47,14 @@ impl Material for SurfaceMaterial {
 #[derive(Component)]
 pub struct SurfaceMesh;
 
+/// Marks the stability bowl.
+#[derive(Component)]
+pub struct Bowl;
+
+/// Whether the stability bowl is shown.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShowBowl(pub bool);
+
 /// Builds and updates the surface.
 pub struct SurfacePlugin;
 
@@ -54,8 +62,9 @@ impl Plugin for SurfacePlugin {
     fn build(&self, app: &mut App) {
         embedded_asset!(app, "surface.wgsl");
         app.add_plugins(MaterialPlugin::<SurfaceMaterial>::default())
+            .insert_resource(ShowBowl(true))
             .add_systems(Startup, spawn_surface)
-            .add_systems(Update, (update_surface, draw_marker));
+            .add_systems(Update, (update_surface, update_bowl, draw_marker));
     }
 }
 
@@ -63,8 +72,24 @@ fn spawn_surface(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<SurfaceMaterial>>,
+    mut standard: ResMut<Assets<StandardMaterial>>,
 ) {
     let flat = Array2::zeros((2, 2));
+    commands.spawn((
+        Name::new("stability bowl"),
+        Bowl,
+        Mesh3d(meshes.add(bowl_mesh(&flat, &[-1.0, 1.0], 0.0, 0.0))),
+        MeshMaterial3d(standard.add(StandardMaterial {
+            base_color: Color::srgba(0.95, 0.95, 1.0, 0.22),
+            alpha_mode: AlphaMode::Blend,
+            double_sided: true,
+            cull_mode: None,
+            unlit: true,
+            ..default()
+        })),
+        Transform::default(),
+        Visibility::Hidden,
+    ));
     commands.spawn((
         Name::new("loss surface"),
         SurfaceMesh,
@@ -154,6 +179,81 @@ pub fn surface_mesh(loss: &Array2<f64>) -> Mesh {
     .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uvs)
     .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
     .with_inserted_indices(Indices::U32(indices))
+}
+
+/// The stability bowl over a surface's grid: the quadratic
+/// L₀ + ½·c·(a² + b²) with c = 2(1 + β)/η, the curvature at which gradient
+/// descent with this step size stops being stable, drawn in the surface's
+/// height scale (and cut off a little above it). Where the loss surface
+/// curves faster than the bowl, training at this η is unstable.
+pub fn bowl_mesh(loss: &Array2<f64>, coords: &[f64], centre_loss: f64, curvature: f64) -> Mesh {
+    let (lo, hi) = loss
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let n = coords.len();
+    let bowl = Array2::from_shape_fn((n, n), |(i, j)| {
+        let q = centre_loss + 0.5 * curvature * (coords[i] * coords[i] + coords[j] * coords[j]);
+        // Same normalization as the surface, capped at 1.2 × its height.
+        lo + span * ((q - lo) / span).min(1.2)
+    });
+    let mut mesh = surface_mesh(&bowl);
+    // surface_mesh normalizes by the bowl's own range; rescale to the surface's.
+    let (blo, bhi) = bowl
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if let Some(bevy::mesh::VertexAttributeValues::Float32x3(p)) =
+        mesh.attribute_mut(Mesh::ATTRIBUTE_POSITION)
+    {
+        for v in p.iter_mut() {
+            let value = blo + (v[1] / HEIGHT) as f64 * (bhi - blo).max(f64::MIN_POSITIVE);
+            v[1] = ((value - lo) / span) as f32 * HEIGHT;
+        }
+    }
+    mesh
+}
+
+/// Shows, hides and reshapes the bowl with each new surface or setting.
+fn update_bowl(
+    live: Res<Live>,
+    show: Res<ShowBowl>,
+    bowl: Single<(&Mesh3d, &mut Visibility), With<Bowl>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut seen: Local<(u64, u64)>,
+) {
+    let (mesh, mut visibility) = bowl.into_inner();
+    let Some(snapshot) = live.latest.as_ref() else {
+        return;
+    };
+    let Some(grid) = snapshot.surface.as_ref() else {
+        return;
+    };
+    *visibility = if show.0 {
+        Visibility::Visible
+    } else {
+        Visibility::Hidden
+    };
+    let s = snapshot.settings;
+    let curvature = s.stability_limit() / s.learning_rate;
+    let key = (live.surface_version, curvature.to_bits());
+    if *seen == key {
+        return;
+    }
+    *seen = key;
+    let (n, m) = grid.loss.dim();
+    if let Some(mut target) = meshes.get_mut(&mesh.0) {
+        *target = bowl_mesh(
+            &grid.loss,
+            &grid.coords,
+            grid.loss[(n / 2, m / 2)],
+            curvature,
+        );
+    }
 }
 
 /// Replaces the mesh when a new surface arrived.

@@ -1,5 +1,6 @@
 //! The egui panel: readouts, optimizer sliders and the plots.
 
+use super::surface::ShowBowl;
 use super::training::{Command, Live, TrainingLink};
 use crate::curvature::StabilityBand;
 use crate::trainer::TrainerSettings;
@@ -50,7 +51,12 @@ pub fn optimizer_ui(ui: &mut egui::Ui, current: TrainerSettings) -> Option<Train
     (s != current).then_some(s)
 }
 
-fn panel(mut contexts: EguiContexts, link: Res<TrainingLink>, mut live: ResMut<Live>) -> Result {
+fn panel(
+    mut contexts: EguiContexts,
+    link: Res<TrainingLink>,
+    mut live: ResMut<Live>,
+    mut bowl: ResMut<ShowBowl>,
+) -> Result {
     let ctx = contexts.ctx_mut()?;
     egui::Window::new("curvscope")
         .default_width(330.0)
@@ -134,6 +140,7 @@ fn panel(mut contexts: EguiContexts, link: Res<TrainingLink>, mut live: ResMut<L
                 if ui.button("step").clicked() {
                     link.send(Command::Step);
                 }
+                ui.checkbox(&mut bowl.0, "stability bowl");
             });
             ui.separator();
             let series = |k: usize| -> PlotPoints {
