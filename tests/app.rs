@@ -159,3 +159,28 @@ fn screenshot_under_xvfb_shows_the_surface_and_the_panel() {
         "no panel with text at the top left"
     );
 }
+
+#[test]
+fn the_bowl_is_the_stability_quadratic_in_the_surface_height_scale() {
+    use curvscope::app::surface::bowl_mesh;
+    let coords = [-1.0, -0.5, 0.0, 0.5, 1.0];
+    // A surface from 0 to 4 (so 4 loss units span HEIGHT).
+    let loss = ndarray::Array2::from_shape_fn((5, 5), |(i, j)| {
+        (coords[i] * coords[i] + coords[j] * coords[j]) * 2.0
+    });
+    let mesh = bowl_mesh(&loss, &coords, 0.0, 2.0);
+    let p = mesh
+        .attribute(Mesh::ATTRIBUTE_POSITION)
+        .unwrap()
+        .as_float3()
+        .unwrap();
+    let height = |i: usize, j: usize| p[i * 5 + j][1];
+    assert!(
+        height(2, 2).abs() < 1e-6,
+        "the bowl passes through the current point"
+    );
+    // ½·2·(0.5² + 0) = 0.25 loss units = 0.25/4 of HEIGHT.
+    assert!((height(3, 2) - 0.25 / 4.0 * HEIGHT).abs() < 1e-5);
+    // At the corners ½·2·2 = 2 units: half the surface's range.
+    assert!((height(0, 0) - 0.5 * HEIGHT).abs() < 1e-5);
+}
