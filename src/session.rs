@@ -56,6 +56,19 @@ impl Default for SessionConfig {
     }
 }
 
+/// A recorded training point, placed relative to the current surface.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PathPoint {
+    /// Coordinates of its projection on the plane.
+    pub a: f64,
+    /// See `a`.
+    pub b: f64,
+    /// The loss on the plane at (a, b) (what the surface shows there).
+    pub loss: f64,
+    /// Its distance from the plane: the path is honest only where this is small.
+    pub off_plane: f64,
+}
+
 /// The loss on a grid around the current point, along the top two
 /// eigenvectors (aligned with the previous surface's axes).
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +79,14 @@ pub struct Surface {
     pub loss: Array2<f64>,
     /// The eigenvalues of the two axes.
     pub axis_eigenvalues: [f64; 2],
+    /// The recorded training path, oldest first, projected on the plane.
+    pub path: Vec<PathPoint>,
 }
+
+/// Steps between two recorded path points.
+const PATH_EVERY: u64 = 10;
+/// Recorded path points kept (older ones are thinned out).
+const PATH_POINTS: usize = 256;
 
 /// What the app shows after a piece of training.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +115,7 @@ pub struct Session {
     frame: Option<Frame>,
     curvature: Option<CurvatureSnapshot>,
     surface: Option<Surface>,
+    path: Vec<Array1<f64>>,
 }
 
 impl Session {
@@ -129,6 +150,7 @@ impl Session {
             frame: None,
             curvature: None,
             surface: None,
+            path: Vec::new(),
         }
     }
 
@@ -143,9 +165,33 @@ impl Session {
         self.trainer.set_settings(settings);
     }
 
-    /// Up to `steps` optimizer steps; stops early at a divergence.
+    /// Up to `steps` optimizer steps; stops early at a divergence. Every
+    /// `PATH_EVERY` steps the point is recorded for the training path.
     pub fn train(&mut self, steps: usize) -> Option<Diverged> {
-        (0..steps).find_map(|_| self.trainer.step().err())
+        for _ in 0..steps {
+            if let Err(d) = self.trainer.step() {
+                return Some(d);
+            }
+            if self.trainer.steps().is_multiple_of(PATH_EVERY) {
+                self.record();
+            }
+        }
+        None
+    }
+
+    /// Adds the current point to the path, thinning the old half when full.
+    fn record(&mut self) {
+        if self.path.len() >= PATH_POINTS {
+            let keep: Vec<Array1<f64>> = self
+                .path
+                .drain(..)
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 0)
+                .map(|(_, p)| p)
+                .collect();
+            self.path = keep;
+        }
+        self.path.push(self.trainer.theta().clone());
     }
 
     /// Measures curvature and recomputes the surface at the current point.
@@ -202,10 +248,22 @@ impl Session {
             frame.directions[1].view(),
         );
         let loss = slice.grid(&coords, &coords);
+        let path = self
+            .path
+            .iter()
+            .filter_map(|p| frame.project(p.view()))
+            .map(|q| PathPoint {
+                a: q.a,
+                b: q.b,
+                loss: slice.loss_at(q.a, q.b),
+                off_plane: q.off_plane,
+            })
+            .collect();
         self.surface = Some(Surface {
             coords,
             loss,
             axis_eigenvalues: values,
+            path,
         });
         self.frame = Some(frame);
         self.curvature = Some(curvature);

@@ -199,3 +199,29 @@ fn curvature_tracking_warm_starts_and_reads_out_stability() {
     assert!((warm.top[0] - lmax).abs() < 1e-8 * lmax.abs());
     assert!((warm.trace.value - exact.diag().sum()).abs() < 1e-10 * lmax.abs());
 }
+
+#[test]
+fn a_session_projects_its_path_onto_the_surface_it_draws() {
+    use curvscope::session::{Session, SessionConfig};
+    let mut session = Session::new(SessionConfig {
+        grid: (9, 1.0),
+        ..SessionConfig::default()
+    });
+    assert!(session.train(200).is_none());
+    session.measure();
+    let snap = session.snapshot();
+    assert_eq!(snap.step, 200);
+    let surface = snap.surface.expect("a surface");
+    assert_eq!(surface.loss.dim(), (9, 9));
+    assert_eq!(surface.path.len(), 20, "a point every 10 steps");
+    // The newest point is the current one: the centre of the plane.
+    let last = surface.path.last().unwrap();
+    assert!(
+        last.a.abs() < 1e-9 && last.b.abs() < 1e-9 && last.off_plane < 1e-9,
+        "{last:?}"
+    );
+    assert!((last.loss - surface.loss[(4, 4)]).abs() <= 1e-12 * last.loss.abs().max(1.0));
+    // Older points have left the plane.
+    assert!(surface.path[0].off_plane > 0.0);
+    assert!(surface.axis_eigenvalues[0] >= surface.axis_eigenvalues[1]);
+}

@@ -64,7 +64,10 @@ impl Plugin for SurfacePlugin {
         app.add_plugins(MaterialPlugin::<SurfaceMaterial>::default())
             .insert_resource(ShowBowl(true))
             .add_systems(Startup, spawn_surface)
-            .add_systems(Update, (update_surface, update_bowl, draw_marker));
+            .add_systems(
+                Update,
+                (update_surface, update_bowl, draw_marker, draw_path),
+            );
     }
 }
 
@@ -80,7 +83,7 @@ fn spawn_surface(
         Bowl,
         Mesh3d(meshes.add(bowl_mesh(&flat, &[-1.0, 1.0], 0.0, 0.0))),
         MeshMaterial3d(standard.add(StandardMaterial {
-            base_color: Color::srgba(0.95, 0.95, 1.0, 0.22),
+            base_color: Color::srgba(0.9, 0.95, 1.0, 0.25),
             alpha_mode: AlphaMode::Blend,
             double_sided: true,
             cull_mode: None,
@@ -207,14 +210,19 @@ pub fn bowl_mesh(loss: &Array2<f64>, coords: &[f64], centre_loss: f64, curvature
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
+    let mut colors = Vec::new();
     if let Some(bevy::mesh::VertexAttributeValues::Float32x3(p)) =
         mesh.attribute_mut(Mesh::ATTRIBUTE_POSITION)
     {
         for v in p.iter_mut() {
             let value = blo + (v[1] / HEIGHT) as f64 * (bhi - blo).max(f64::MIN_POSITIVE);
             v[1] = ((value - lo) / span) as f32 * HEIGHT;
+            // Plain white, fading out towards the cut-off rim.
+            let fade = ((1.2 - v[1] / HEIGHT) / 0.2).clamp(0.0, 1.0);
+            colors.push([1.0, 1.0, 1.0, fade]);
         }
     }
+    mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors);
     mesh
 }
 
@@ -299,4 +307,45 @@ fn draw_marker(live: Res<Live>, mut gizmos: Gizmos) {
         0.06,
         Color::srgb(1.0, 0.3, 0.2),
     );
+}
+
+/// The training path on the surface: each recorded point at its projection
+/// (a, b) and the loss there, white where it lies in the plane and red where
+/// it is far from it (then the surface does not show the loss it had).
+fn draw_path(live: Res<Live>, mut gizmos: Gizmos) {
+    let Some(grid) = live.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
+        return;
+    };
+    let (Some(first), Some(last)) = (grid.coords.first(), grid.coords.last()) else {
+        return;
+    };
+    let r = (last - first) / 2.0;
+    let (lo, hi) = grid
+        .loss
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let scale = grid
+        .path
+        .iter()
+        .map(|p| p.off_plane)
+        .fold(0.0, f64::max)
+        .max(1e-12);
+    let points = grid
+        .path
+        .iter()
+        .filter(|p| p.a.abs() <= r && p.b.abs() <= r && p.loss.is_finite())
+        .map(|p| {
+            let at = Vec3::new(
+                (p.a / r) as f32 * EXTENT,
+                ((p.loss - lo) / span) as f32 * HEIGHT + 0.02,
+                (p.b / r) as f32 * EXTENT,
+            );
+            let off = (p.off_plane / scale) as f32;
+            (at, Color::srgb(1.0, 1.0 - 0.8 * off, 1.0 - 0.8 * off))
+        });
+    gizmos.linestrip_gradient(points);
 }
