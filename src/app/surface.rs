@@ -109,6 +109,15 @@ fn spawn_surface(
     ));
 }
 
+/// The smallest and largest finite entries of a grid (±∞ if none).
+fn finite_range(grid: &Array2<f64>) -> (f64, f64) {
+    grid.iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        })
+}
+
 /// A colour of the viridis map for t in [0, 1] (linear RGB, 0..1).
 pub fn viridis(t: f32) -> [f32; 3] {
     const STOPS: [[f32; 3]; 5] = [
@@ -133,12 +142,7 @@ pub fn viridis(t: f32) -> [f32; 3] {
 /// normalized height in uv.y (for the contours) and as viridis colour.
 pub fn surface_mesh(loss: &Array2<f64>) -> Mesh {
     let (n, m) = loss.dim();
-    let (lo, hi) = loss
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
+    let (lo, hi) = finite_range(loss);
     let span = if hi > lo { hi - lo } else { 1.0 };
     let norm = |i: usize, j: usize| -> f32 {
         let v = loss[(i, j)];
@@ -190,12 +194,7 @@ pub fn surface_mesh(loss: &Array2<f64>) -> Mesh {
 /// height scale (and cut off a little above it). Where the loss surface
 /// curves faster than the bowl, training at this η is unstable.
 pub fn bowl_mesh(loss: &Array2<f64>, coords: &[f64], centre_loss: f64, curvature: f64) -> Mesh {
-    let (lo, hi) = loss
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
+    let (lo, hi) = finite_range(loss);
     let span = if hi > lo { hi - lo } else { 1.0 };
     let n = coords.len();
     let bowl = Array2::from_shape_fn((n, n), |(i, j)| {
@@ -205,11 +204,7 @@ pub fn bowl_mesh(loss: &Array2<f64>, coords: &[f64], centre_loss: f64, curvature
     });
     let mut mesh = surface_mesh(&bowl);
     // surface_mesh normalizes by the bowl's own range; rescale to the surface's.
-    let (blo, bhi) = bowl
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
+    let (blo, bhi) = finite_range(&bowl);
     let mut colors = Vec::new();
     if let Some(bevy::mesh::VertexAttributeValues::Float32x3(p)) =
         mesh.attribute_mut(Mesh::ATTRIBUTE_POSITION)
@@ -289,13 +284,7 @@ fn draw_marker(live: Res<Live>, mut gizmos: Gizmos) {
         return;
     };
     let (n, m) = grid.loss.dim();
-    let (lo, hi) = grid
-        .loss
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
+    let (lo, hi) = finite_range(&grid.loss);
     let centre = grid.loss[(n / 2, m / 2)];
     let h = if hi > lo {
         ((centre - lo) / (hi - lo)) as f32
@@ -320,13 +309,7 @@ fn draw_path(live: Res<Live>, mut gizmos: Gizmos) {
         return;
     };
     let r = (last - first) / 2.0;
-    let (lo, hi) = grid
-        .loss
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
+    let (lo, hi) = finite_range(&grid.loss);
     let span = if hi > lo { hi - lo } else { 1.0 };
     let scale = grid
         .path
