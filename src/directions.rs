@@ -25,13 +25,26 @@ pub fn random_direction(
     scaling: RandomScaling,
     rng: &mut impl Rng,
 ) -> Array1<f64> {
-    let mut d: Array1<f64> = (0..theta.len())
+    let d: Array1<f64> = (0..theta.len())
         .map(|_| rng.sample(StandardNormal))
         .collect();
+    scale_direction(arch, theta, d, scaling)
+}
+
+/// Rescales the direction `d` relative to `theta` as `scaling` says (so a
+/// fixed random direction can follow a moving point).
+pub fn scale_direction(
+    arch: &Architecture,
+    theta: &[f64],
+    mut d: Array1<f64>,
+    scaling: RandomScaling,
+) -> Array1<f64> {
     match scaling {
         RandomScaling::Raw => {
             let norm = d.dot(&d).sqrt();
-            d /= norm;
+            if norm > 0.0 {
+                d /= norm;
+            }
         }
         RandomScaling::Filter | RandomScaling::Layer => {
             for span in arch.spans() {

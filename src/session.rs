@@ -5,6 +5,7 @@
 use crate::activation::Activation;
 use crate::architecture::Architecture;
 use crate::curvature::{CurvatureSnapshot, CurvatureTracker};
+use crate::directions::{RandomScaling, orthogonalize, scale_direction};
 use crate::frame::Frame;
 use crate::lanczos::{LanczosOptions, lanczos};
 use crate::landscape::{Slice, grid_coordinates};
@@ -12,6 +13,32 @@ use crate::synthetic::{DataKind, init_params};
 use crate::trainer::{Diverged, Trainer, TrainerSettings};
 use ndarray::{Array1, Array2};
 use rand::SeedableRng;
+
+/// Which two directions span the surface's plane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    /// The top two Hessian eigenvectors (aligned with the previous frame).
+    Eigen,
+    /// Two fixed random directions, filter-normalized to the current point.
+    Random,
+    /// The top eigenvector and a filter-normalized random direction
+    /// orthogonal to it.
+    EigenRandom,
+}
+
+impl FrameKind {
+    /// All kinds, in menu order.
+    pub const ALL: [FrameKind; 3] = [FrameKind::Eigen, FrameKind::Random, FrameKind::EigenRandom];
+
+    /// A short name for menus.
+    pub fn name(self) -> &'static str {
+        match self {
+            FrameKind::Eigen => "top eigenvectors",
+            FrameKind::Random => "random (filter-normalized)",
+            FrameKind::EigenRandom => "top eigenvector + random",
+        }
+    }
+}
 
 /// Everything a session is built from.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +59,8 @@ pub struct SessionConfig {
     pub seed: u64,
     /// Landscape grid points per side and half-width.
     pub grid: (usize, f64),
+    /// The surface's plane.
+    pub frame: FrameKind,
     /// Number of top eigenvalues to track.
     pub top_k: usize,
 }
@@ -51,6 +80,7 @@ impl Default for SessionConfig {
             },
             seed: 0,
             grid: (49, 1.0),
+            frame: FrameKind::Eigen,
             top_k: 3,
         }
     }
@@ -77,8 +107,11 @@ pub struct Surface {
     pub coords: Vec<f64>,
     /// loss[i][j] at (coords[i], coords[j]).
     pub loss: Array2<f64>,
-    /// The eigenvalues of the two axes.
-    pub axis_eigenvalues: [f64; 2],
+    /// The curvature along each axis, dᵀHd / dᵀd (the eigenvalue for an
+    /// eigenvector axis).
+    pub axis_curvatures: [f64; 2],
+    /// The kind of plane.
+    pub kind: FrameKind,
     /// The recorded training path, oldest first, projected on the plane.
     pub path: Vec<PathPoint>,
 }
@@ -116,6 +149,8 @@ pub struct Session {
     curvature: Option<CurvatureSnapshot>,
     surface: Option<Surface>,
     path: Vec<Array1<f64>>,
+    /// Fixed Gaussian directions for the random frames.
+    random_base: [Array1<f64>; 2],
 }
 
 impl Session {
@@ -134,6 +169,12 @@ impl Session {
         layers.push(n_out);
         let arch = Architecture::new(layers, config.activation);
         let theta = init_params(&arch, &mut rng);
+        let random_base = [0, 1].map(|_| {
+            use rand_distr::{Distribution, StandardNormal};
+            (0..theta.len())
+                .map(|_| StandardNormal.sample(&mut rng))
+                .collect::<Array1<f64>>()
+        });
         let trainer = Trainer::new(
             arch,
             config.data.loss(),
@@ -151,6 +192,7 @@ impl Session {
             curvature: None,
             surface: None,
             path: Vec::new(),
+            random_base,
         }
     }
 
@@ -163,6 +205,13 @@ impl Session {
     pub fn set_settings(&mut self, settings: TrainerSettings) {
         self.config.settings = settings;
         self.trainer.set_settings(settings);
+    }
+
+    /// Changes the surface's plane, size and range (taking effect at the
+    /// next [`Session::measure`]).
+    pub fn set_landscape(&mut self, frame: FrameKind, grid: (usize, f64)) {
+        self.config.frame = frame;
+        self.config.grid = grid;
     }
 
     /// Up to `steps` optimizer steps; stops early at a divergence. Every
@@ -202,14 +251,14 @@ impl Session {
         let curvature = self.tracker.measure(&self.trainer);
         let theta = self.trainer.theta().clone();
         let objective = self.trainer.train_objective();
-        let pairs: Vec<(f64, Array1<f64>)> = self
+        let tracked: Vec<Array1<f64>> = self
             .tracker
             .top_pairs()
             .take(2)
-            .map(|(v, d)| (v, d.clone()))
+            .map(|(_, d)| d.clone())
             .collect();
-        let [(v0, d0), (v1, d1)] = <[_; 2]>::try_from(pairs).unwrap_or_else(|_| {
-            // Fewer than two tracked eigenpairs: ask for two.
+        let [d0, d1] = <[_; 2]>::try_from(tracked).unwrap_or_else(|_| {
+            // Fewer than two tracked eigenvectors: ask for two.
             let opts = LanczosOptions {
                 top_k: 2,
                 want_min: false,
@@ -220,21 +269,42 @@ impl Session {
                 &opts,
                 &[],
             );
-            let pair = |i: usize| (eig.top[i].value, eig.top[i].vector.clone());
-            [pair(0), pair(1)]
+            [eig.top[0].vector.clone(), eig.top[1].vector.clone()]
         });
-        let new = [d0, d1];
-        let mut values = [v0, v1];
-        let directions = match &self.frame {
-            Some(previous) => {
-                let aligned = previous.align(new.clone());
-                if aligned[0].dot(&new[0]).abs() < aligned[0].dot(&new[1]).abs() {
-                    values.swap(0, 1);
-                }
-                aligned
-            }
-            None => new,
+        let arch = objective.architecture();
+        let theta_s = theta.as_slice().expect("contiguous");
+        let random = |k: usize| {
+            scale_direction(
+                arch,
+                theta_s,
+                self.random_base[k].clone(),
+                RandomScaling::Filter,
+            )
         };
+        let previous = self.frame.as_ref();
+        let directions = match self.config.frame {
+            FrameKind::Eigen => match previous {
+                Some(p) => p.align([d0, d1]),
+                None => [d0, d1],
+            },
+            FrameKind::Random => [random(0), random(1)],
+            FrameKind::EigenRandom => {
+                let flip = previous.is_some_and(|p| p.directions[0].dot(&d0) < 0.0);
+                let top = if flip { -d0 } else { d0 };
+                let other = orthogonalize(&random(0), &top);
+                [top, other]
+            }
+        };
+        let op = objective.hessian_at(theta_s);
+        let rayleigh = |d: &Array1<f64>| {
+            let dd = d.dot(d);
+            if dd > 0.0 {
+                d.dot(&op.hvp(d.view())) / dd
+            } else {
+                f64::NAN
+            }
+        };
+        let values = [rayleigh(&directions[0]), rayleigh(&directions[1])];
         let frame = Frame {
             origin: theta.clone(),
             directions,
@@ -262,7 +332,8 @@ impl Session {
         self.surface = Some(Surface {
             coords,
             loss,
-            axis_eigenvalues: values,
+            axis_curvatures: values,
+            kind: self.config.frame,
             path,
         });
         self.frame = Some(frame);

@@ -223,5 +223,43 @@ fn a_session_projects_its_path_onto_the_surface_it_draws() {
     assert!((last.loss - surface.loss[(4, 4)]).abs() <= 1e-12 * last.loss.abs().max(1.0));
     // Older points have left the plane.
     assert!(surface.path[0].off_plane > 0.0);
-    assert!(surface.axis_eigenvalues[0] >= surface.axis_eigenvalues[1]);
+    // Eigenvector axes: their curvatures are the top two eigenvalues.
+    let top = &snap.curvature.as_ref().unwrap().top;
+    for k in 0..2 {
+        assert!(
+            (surface.axis_curvatures[k] - top[k]).abs() < 1e-8 * top[0],
+            "axis {k}"
+        );
+    }
+}
+
+#[test]
+fn every_frame_kind_gives_a_finite_surface() {
+    use curvscope::session::{FrameKind, Session, SessionConfig};
+    let mut session = Session::new(SessionConfig {
+        grid: (9, 0.5),
+        ..SessionConfig::default()
+    });
+    session.train(100);
+    for kind in FrameKind::ALL {
+        session.set_landscape(kind, (7, 0.3));
+        session.measure();
+        let surface = session.snapshot().surface.unwrap();
+        assert_eq!(surface.kind, kind);
+        assert_eq!(surface.loss.dim(), (7, 7));
+        assert_eq!((surface.coords[0], surface.coords[6]), (-0.3, 0.3));
+        assert!(surface.loss.iter().all(|v| v.is_finite()), "{kind:?}");
+        assert!(
+            surface.axis_curvatures.iter().all(|c| c.is_finite()),
+            "{kind:?}"
+        );
+        assert!(
+            (surface.loss[(3, 3)] - snap_loss(&session)).abs() < 1e-12,
+            "{kind:?}: centre is the current loss"
+        );
+    }
+}
+
+fn snap_loss(session: &curvscope::session::Session) -> f64 {
+    session.snapshot().train_loss
 }

@@ -1,7 +1,7 @@
 //! The training thread: a [`Session`] advanced in the background, commands
 //! in, the latest [`Snapshot`] out (a bounded channel of one: the newest wins).
 
-use crate::session::{Session, SessionConfig, Snapshot};
+use crate::session::{FrameKind, Session, SessionConfig, Snapshot};
 use crate::trainer::TrainerSettings;
 use bevy::prelude::*;
 use std::sync::Mutex;
@@ -21,6 +21,8 @@ pub enum Command {
     Reset(SessionConfig),
     /// Training speed in steps per second.
     Speed(f64),
+    /// The surface's plane, grid points per side and half-width.
+    Landscape(FrameKind, (usize, f64)),
 }
 
 /// Default training speed: slow enough to watch the point move.
@@ -108,6 +110,11 @@ fn training_loop(
                 Ok(Command::Pause(p)) => paused = p,
                 Ok(Command::Step) => step_once = true,
                 Ok(Command::Speed(v)) => speed = v.max(0.0),
+                Ok(Command::Landscape(kind, grid)) => {
+                    session.set_landscape(kind, grid);
+                    session.measure();
+                    last_measure = Instant::now();
+                }
                 Ok(Command::Reset(c)) => {
                     session = Session::new(c);
                     session.measure();

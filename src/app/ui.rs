@@ -3,6 +3,7 @@
 use super::surface::ShowBowl;
 use super::training::{Command, Live, TrainingLink};
 use crate::curvature::StabilityBand;
+use crate::session::FrameKind;
 use crate::trainer::TrainerSettings;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -114,6 +115,30 @@ fn panel(
                     egui::ProgressBar::new((ratio / 2.0).clamp(0.0, 1.0))
                         .text(format!("{:.0}% of the limit", 100.0 * ratio)),
                 );
+            }
+            if let Some(surface) = &snapshot.surface {
+                ui.separator();
+                let n = surface.coords.len();
+                let r = surface.coords.last().copied().unwrap_or(1.0);
+                let (mut kind, mut n_new, mut r_new) = (surface.kind, n, r);
+                egui::ComboBox::from_label("plane")
+                    .selected_text(kind.name())
+                    .show_ui(ui, |ui| {
+                        for k in FrameKind::ALL {
+                            ui.selectable_value(&mut kind, k, k.name());
+                        }
+                    });
+                ui.add(egui::Slider::new(&mut n_new, 9..=129).text("grid N"));
+                ui.add(
+                    egui::Slider::new(&mut r_new, 0.01..=20.0)
+                        .logarithmic(true)
+                        .text("range R"),
+                );
+                if (kind, n_new, r_new) != (surface.kind, n, r) {
+                    link.send(Command::Landscape(kind, (n_new, r_new)));
+                }
+                let [c0, c1] = surface.axis_curvatures;
+                ui.label(format!("curvature along the axes  {c0:.4}, {c1:.4}"));
             }
             ui.separator();
             if let Some(s) = optimizer_ui(ui, snapshot.settings) {
