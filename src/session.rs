@@ -138,6 +138,8 @@ pub struct Snapshot {
     pub surface: Option<Surface>,
     /// Set once training diverged.
     pub diverged: Option<Diverged>,
+    /// The configuration of the run (its settings as they are now).
+    pub config: SessionConfig,
 }
 
 /// A training run with its curvature and surface.
@@ -350,6 +352,7 @@ impl Session {
             curvature: self.curvature.clone(),
             surface: self.surface.clone(),
             diverged: self.trainer.diverged(),
+            config: self.config.clone(),
         }
     }
 }

@@ -184,3 +184,51 @@ fn the_bowl_is_the_stability_quadratic_in_the_surface_height_scale() {
     // At the corners ½·2·2 = 2 units: half the surface's range.
     assert!((height(0, 0) - 0.5 * HEIGHT).abs() < 1e-5);
 }
+
+#[test]
+fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
+    use curvscope::app::camera::ResetCamera;
+    use curvscope::app::surface::ShowBowl;
+    use curvscope::app::ui::shortcuts;
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        TrainingPlugin {
+            config: SessionConfig::default(),
+        },
+    ))
+    .init_resource::<ButtonInput<KeyCode>>()
+    .insert_resource(ShowBowl(true))
+    .add_message::<ResetCamera>()
+    .add_systems(Update, shortcuts);
+    update_until(&mut app, "training", |l| {
+        l.latest.as_ref().is_some_and(|s| s.step >= 20)
+    });
+    let press = |app: &mut App, key: KeyCode| {
+        app.world_mut()
+            .resource_mut::<ButtonInput<KeyCode>>()
+            .press(key);
+        app.update();
+        let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+        keys.release(key);
+        keys.clear();
+    };
+    press(&mut app, KeyCode::Space);
+    assert!(app.world().resource::<Live>().paused);
+    // Paused: the step count stops moving.
+    std::thread::sleep(Duration::from_millis(100));
+    update_until(&mut app, "a paused snapshot", |_| true);
+    let held = app.world().resource::<Live>().latest.as_ref().unwrap().step;
+    std::thread::sleep(Duration::from_millis(200));
+    app.update();
+    assert_eq!(
+        app.world().resource::<Live>().latest.as_ref().unwrap().step,
+        held
+    );
+    press(&mut app, KeyCode::KeyB);
+    assert!(!app.world().resource::<ShowBowl>().0);
+    press(&mut app, KeyCode::KeyR);
+    update_until(&mut app, "a restarted run", |l| {
+        l.latest.as_ref().is_some_and(|s| s.step < held)
+    });
+}

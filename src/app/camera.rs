@@ -1,4 +1,5 @@
-//! Orbit camera: drag to rotate, scroll to zoom; ignores the mouse over egui.
+//! Orbit camera: drag to rotate, right-drag to pan, scroll to zoom; ignores
+//! the mouse over egui. `ResetCamera` puts it back.
 
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
@@ -42,8 +43,24 @@ pub struct CameraPlugin;
 
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, spawn_camera)
-            .add_systems(Update, orbit.run_if(not(egui_wants_any_pointer_input)));
+        app.add_message::<ResetCamera>()
+            .add_systems(Startup, spawn_camera)
+            .add_systems(
+                Update,
+                (orbit.run_if(not(egui_wants_any_pointer_input)), reset),
+            );
+    }
+}
+
+/// Puts the camera back to its starting view.
+#[derive(Message, Debug, Clone, Copy, Default)]
+pub struct ResetCamera;
+
+fn reset(mut messages: MessageReader<ResetCamera>, camera: Single<(&mut Orbit, &mut Transform)>) {
+    if messages.read().last().is_some() {
+        let (mut o, mut t) = camera.into_inner();
+        *o = Orbit::default();
+        *t = o.transform();
     }
 }
 
@@ -62,6 +79,12 @@ fn orbit(
     if buttons.pressed(MouseButton::Left) {
         o.yaw -= motion.delta.x * 0.005;
         o.pitch = (o.pitch - motion.delta.y * 0.005).clamp(-1.5, 0.2);
+    }
+    if buttons.pressed(MouseButton::Right) {
+        // Pan in the camera's own right/up plane, faster when farther away.
+        let (right, up) = (t.right(), t.up());
+        let k = o.radius * 0.0015;
+        o.focus += (-right * motion.delta.x + up * motion.delta.y) * k;
     }
     o.radius = (o.radius * (1.0 - scroll.delta.y * 0.08)).clamp(1.5, 30.0);
     *t = o.transform();

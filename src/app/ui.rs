@@ -1,5 +1,6 @@
 //! The egui panel: readouts, optimizer sliders and the plots.
 
+use super::camera::ResetCamera;
 use super::surface::ShowBowl;
 use super::training::{Command, Live, TrainingLink};
 use crate::curvature::StabilityBand;
@@ -14,7 +15,45 @@ pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(EguiPrimaryContextPass, panel);
+        app.add_systems(EguiPrimaryContextPass, panel).add_systems(
+            Update,
+            shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
+        );
+    }
+}
+
+/// Space: pause or resume; S: one step; R: restart the run; C: reset the
+/// camera; B: toggle the bowl.
+pub fn shortcuts(
+    keys: Res<ButtonInput<KeyCode>>,
+    link: Res<TrainingLink>,
+    mut live: ResMut<Live>,
+    mut bowl: ResMut<ShowBowl>,
+    mut camera: MessageWriter<ResetCamera>,
+) {
+    if keys.just_pressed(KeyCode::Space) {
+        live.paused = !live.paused;
+        link.send(Command::Pause(live.paused));
+    }
+    if keys.just_pressed(KeyCode::KeyS) {
+        link.send(Command::Step);
+    }
+    if keys.just_pressed(KeyCode::KeyR) {
+        restart(&link, &mut live);
+    }
+    if keys.just_pressed(KeyCode::KeyC) {
+        camera.write(ResetCamera);
+    }
+    if keys.just_pressed(KeyCode::KeyB) {
+        bowl.0 = !bowl.0;
+    }
+}
+
+/// Starts the run over with its current configuration (and settings).
+fn restart(link: &TrainingLink, live: &mut Live) {
+    if let Some(config) = live.latest.as_ref().map(|s| s.config.clone()) {
+        link.send(Command::Reset(config));
+        live.history.clear();
     }
 }
 
@@ -57,10 +96,15 @@ fn panel(
     link: Res<TrainingLink>,
     mut live: ResMut<Live>,
     mut bowl: ResMut<ShowBowl>,
+    mut camera: MessageWriter<ResetCamera>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    // As tall as the window allows; it scrolls when the window is smaller.
+    let height = ctx.viewport_rect().height() - 40.0;
     egui::Window::new("curvscope")
+        .vscroll(true)
         .default_width(330.0)
+        .default_height(height)
         .show(ctx, |ui| {
             let Some(snapshot) = live.latest.clone() else {
                 ui.label("starting…");
@@ -167,6 +211,15 @@ fn panel(
                 }
                 ui.checkbox(&mut bowl.0, "stability bowl");
             });
+            ui.horizontal(|ui| {
+                if ui.button("restart").clicked() {
+                    restart(&link, &mut live);
+                }
+                if ui.button("reset camera").clicked() {
+                    camera.write(ResetCamera);
+                }
+            });
+            ui.small("keys: space pause · S step · R restart · C camera · B bowl");
             ui.separator();
             let series = |k: usize| -> PlotPoints {
                 live.history
