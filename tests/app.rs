@@ -232,3 +232,38 @@ fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
         l.latest.as_ref().is_some_and(|s| s.step < held)
     });
 }
+
+#[test]
+fn rebuilding_with_another_data_set_and_model_starts_a_new_run() {
+    use curvscope::activation::Activation;
+    use curvscope::synthetic::DataKind;
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        TrainingPlugin {
+            config: SessionConfig::default(),
+        },
+    ));
+    update_until(&mut app, "training", |l| {
+        l.latest.as_ref().is_some_and(|s| s.step >= 20)
+    });
+    let config = SessionConfig {
+        data: DataKind::Spirals3,
+        hidden: vec![8, 8, 8],
+        activation: Activation::Relu,
+        ..SessionConfig::default()
+    };
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Reset(config.clone()));
+    update_until(&mut app, "the rebuilt run", |l| {
+        l.latest
+            .as_ref()
+            .is_some_and(|s| s.config == config && s.surface.is_some())
+    });
+    let snap = app.world().resource::<Live>().latest.clone().unwrap();
+    let surface = snap.surface.unwrap();
+    assert!(surface.loss.iter().all(|v| v.is_finite()));
+    // softmax_ce on 3 classes starts near ln 3.
+    assert!(snap.step < 1000 && snap.train_loss < 5.0);
+}

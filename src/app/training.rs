@@ -55,6 +55,8 @@ pub struct Live {
     pub surface_version: u64,
     /// Training speed asked of the thread (steps per second).
     pub steps_per_second: f64,
+    /// Data and model settings being edited, until the rebuild.
+    pub model_draft: Option<SessionConfig>,
 }
 
 /// Starts the training thread and collects its snapshots.

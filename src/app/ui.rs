@@ -3,8 +3,10 @@
 use super::camera::ResetCamera;
 use super::surface::ShowBowl;
 use super::training::{Command, Live, TrainingLink};
+use crate::activation::Activation;
 use crate::curvature::StabilityBand;
-use crate::session::FrameKind;
+use crate::session::{FrameKind, SessionConfig};
+use crate::synthetic::DataKind;
 use crate::trainer::TrainerSettings;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -55,6 +57,45 @@ fn restart(link: &TrainingLink, live: &mut Live) {
         link.send(Command::Reset(config));
         live.history.clear();
     }
+}
+
+/// Data and model controls over a draft configuration; true when the user
+/// asks to rebuild with it (which starts training over).
+pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionConfig) -> bool {
+    egui::ComboBox::from_label("data")
+        .selected_text(draft.data.name())
+        .show_ui(ui, |ui| {
+            for k in DataKind::ALL {
+                ui.selectable_value(&mut draft.data, k, k.name());
+            }
+        });
+    ui.add(egui::Slider::new(&mut draft.noise, 0.0..=0.5).text("noise"));
+    let mut depth = draft.hidden.len().clamp(1, 4);
+    let mut width = draft.hidden.first().copied().unwrap_or(16);
+    ui.add(egui::Slider::new(&mut depth, 1..=4).text("hidden layers"));
+    ui.add(
+        egui::Slider::new(&mut width, 2..=128)
+            .logarithmic(true)
+            .text("width"),
+    );
+    draft.hidden = vec![width; depth];
+    egui::ComboBox::from_label("activation")
+        .selected_text(draft.activation.name())
+        .show_ui(ui, |ui| {
+            for a in Activation::ALL {
+                ui.selectable_value(&mut draft.activation, a, a.name());
+            }
+        });
+    let model = |c: &SessionConfig| (c.data, c.noise.to_bits(), c.hidden.clone(), c.activation);
+    let changed = model(draft) != model(running);
+    let rebuild = ui
+        .add_enabled(changed, egui::Button::new("rebuild (starts over)"))
+        .clicked();
+    let new_seed = ui.button("new seed").clicked();
+    if new_seed {
+        draft.seed = draft.seed.wrapping_add(1);
+    }
+    rebuild || new_seed
 }
 
 /// The readout line of the stability gauge.
@@ -184,6 +225,23 @@ fn panel(
                 let [c0, c1] = surface.axis_curvatures;
                 ui.label(format!("curvature along the axes  {c0:.4}, {c1:.4}"));
             }
+            ui.separator();
+            ui.collapsing("data and model", |ui| {
+                let running = &snapshot.config;
+                let draft = live.model_draft.get_or_insert_with(|| running.clone());
+                if model_ui(ui, draft, running) {
+                    // The optimizer and plane settings carry over.
+                    let config = SessionConfig {
+                        settings: running.settings,
+                        frame: running.frame,
+                        grid: running.grid,
+                        ..draft.clone()
+                    };
+                    link.send(Command::Reset(config));
+                    live.model_draft = None;
+                    live.history.clear();
+                }
+            });
             ui.separator();
             if let Some(s) = optimizer_ui(ui, snapshot.settings) {
                 link.send(Command::Settings(s));
