@@ -9,6 +9,7 @@ use crate::session::{FrameKind, SessionConfig};
 use crate::synthetic::DataKind;
 use crate::trainer::TrainerSettings;
 use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use egui_plot::{Line, Plot, PlotPoints};
 
@@ -138,6 +139,7 @@ fn panel(
     mut live: ResMut<Live>,
     mut bowl: ResMut<ShowBowl>,
     mut camera: MessageWriter<ResetCamera>,
+    mut commands: Commands,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     // As tall as the window allows; it scrolls when the window is smaller.
@@ -275,6 +277,12 @@ fn panel(
                 }
                 if ui.button("reset camera").clicked() {
                     camera.write(ResetCamera);
+                }
+                if ui.button("screenshot").clicked() {
+                    let path = format!("curvscope-step{}.png", snapshot.step);
+                    commands
+                        .spawn(Screenshot::primary_window())
+                        .observe(save_to_disk(path));
                 }
             });
             ui.small("keys: space pause · S step · R restart · C camera · B bowl");
