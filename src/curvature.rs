@@ -3,6 +3,7 @@
 //! steps from a [`Trainer`]'s current point.
 
 use crate::analysis::{condition_number, trace_for};
+use crate::hessian::HessianOperator;
 use crate::lanczos::{LanczosOptions, lanczos};
 use crate::trace::TraceEstimate;
 use crate::trainer::Trainer;
@@ -84,16 +85,15 @@ impl CurvatureTracker {
         self.top_values.iter().copied().zip(&self.warm)
     }
 
-    /// The curvature at the trainer's current point.
-    pub fn measure(&mut self, trainer: &Trainer) -> CurvatureSnapshot {
-        let objective = trainer.train_objective();
-        let theta = trainer.theta().as_slice().expect("contiguous");
-        let op = objective.hessian_at(theta);
+    /// The curvature at the trainer's current point; `op` is the Hessian
+    /// there (built by the caller, who may need it for more).
+    pub fn measure(&mut self, trainer: &Trainer, op: &HessianOperator) -> CurvatureSnapshot {
+        let n_params = op.dim();
         let opts = LanczosOptions {
-            top_k: self.top_k.min(theta.len()),
+            top_k: self.top_k.min(n_params),
             ..Default::default()
         };
-        let result = lanczos(&op, &opts, &self.warm);
+        let result = lanczos(op, &opts, &self.warm);
         self.warm = result
             .top
             .iter()
@@ -108,9 +108,9 @@ impl CurvatureTracker {
         let eta_lambda: Vec<f64> = top.iter().map(|l| settings.learning_rate * l).collect();
         CurvatureSnapshot {
             step: trainer.steps(),
-            condition_number: condition_number(&top, min, theta.len()),
+            condition_number: condition_number(&top, min, n_params),
             band: StabilityBand::classify(eta_lambda[0], limit),
-            trace: trace_for(&op, trainer.steps()),
+            trace: trace_for(op, trainer.steps()),
             products: result.products,
             top,
             min,

@@ -250,9 +250,12 @@ impl Session {
         if self.trainer.diverged().is_some() {
             return;
         }
-        let curvature = self.tracker.measure(&self.trainer);
         let theta = self.trainer.theta().clone();
+        let theta_s = theta.as_slice().expect("contiguous");
         let objective = self.trainer.train_objective();
+        // One operator serves the eigenvalues, the trace and the axis curvatures.
+        let op = objective.hessian_at(theta_s);
+        let curvature = self.tracker.measure(&self.trainer, &op);
         let tracked: Vec<Array1<f64>> = self
             .tracker
             .top_pairs()
@@ -266,15 +269,10 @@ impl Session {
                 want_min: false,
                 ..Default::default()
             };
-            let eig = lanczos(
-                &objective.hessian_at(theta.as_slice().expect("contiguous")),
-                &opts,
-                &[],
-            );
+            let eig = lanczos(&op, &opts, &[]);
             [eig.top[0].vector.clone(), eig.top[1].vector.clone()]
         });
         let arch = objective.architecture();
-        let theta_s = theta.as_slice().expect("contiguous");
         let random = |k: usize| {
             scale_direction(
                 arch,
@@ -297,7 +295,6 @@ impl Session {
                 [top, other]
             }
         };
-        let op = objective.hessian_at(theta_s);
         let rayleigh = |d: &Array1<f64>| {
             let dd = d.dot(d);
             if dd > 0.0 {

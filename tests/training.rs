@@ -172,9 +172,17 @@ fn curvature_tracking_warm_starts_and_reads_out_stability() {
         t.step().unwrap();
     }
     let mut tracker = CurvatureTracker::new(3);
-    let cold = tracker.measure(&t);
+    let cold = tracker.measure(
+        &t,
+        &t.train_objective()
+            .hessian_at(t.theta().as_slice().unwrap()),
+    );
     t.step().unwrap();
-    let warm = tracker.measure(&t);
+    let warm = tracker.measure(
+        &t,
+        &t.train_objective()
+            .hessian_at(t.theta().as_slice().unwrap()),
+    );
     assert!(
         warm.products < cold.products,
         "warm {} vs cold {}",
