@@ -148,6 +148,9 @@ fn training_loop(
     }
 }
 
+/// Plot points kept before the history is thinned.
+const HISTORY_POINTS: usize = 4096;
+
 /// Moves the newest snapshot into [`Live`].
 fn receive_snapshots(link: Res<TrainingLink>, mut live: ResMut<Live>) {
     let Ok(rx) = link.snapshots.lock() else {
@@ -161,12 +164,18 @@ fn receive_snapshots(link: Res<TrainingLink>, mut live: ResMut<Live>) {
     if new_surface {
         live.surface_version += 1;
     }
-    let lmax = snapshot.curvature.as_ref().map_or(f64::NAN, |c| c.top[0]);
-    live.history.push([
-        snapshot.step as f64,
-        snapshot.train_loss,
-        snapshot.test_loss.unwrap_or(f64::NAN),
-        lmax,
-    ]);
+    // One history entry per new step (a paused run sends the same one
+    // again); past HISTORY_POINTS the older half is thinned out, so the plots
+    // stay cheap in a long session.
+    let step = snapshot.step as f64;
+    if live.history.last().is_none_or(|h| h[0] != step) {
+        if live.history.len() >= HISTORY_POINTS {
+            let thinned = live.history.iter().step_by(2).copied().collect();
+            live.history = thinned;
+        }
+        let lmax = snapshot.curvature.as_ref().map_or(f64::NAN, |c| c.top[0]);
+        let test = snapshot.test_loss.unwrap_or(f64::NAN);
+        live.history.push([step, snapshot.train_loss, test, lmax]);
+    }
     live.latest = Some(snapshot);
 }
