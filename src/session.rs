@@ -79,7 +79,7 @@ impl Default for SessionConfig {
                 momentum: 0.9,
             },
             seed: 0,
-            grid: (49, 1.0),
+            grid: (64, 1.0),
             frame: FrameKind::Eigen,
             top_k: 3,
         }
@@ -214,6 +214,17 @@ impl Session {
     pub fn set_landscape(&mut self, frame: FrameKind, grid: (usize, f64)) {
         self.config.frame = frame;
         self.config.grid = grid;
+    }
+
+    /// Where training diverged, if it did.
+    pub fn diverged(&self) -> Option<Diverged> {
+        self.trainer.diverged()
+    }
+
+    /// Tracks `top_k` eigenvalues from the next [`Session::measure`] on.
+    pub fn set_top_k(&mut self, top_k: usize) {
+        self.config.top_k = top_k.max(1);
+        self.tracker = CurvatureTracker::new(self.config.top_k);
     }
 
     /// Up to `steps` optimizer steps; stops early at a divergence. Every

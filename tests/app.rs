@@ -2,7 +2,8 @@
 //! rendering in a real window under Xvfb with Mesa's software Vulkan.
 
 use bevy::prelude::*;
-use curvscope::app::surface::{HEIGHT, surface_mesh};
+use curvscope::app::heights::{HEIGHT, HeightMap};
+use curvscope::app::surface::surface_mesh;
 use curvscope::app::training::{Command, Live, TrainingLink, TrainingPlugin};
 use curvscope::session::SessionConfig;
 use curvscope::trainer::TrainerSettings;
@@ -31,16 +32,13 @@ fn a_slider_change_reaches_the_running_trainer_without_a_reset() {
     let mut app = App::new();
     app.add_plugins((
         MinimalPlugins,
-        TrainingPlugin {
-            config: SessionConfig::default(),
-        },
+        TrainingPlugin::single(SessionConfig::default()),
     ));
     update_until(&mut app, "training", |l| {
-        l.latest
-            .as_ref()
+        l.latest()
             .is_some_and(|s| s.step >= 30 && s.curvature.is_some())
     });
-    let before = app.world().resource::<Live>().latest.clone().unwrap();
+    let before = app.world().resource::<Live>().latest().cloned().unwrap();
     let new = TrainerSettings {
         learning_rate: 0.02,
         batch_size: None,
@@ -48,11 +46,11 @@ fn a_slider_change_reaches_the_running_trainer_without_a_reset() {
     };
     app.world()
         .resource::<TrainingLink>()
-        .send(Command::Settings(new));
+        .send(Command::Settings(0, new));
     update_until(&mut app, "the new settings", |l| {
-        l.latest.as_ref().is_some_and(|s| s.settings == new)
+        l.latest().is_some_and(|s| s.settings == new)
     });
-    let after = app.world().resource::<Live>().latest.clone().unwrap();
+    let after = app.world().resource::<Live>().latest().cloned().unwrap();
     assert!(
         after.step >= before.step,
         "training restarted: step {} after {}",
@@ -60,7 +58,7 @@ fn a_slider_change_reaches_the_running_trainer_without_a_reset() {
         before.step
     );
     let surface = after.surface.expect("a surface");
-    assert_eq!(surface.loss.dim(), (49, 49));
+    assert_eq!(surface.loss.dim(), (64, 64));
     assert!(surface.loss.iter().all(|v| v.is_finite()));
 }
 
@@ -76,23 +74,23 @@ fn divergence_is_caught_and_reported_without_stopping_the_app() {
         ..SessionConfig::default()
     };
     let mut app = App::new();
-    app.add_plugins((MinimalPlugins, TrainingPlugin { config }));
+    app.add_plugins((MinimalPlugins, TrainingPlugin::single(config)));
     update_until(&mut app, "the divergence", |l| {
-        l.latest.as_ref().is_some_and(|s| s.diverged.is_some())
+        l.latest().is_some_and(|s| s.diverged.is_some())
     });
     // The app keeps running, and a reset recovers.
     app.world()
         .resource::<TrainingLink>()
-        .send(Command::Reset(SessionConfig::default()));
+        .send(Command::Reset(vec![SessionConfig::default()]));
     update_until(&mut app, "a fresh run", |l| {
-        l.latest.as_ref().is_some_and(|s| s.diverged.is_none())
+        l.latest().is_some_and(|s| s.diverged.is_none())
     });
 }
 
 #[test]
 fn the_surface_mesh_matches_the_grid() {
     let grid = ndarray::Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as f64);
-    let mesh = surface_mesh(&grid);
+    let mesh = surface_mesh(&grid, &HeightMap::over([&grid], false), HEIGHT);
     let positions = mesh
         .attribute(Mesh::ATTRIBUTE_POSITION)
         .unwrap()
@@ -168,7 +166,7 @@ fn the_bowl_is_the_stability_quadratic_in_the_surface_height_scale() {
     let loss = ndarray::Array2::from_shape_fn((5, 5), |(i, j)| {
         (coords[i] * coords[i] + coords[j] * coords[j]) * 2.0
     });
-    let mesh = bowl_mesh(&loss, &coords, 0.0, 2.0);
+    let mesh = bowl_mesh(&coords, 0.0, 2.0, &HeightMap::over([&loss], false), HEIGHT);
     let p = mesh
         .attribute(Mesh::ATTRIBUTE_POSITION)
         .unwrap()
@@ -193,16 +191,14 @@ fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
     let mut app = App::new();
     app.add_plugins((
         MinimalPlugins,
-        TrainingPlugin {
-            config: SessionConfig::default(),
-        },
+        TrainingPlugin::single(SessionConfig::default()),
     ))
     .init_resource::<ButtonInput<KeyCode>>()
     .insert_resource(ShowBowl(true))
     .add_message::<ResetCamera>()
     .add_systems(Update, shortcuts);
     update_until(&mut app, "training", |l| {
-        l.latest.as_ref().is_some_and(|s| s.step >= 20)
+        l.latest().is_some_and(|s| s.step >= 20)
     });
     let press = |app: &mut App, key: KeyCode| {
         app.world_mut()
@@ -218,18 +214,15 @@ fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
     // Paused: the step count stops moving.
     std::thread::sleep(Duration::from_millis(100));
     update_until(&mut app, "a paused snapshot", |_| true);
-    let held = app.world().resource::<Live>().latest.as_ref().unwrap().step;
+    let held = app.world().resource::<Live>().latest().unwrap().step;
     std::thread::sleep(Duration::from_millis(200));
     app.update();
-    assert_eq!(
-        app.world().resource::<Live>().latest.as_ref().unwrap().step,
-        held
-    );
+    assert_eq!(app.world().resource::<Live>().latest().unwrap().step, held);
     press(&mut app, KeyCode::KeyB);
     assert!(!app.world().resource::<ShowBowl>().0);
     press(&mut app, KeyCode::KeyR);
     update_until(&mut app, "a restarted run", |l| {
-        l.latest.as_ref().is_some_and(|s| s.step < held)
+        l.latest().is_some_and(|s| s.step < held)
     });
 }
 
@@ -240,12 +233,10 @@ fn rebuilding_with_another_data_set_and_model_starts_a_new_run() {
     let mut app = App::new();
     app.add_plugins((
         MinimalPlugins,
-        TrainingPlugin {
-            config: SessionConfig::default(),
-        },
+        TrainingPlugin::single(SessionConfig::default()),
     ));
     update_until(&mut app, "training", |l| {
-        l.latest.as_ref().is_some_and(|s| s.step >= 20)
+        l.latest().is_some_and(|s| s.step >= 20)
     });
     let config = SessionConfig {
         data: DataKind::Spirals3,
@@ -255,15 +246,149 @@ fn rebuilding_with_another_data_set_and_model_starts_a_new_run() {
     };
     app.world()
         .resource::<TrainingLink>()
-        .send(Command::Reset(config.clone()));
+        .send(Command::Reset(vec![config.clone()]));
     update_until(&mut app, "the rebuilt run", |l| {
-        l.latest
-            .as_ref()
+        l.latest()
             .is_some_and(|s| s.config == config && s.surface.is_some())
     });
-    let snap = app.world().resource::<Live>().latest.clone().unwrap();
+    let snap = app.world().resource::<Live>().latest().cloned().unwrap();
     let surface = snap.surface.unwrap();
     assert!(surface.loss.iter().all(|v| v.is_finite()));
     // softmax_ce on 3 classes starts near ln 3.
     assert!(snap.step < 1000 && snap.train_loss < 5.0);
+}
+
+#[test]
+fn twin_runs_train_side_by_side_and_take_their_own_settings() {
+    let small = SessionConfig {
+        settings: TrainerSettings {
+            learning_rate: 0.1,
+            batch_size: Some(8),
+            momentum: 0.0,
+        },
+        ..SessionConfig::default()
+    };
+    let full = SessionConfig {
+        settings: TrainerSettings {
+            batch_size: None,
+            ..small.settings
+        },
+        ..small.clone()
+    };
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        TrainingPlugin {
+            runs: vec![("batch 8".into(), small), ("full batch".into(), full)],
+        },
+    ));
+    update_until(&mut app, "both runs", |l| {
+        l.runs.len() == 2
+            && l.runs.iter().all(|r| {
+                r.latest
+                    .as_ref()
+                    .is_some_and(|s| s.step >= 20 && s.surface.is_some())
+            })
+    });
+    let live = app.world().resource::<Live>();
+    assert_eq!(live.runs[0].label, "batch 8");
+    assert_eq!(live.runs[1].label, "full batch");
+    let [a, b] = [0, 1].map(|i| live.runs[i].latest.clone().unwrap());
+    // Same seed: same data and start, different batches: different paths.
+    assert_ne!(a.train_loss, b.train_loss);
+    let new = TrainerSettings {
+        learning_rate: 0.05,
+        batch_size: None,
+        momentum: 0.0,
+    };
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Settings(1, new));
+    update_until(&mut app, "the second run's settings", |l| {
+        l.runs[1].latest.as_ref().is_some_and(|s| s.settings == new)
+    });
+    let live = app.world().resource::<Live>();
+    assert_eq!(
+        live.runs[0].latest.as_ref().unwrap().settings.learning_rate,
+        0.1,
+        "the first run kept its settings"
+    );
+    assert!(live.runs.iter().all(|r| !r.history.is_empty()));
+}
+
+#[test]
+fn top_k_and_the_plane_change_every_run_without_a_reset() {
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        TrainingPlugin::single(SessionConfig::default()),
+    ));
+    update_until(&mut app, "training", |l| {
+        l.latest().is_some_and(|s| s.curvature.is_some())
+    });
+    let link = app.world().resource::<TrainingLink>();
+    link.send(Command::TopK(5));
+    link.send(Command::Landscape(
+        curvscope::session::FrameKind::Random,
+        (21, 0.5),
+    ));
+    update_until(&mut app, "five eigenvalues on a random plane", |l| {
+        l.latest().is_some_and(|s| {
+            s.curvature.as_ref().is_some_and(|c| c.top.len() == 5)
+                && s.surface.as_ref().is_some_and(|g| {
+                    g.kind == curvscope::session::FrameKind::Random && g.coords.len() == 21
+                })
+        })
+    });
+    let s = app.world().resource::<Live>().latest().unwrap();
+    assert_eq!(s.surface.as_ref().unwrap().coords.last(), Some(&0.5));
+    let c = s.curvature.as_ref().unwrap();
+    assert!(
+        c.top.windows(2).all(|w| w[0] >= w[1]),
+        "descending: {:?}",
+        c.top
+    );
+}
+
+#[test]
+fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
+    use curvscope::app::heights::{run_offset, world_point};
+    use curvscope::app::overlay::hit_surface;
+    use curvscope::app::surface::Heights;
+    use curvscope::session::{FrameKind, Surface};
+    let coords: Vec<f64> = (0..21).map(|k| -2.0 + 0.2 * k as f64).collect();
+    let loss = ndarray::Array2::from_shape_fn((21, 21), |(i, j)| {
+        1.0 + coords[i] * coords[i] + 0.5 * coords[j]
+    });
+    let surface = Surface {
+        coords,
+        loss: loss.clone(),
+        axis_curvatures: [2.0, 0.0],
+        kind: FrameKind::Random,
+        path: vec![],
+    };
+    let heights = Heights {
+        map: HeightMap::over([&loss], false),
+        height: HEIGHT,
+    };
+    // The second of two surfaces, hit from above at grid point (a, b) = (1, -0.4).
+    let offset = run_offset(1, 2);
+    let target = world_point(
+        1.0,
+        -0.4,
+        2.0,
+        heights.map.norm(1.0 + 1.0 - 0.2),
+        HEIGHT,
+        offset,
+    );
+    let from = target + Vec3::new(0.3, 5.0, 0.8);
+    let ray = Ray3d::new(from, Dir3::new(target - from).unwrap());
+    let (a, b, l) = hit_surface(ray, &surface, &heights, offset).expect("a hit");
+    assert!(
+        (a - 1.0).abs() < 0.02 && (b + 0.4).abs() < 0.02,
+        "({a}, {b})"
+    );
+    assert!((l - 1.8).abs() < 0.05, "loss {l}");
+    // The same ray misses the first surface.
+    assert!(hit_surface(ray, &surface, &heights, run_offset(0, 2)).is_none());
 }

@@ -1,9 +1,17 @@
 //! Orbit camera: drag to rotate, right-drag to pan, scroll to zoom; ignores
-//! the mouse over egui. `ResetCamera` puts it back.
+//! the mouse over egui. `ResetCamera` puts it back. The 3D view fills the
+//! window right of the side panel; egui draws through its own camera on top.
 
+use super::training::Live;
+use super::ui::PanelWidth;
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::{CameraOutputMode, Viewport};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
+use bevy::render::render_resource::BlendState;
+use bevy::window::PrimaryWindow;
 use bevy_egui::input::egui_wants_any_pointer_input;
+use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 
 /// Where the camera orbits and from how far.
 #[derive(Component, Debug, Clone, Copy, PartialEq)]
@@ -22,7 +30,7 @@ impl Default for Orbit {
     fn default() -> Self {
         Self {
             focus: Vec3::new(0.0, 0.5, 0.0),
-            radius: 6.5,
+            radius: 8.0,
             yaw: 0.7,
             pitch: -0.55,
         }
@@ -30,6 +38,20 @@ impl Default for Orbit {
 }
 
 impl Orbit {
+    /// The starting view of `runs` surfaces side by side.
+    pub fn for_runs(runs: usize) -> Self {
+        let o = Self::default();
+        if runs > 1 {
+            Self {
+                radius: o.radius * 1.6,
+                yaw: 0.25,
+                ..o
+            }
+        } else {
+            o
+        }
+    }
+
     /// The camera transform for this orbit.
     pub fn transform(&self) -> Transform {
         let rotation = Quat::from_euler(EulerRot::YXZ, self.yaw, self.pitch, 0.0);
@@ -44,10 +66,14 @@ pub struct CameraPlugin;
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<ResetCamera>()
-            .add_systems(Startup, spawn_camera)
+            .add_systems(Startup, spawn_cameras)
             .add_systems(
                 Update,
-                (orbit.run_if(not(egui_wants_any_pointer_input)), reset),
+                (
+                    orbit.run_if(not(egui_wants_any_pointer_input)),
+                    reset,
+                    fit_viewport,
+                ),
             );
     }
 }
@@ -56,17 +82,73 @@ impl Plugin for CameraPlugin {
 #[derive(Message, Debug, Clone, Copy, Default)]
 pub struct ResetCamera;
 
-fn reset(mut messages: MessageReader<ResetCamera>, camera: Single<(&mut Orbit, &mut Transform)>) {
-    if messages.read().last().is_some() {
+/// The starting view, set by a lesson (None: [`Orbit::for_runs`]).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct HomeView(pub Option<Orbit>);
+
+/// Back to the home view, and to the twin view when the number of runs
+/// changes.
+fn reset(
+    mut messages: MessageReader<ResetCamera>,
+    live: Res<Live>,
+    home: Option<Res<HomeView>>,
+    camera: Single<(&mut Orbit, &mut Transform)>,
+    mut runs_seen: Local<usize>,
+) {
+    let runs = live.runs.len();
+    if messages.read().last().is_some() || runs != *runs_seen {
+        *runs_seen = runs;
         let (mut o, mut t) = camera.into_inner();
-        *o = Orbit::default();
+        *o = home
+            .and_then(|h| h.0)
+            .unwrap_or_else(|| Orbit::for_runs(runs));
         *t = o.transform();
     }
 }
 
-fn spawn_camera(mut commands: Commands) {
+/// The 3D camera, and egui's own camera drawn over it (so that the 3D
+/// viewport can leave room for the side panel).
+fn spawn_cameras(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
     let o = Orbit::default();
     commands.spawn((Name::new("camera"), Camera3d::default(), o.transform(), o));
+    egui.auto_create_primary_context = false;
+    commands.spawn((
+        Name::new("egui camera"),
+        PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write {
+                blend_state: Some(BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
+}
+
+/// Keeps the 3D viewport right of the side panel.
+fn fit_viewport(
+    width: Option<Res<PanelWidth>>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut camera: Query<&mut Camera, With<Orbit>>,
+) {
+    let Ok(mut camera) = camera.single_mut() else {
+        return;
+    };
+    let left = (width.map_or(0.0, |w| w.0) * window.scale_factor()) as u32;
+    let size = UVec2::new(window.physical_width(), window.physical_height());
+    let viewport = (left + 64 < size.x && size.y > 0).then(|| Viewport {
+        physical_position: UVec2::new(left, 0),
+        physical_size: UVec2::new(size.x - left, size.y),
+        ..default()
+    });
+    let key = |v: &Option<Viewport>| v.as_ref().map(|v| (v.physical_position, v.physical_size));
+    if key(&camera.viewport) != key(&viewport) {
+        camera.viewport = viewport;
+    }
 }
 
 fn orbit(

@@ -1,13 +1,18 @@
 //! The live app: Bevy plugins over the numerical core, one per concern.
 //!
-//! - [`training`]: the training thread and the latest snapshot it sent;
-//! - [`surface`]: the loss surface mesh with our own WGSL material;
-//! - [`camera`]: the orbit camera;
-//! - [`ui`]: the egui panel (readouts, sliders, plots);
+//! - [`training`]: the training thread and the latest snapshots it sent;
+//! - [`surface`]: the loss surface meshes with our own WGSL material, the
+//!   bowls, markers, paths and axes (heights mapped by [`heights`]);
+//! - [`camera`]: the orbit camera and the viewport beside the panel;
+//! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots);
+//! - [`overlay`]: axis labels, run names, caption and hover readout;
 //! - [`capture`]: screenshots, and the `screenshot` command's exit.
 
 pub mod camera;
 pub mod capture;
+pub mod heights;
+pub mod overlay;
+pub mod readouts;
 pub mod surface;
 pub mod training;
 pub mod ui;
@@ -21,8 +26,10 @@ use std::path::PathBuf;
 pub struct AppOptions {
     /// Window size in pixels.
     pub size: (u32, u32),
-    /// The session to train.
-    pub session: SessionConfig,
+    /// The runs to train: one, or two side by side (label, configuration).
+    pub runs: Vec<(String, SessionConfig)>,
+    /// Whether the side panel is shown.
+    pub panel: bool,
     /// Take a screenshot to this file after `frames` frames, then exit.
     pub screenshot: Option<(PathBuf, u32)>,
 }
@@ -31,7 +38,8 @@ impl Default for AppOptions {
     fn default() -> Self {
         Self {
             size: (1280, 800),
-            session: SessionConfig::default(),
+            runs: vec![(String::new(), SessionConfig::default())],
+            panel: true,
             screenshot: None,
         }
     }
@@ -52,12 +60,13 @@ pub fn run(options: AppOptions) -> AppExit {
         }))
         .add_plugins(bevy_egui::EguiPlugin::default())
         .add_plugins((
-            training::TrainingPlugin {
-                config: options.session,
-            },
+            training::TrainingPlugin { runs: options.runs },
             surface::SurfacePlugin,
             camera::CameraPlugin,
-            ui::UiPlugin,
+            ui::UiPlugin {
+                panel: options.panel,
+            },
+            overlay::OverlayPlugin,
             capture::CapturePlugin {
                 screenshot: options.screenshot,
             },

@@ -1,18 +1,23 @@
-//! The loss surface as a mesh with our own WGSL material, and the marker of
-//! the current point.
+//! The loss surfaces as meshes with our own WGSL material (`shaders/surface.wgsl`,
+//! embedded in the binary), the stability bowls, the markers of the current
+//! points, the training paths and the axes. One surface per run, side by
+//! side, in one shared height scale.
 
+use super::heights::{EXTENT, HEIGHT, HeightMap, SurfaceScale, run_offset, world_point};
 use super::training::Live;
-use bevy::asset::{AssetPath, RenderAssetUsages, embedded_asset, embedded_path};
+use crate::colormap::viridis;
+use crate::session::Surface;
+use bevy::asset::io::embedded::EmbeddedAssetRegistry;
+use bevy::asset::{AssetPath, RenderAssetUsages};
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::{AsBindGroup, ShaderType};
 use bevy::shader::ShaderRef;
 use ndarray::Array2;
+use std::path::{Path, PathBuf};
 
-/// Half-width of the surface in world units.
-pub const EXTENT: f32 = 2.0;
-/// Height of the surface's range in world units.
-pub const HEIGHT: f32 = 1.5;
+/// Where the embedded shader is registered (`embedded://` + this).
+const SHADER_PATH: &str = "curvscope/surface.wgsl";
 
 /// Shader parameters (mirrors `SurfaceParams` in surface.wgsl).
 #[derive(Debug, Clone, Copy, ShaderType)]
@@ -37,19 +42,35 @@ pub struct SurfaceMaterial {
 
 impl Material for SurfaceMaterial {
     fn fragment_shader() -> ShaderRef {
-        ShaderRef::Path(
-            AssetPath::from_path_buf(embedded_path!("surface.wgsl")).with_source("embedded"),
-        )
+        ShaderRef::Path(AssetPath::from_path(Path::new(SHADER_PATH)).with_source("embedded"))
     }
 }
 
-/// Marks the surface entity.
-#[derive(Component)]
-pub struct SurfaceMesh;
+/// Marks a run's surface entity (the run's index).
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurfaceMesh(pub usize);
 
-/// Marks the stability bowl.
-#[derive(Component)]
-pub struct Bowl;
+/// Marks a run's stability bowl (the run's index).
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bowl(pub usize);
+
+/// The height map the surfaces are drawn with now (shared by all runs).
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct Heights {
+    /// Loss to normalized height.
+    pub map: HeightMap,
+    /// World height of the normalized range (HEIGHT × the user's factor).
+    pub height: f32,
+}
+
+impl Default for Heights {
+    fn default() -> Self {
+        Self {
+            map: HeightMap::over([], false),
+            height: HEIGHT,
+        }
+    }
+}
 
 /// Whether the stability bowl is shown.
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,109 +81,49 @@ pub struct SurfacePlugin;
 
 impl Plugin for SurfacePlugin {
     fn build(&self, app: &mut App) {
-        embedded_asset!(app, "surface.wgsl");
+        app.world_mut()
+            .resource_mut::<EmbeddedAssetRegistry>()
+            .insert_asset(
+                PathBuf::from("shaders/surface.wgsl"),
+                Path::new(SHADER_PATH),
+                include_bytes!("../../shaders/surface.wgsl").as_slice(),
+            );
         app.add_plugins(MaterialPlugin::<SurfaceMaterial>::default())
             .insert_resource(ShowBowl(true))
-            .add_systems(Startup, spawn_surface)
+            .init_resource::<SurfaceScale>()
+            .init_resource::<Heights>()
             .add_systems(
                 Update,
-                (update_surface, update_bowl, draw_marker, draw_path),
+                (
+                    sync_run_entities,
+                    update_surfaces,
+                    update_bowls,
+                    draw_markers_and_paths,
+                    draw_axes,
+                )
+                    .chain(),
             );
     }
 }
 
-fn spawn_surface(
-    mut commands: Commands,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<SurfaceMaterial>>,
-    mut standard: ResMut<Assets<StandardMaterial>>,
-) {
-    let flat = Array2::zeros((2, 2));
-    commands.spawn((
-        Name::new("stability bowl"),
-        Bowl,
-        Mesh3d(meshes.add(bowl_mesh(&flat, &[-1.0, 1.0], 0.0, 0.0))),
-        MeshMaterial3d(standard.add(StandardMaterial {
-            base_color: Color::srgba(0.9, 0.95, 1.0, 0.25),
-            alpha_mode: AlphaMode::Blend,
-            double_sided: true,
-            cull_mode: None,
-            unlit: true,
-            ..default()
-        })),
-        Transform::default(),
-        Visibility::Hidden,
-    ));
-    commands.spawn((
-        Name::new("loss surface"),
-        SurfaceMesh,
-        Mesh3d(meshes.add(surface_mesh(&flat))),
-        MeshMaterial3d(materials.add(SurfaceMaterial {
-            params: SurfaceParams {
-                contours: 16.0,
-                grid: 2.0,
-                shading: 0.7,
-                pad: 0.0,
-            },
-        })),
-        Transform::default(),
-    ));
-}
-
-/// The smallest and largest finite entries of a grid (±∞ if none).
-fn finite_range(grid: &Array2<f64>) -> (f64, f64) {
-    grid.iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        })
-}
-
-/// A colour of the viridis map for t in [0, 1] (linear RGB, 0..1).
-pub fn viridis(t: f32) -> [f32; 3] {
-    const STOPS: [[f32; 3]; 5] = [
-        [0.267, 0.005, 0.329],
-        [0.229, 0.322, 0.546],
-        [0.128, 0.567, 0.551],
-        [0.369, 0.789, 0.383],
-        [0.993, 0.906, 0.144],
-    ];
-    let x = t.clamp(0.0, 1.0) * 4.0;
-    let i = (x.floor() as usize).min(3);
-    let f = x - i as f32;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    std::array::from_fn(|k| {
-        let srgb = a[k] + (b[k] - a[k]) * f;
-        srgb.powf(2.2)
-    })
-}
-
 /// The mesh of a loss grid: x along the first axis, z along the second,
-/// y the loss scaled to [0, HEIGHT]; normals from central differences; the
-/// normalized height in uv.y (for the contours) and as viridis colour.
-pub fn surface_mesh(loss: &Array2<f64>) -> Mesh {
+/// y the loss's normalized height times `height`; normals from central
+/// differences; the normalized height in uv.y (for the contours) and as
+/// viridis colour.
+pub fn surface_mesh(loss: &Array2<f64>, map: &HeightMap, height: f32) -> Mesh {
     let (n, m) = loss.dim();
-    let (lo, hi) = finite_range(loss);
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let norm = |i: usize, j: usize| -> f32 {
-        let v = loss[(i, j)];
-        if v.is_finite() {
-            ((v - lo) / span) as f32
-        } else {
-            1.0
-        }
-    };
+    let norm = |i: usize, j: usize| map.norm(loss[(i, j)]);
     let coord = |k: usize, len: usize| -EXTENT + 2.0 * EXTENT * k as f32 / (len.max(2) - 1) as f32;
     let (mut positions, mut normals, mut uvs, mut colors) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..n {
         for j in 0..m {
             let h = norm(i, j);
-            positions.push([coord(i, n), h * HEIGHT, coord(j, m)]);
+            positions.push([coord(i, n), h * height, coord(j, m)]);
             let (ip, im) = ((i + 1).min(n - 1), i.saturating_sub(1));
             let (jp, jm) = ((j + 1).min(m - 1), j.saturating_sub(1));
-            let dx = (norm(ip, j) - norm(im, j)) * HEIGHT / (coord(ip, n) - coord(im, n)).max(1e-6);
-            let dz = (norm(i, jp) - norm(i, jm)) * HEIGHT / (coord(jp, m) - coord(jm, m)).max(1e-6);
+            let dx = (norm(ip, j) - norm(im, j)) * height / (coord(ip, n) - coord(im, n)).max(1e-6);
+            let dz = (norm(i, jp) - norm(i, jm)) * height / (coord(jp, m) - coord(jm, m)).max(1e-6);
             normals.push(Vec3::new(-dx, 1.0, -dz).normalize().to_array());
             uvs.push([0.0, h]);
             let [r, g, b] = viridis(h);
@@ -190,30 +151,31 @@ pub fn surface_mesh(loss: &Array2<f64>) -> Mesh {
 
 /// The stability bowl over a surface's grid: the quadratic
 /// L₀ + ½·c·(a² + b²) with c = 2(1 + β)/η, the curvature at which gradient
-/// descent with this step size stops being stable, drawn in the surface's
-/// height scale (and cut off a little above it). Where the loss surface
-/// curves faster than the bowl, training at this η is unstable.
-pub fn bowl_mesh(loss: &Array2<f64>, coords: &[f64], centre_loss: f64, curvature: f64) -> Mesh {
-    let (lo, hi) = finite_range(loss);
-    let span = if hi > lo { hi - lo } else { 1.0 };
+/// descent with this step size stops being stable, drawn in the surfaces'
+/// height map (and cut off a little above their top). Where the loss
+/// surface curves faster than the bowl, training at this η is unstable.
+pub fn bowl_mesh(
+    coords: &[f64],
+    centre_loss: f64,
+    curvature: f64,
+    map: &HeightMap,
+    height: f32,
+) -> Mesh {
+    const CAP: f32 = 1.2;
     let n = coords.len();
     let bowl = Array2::from_shape_fn((n, n), |(i, j)| {
-        let q = centre_loss + 0.5 * curvature * (coords[i] * coords[i] + coords[j] * coords[j]);
-        // Same normalization as the surface, capped at 1.2 × its height.
-        lo + span * ((q - lo) / span).min(1.2)
+        centre_loss + 0.5 * curvature * (coords[i] * coords[i] + coords[j] * coords[j])
     });
-    let mut mesh = surface_mesh(&bowl);
-    // surface_mesh normalizes by the bowl's own range; rescale to the surface's.
-    let (blo, bhi) = finite_range(&bowl);
+    let mut mesh = surface_mesh(&bowl, map, height);
     let mut colors = Vec::new();
     if let Some(bevy::mesh::VertexAttributeValues::Float32x3(p)) =
         mesh.attribute_mut(Mesh::ATTRIBUTE_POSITION)
     {
         for v in p.iter_mut() {
-            let value = blo + (v[1] / HEIGHT) as f64 * (bhi - blo).max(f64::MIN_POSITIVE);
-            v[1] = ((value - lo) / span) as f32 * HEIGHT;
+            let h = (v[1] / height).min(CAP);
+            v[1] = h * height;
             // Plain white, fading out towards the cut-off rim.
-            let fade = ((1.2 - v[1] / HEIGHT) / 0.2).clamp(0.0, 1.0);
+            let fade = ((CAP - h) / 0.2).clamp(0.0, 1.0);
             colors.push([1.0, 1.0, 1.0, fade]);
         }
     }
@@ -221,114 +183,203 @@ pub fn bowl_mesh(loss: &Array2<f64>, coords: &[f64], centre_loss: f64, curvature
     mesh
 }
 
-/// Shows, hides and reshapes the bowl with each new surface or setting.
-fn update_bowl(
+/// One surface and one bowl per run: spawned or despawned when the number
+/// of runs changes.
+fn sync_run_entities(
+    live: Res<Live>,
+    surfaces: Query<(Entity, &SurfaceMesh)>,
+    bowls: Query<(Entity, &Bowl)>,
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<SurfaceMaterial>>,
+    mut standard: ResMut<Assets<StandardMaterial>>,
+) {
+    let n = live.runs.len();
+    if surfaces.iter().count() == n && bowls.iter().count() == n {
+        return;
+    }
+    for (e, _) in &surfaces {
+        commands.entity(e).despawn();
+    }
+    for (e, _) in &bowls {
+        commands.entity(e).despawn();
+    }
+    let flat = Array2::zeros((2, 2));
+    let map = HeightMap::over([], false);
+    for i in 0..n {
+        let at = Transform::from_xyz(run_offset(i, n), 0.0, 0.0);
+        commands.spawn((
+            Name::new(format!("stability bowl {i}")),
+            Bowl(i),
+            Mesh3d(meshes.add(bowl_mesh(&[-1.0, 1.0], 0.0, 0.0, &map, HEIGHT))),
+            MeshMaterial3d(standard.add(StandardMaterial {
+                base_color: Color::srgba(0.9, 0.95, 1.0, 0.25),
+                alpha_mode: AlphaMode::Blend,
+                double_sided: true,
+                cull_mode: None,
+                unlit: true,
+                ..default()
+            })),
+            at,
+            Visibility::Hidden,
+        ));
+        commands.spawn((
+            Name::new(format!("loss surface {i}")),
+            SurfaceMesh(i),
+            Mesh3d(meshes.add(surface_mesh(&flat, &map, HEIGHT))),
+            MeshMaterial3d(materials.add(SurfaceMaterial {
+                params: SurfaceParams {
+                    contours: 16.0,
+                    grid: 2.0,
+                    shading: 0.7,
+                    pad: 0.0,
+                },
+            })),
+            at,
+        ));
+    }
+}
+
+/// The runs' surfaces, in order (None for a run without one yet).
+fn surfaces(live: &Live) -> impl Iterator<Item = Option<&Surface>> {
+    live.runs
+        .iter()
+        .map(|r| r.latest.as_ref().and_then(|s| s.surface.as_ref()))
+}
+
+/// Remeshes the surfaces when a new one arrives or the scale changes.
+fn update_surfaces(
+    live: Res<Live>,
+    scale: Res<SurfaceScale>,
+    mut heights: ResMut<Heights>,
+    query: Query<(&SurfaceMesh, &Mesh3d)>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut seen: Local<Option<(u64, SurfaceScale, usize)>>,
+) {
+    let key = (live.surface_version, *scale, query.iter().count());
+    if *seen == Some(key) {
+        return;
+    }
+    *seen = Some(key);
+    let map = HeightMap::over(surfaces(&live).flatten().map(|s| &s.loss), scale.log);
+    *heights = Heights {
+        map,
+        height: HEIGHT * scale.factor,
+    };
+    let grids: Vec<Option<&Surface>> = surfaces(&live).collect();
+    for (run, mesh) in &query {
+        let Some(Some(surface)) = grids.get(run.0) else {
+            continue;
+        };
+        if let Some(mut target) = meshes.get_mut(&mesh.0) {
+            *target = surface_mesh(&surface.loss, &map, heights.height);
+        }
+    }
+}
+
+/// Shows, hides and reshapes the bowls with each new surface or setting.
+fn update_bowls(
     live: Res<Live>,
     show: Res<ShowBowl>,
-    bowl: Single<(&Mesh3d, &mut Visibility), With<Bowl>>,
+    heights: Res<Heights>,
+    mut query: Query<(&Bowl, &Mesh3d, &mut Visibility)>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut seen: Local<(u64, u64)>,
+    mut seen: Local<Vec<(u64, u64, Heights)>>,
 ) {
-    let (mesh, mut visibility) = bowl.into_inner();
-    let Some(snapshot) = live.latest.as_ref() else {
-        return;
-    };
-    let Some(grid) = snapshot.surface.as_ref() else {
-        return;
-    };
-    *visibility = if show.0 {
-        Visibility::Visible
-    } else {
-        Visibility::Hidden
-    };
-    let s = snapshot.settings;
-    let curvature = s.stability_limit() / s.learning_rate;
-    let key = (live.surface_version, curvature.to_bits());
-    if *seen == key {
-        return;
-    }
-    *seen = key;
-    let (n, m) = grid.loss.dim();
-    if let Some(mut target) = meshes.get_mut(&mesh.0) {
-        *target = bowl_mesh(
-            &grid.loss,
-            &grid.coords,
-            grid.loss[(n / 2, m / 2)],
-            curvature,
-        );
-    }
-}
-
-/// Replaces the mesh when a new surface arrived.
-fn update_surface(
-    live: Res<Live>,
-    mut seen: Local<u64>,
-    surface: Single<&Mesh3d, With<SurfaceMesh>>,
-    mut meshes: ResMut<Assets<Mesh>>,
-) {
-    if live.surface_version == *seen {
-        return;
-    }
-    *seen = live.surface_version;
-    let Some(grid) = live.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
-        return;
-    };
-    if let Some(mut mesh) = meshes.get_mut(&surface.0) {
-        *mesh = surface_mesh(&grid.loss);
-    }
-}
-
-/// The current point: the centre of the surface.
-fn draw_marker(live: Res<Live>, mut gizmos: Gizmos) {
-    let Some(grid) = live.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
-        return;
-    };
-    let (n, m) = grid.loss.dim();
-    let (lo, hi) = finite_range(&grid.loss);
-    let centre = grid.loss[(n / 2, m / 2)];
-    let h = if hi > lo {
-        ((centre - lo) / (hi - lo)) as f32
-    } else {
-        0.0
-    };
-    gizmos.sphere(
-        Isometry3d::from_translation(Vec3::new(0.0, h * HEIGHT + 0.03, 0.0)),
-        0.06,
-        Color::srgb(1.0, 0.3, 0.2),
-    );
-}
-
-/// The training path on the surface: each recorded point at its projection
-/// (a, b) and the loss there, white where it lies in the plane and red where
-/// it is far from it (then the surface does not show the loss it had).
-fn draw_path(live: Res<Live>, mut gizmos: Gizmos) {
-    let Some(grid) = live.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
-        return;
-    };
-    let (Some(first), Some(last)) = (grid.coords.first(), grid.coords.last()) else {
-        return;
-    };
-    let r = (last - first) / 2.0;
-    let (lo, hi) = finite_range(&grid.loss);
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let scale = grid
-        .path
-        .iter()
-        .map(|p| p.off_plane)
-        .fold(0.0, f64::max)
-        .max(1e-12);
-    let points = grid
-        .path
-        .iter()
-        .filter(|p| p.a.abs() <= r && p.b.abs() <= r && p.loss.is_finite())
-        .map(|p| {
-            let at = Vec3::new(
-                (p.a / r) as f32 * EXTENT,
-                ((p.loss - lo) / span) as f32 * HEIGHT + 0.02,
-                (p.b / r) as f32 * EXTENT,
+    seen.resize(live.runs.len(), (u64::MAX, 0, Heights::default()));
+    for (bowl, mesh, mut visibility) in &mut query {
+        let Some(snapshot) = live.runs.get(bowl.0).and_then(|r| r.latest.as_ref()) else {
+            continue;
+        };
+        let Some(grid) = snapshot.surface.as_ref() else {
+            continue;
+        };
+        *visibility = if show.0 {
+            Visibility::Visible
+        } else {
+            Visibility::Hidden
+        };
+        let s = snapshot.settings;
+        let curvature = s.stability_limit() / s.learning_rate;
+        let key = (live.surface_version, curvature.to_bits(), *heights);
+        if seen[bowl.0] == key {
+            continue;
+        }
+        seen[bowl.0] = key;
+        let (n, m) = grid.loss.dim();
+        if let Some(mut target) = meshes.get_mut(&mesh.0) {
+            *target = bowl_mesh(
+                &grid.coords,
+                grid.loss[(n / 2, m / 2)],
+                curvature,
+                &heights.map,
+                heights.height,
             );
-            let off = (p.off_plane / scale) as f32;
-            (at, Color::srgb(1.0, 1.0 - 0.8 * off, 1.0 - 0.8 * off))
-        });
-    gizmos.linestrip_gradient(points);
+        }
+    }
+}
+
+/// Each run's current point (the centre of its surface) and its training
+/// path: each recorded point at its projection (a, b) and the loss there,
+/// white where it lies in the plane and red where it is far from it (there
+/// the surface does not show the loss it had).
+fn draw_markers_and_paths(live: Res<Live>, heights: Res<Heights>, mut gizmos: Gizmos) {
+    let n = live.runs.len();
+    for (i, surface) in surfaces(&live).enumerate() {
+        let Some(grid) = surface else {
+            continue;
+        };
+        let r = grid.coords.last().copied().unwrap_or(1.0);
+        let offset = run_offset(i, n);
+        let (rows, cols) = grid.loss.dim();
+        let centre = heights.map.norm(grid.loss[(rows / 2, cols / 2)]);
+        gizmos.sphere(
+            Isometry3d::from_translation(
+                world_point(0.0, 0.0, r, centre, heights.height, offset) + Vec3::Y * 0.03,
+            ),
+            0.06,
+            Color::srgb(1.0, 0.3, 0.2),
+        );
+        let scale = grid
+            .path
+            .iter()
+            .map(|p| p.off_plane)
+            .fold(0.0, f64::max)
+            .max(1e-12);
+        let points = grid
+            .path
+            .iter()
+            .filter(|p| p.a.abs() <= r && p.b.abs() <= r && p.loss.is_finite())
+            .map(|p| {
+                let h = heights.map.norm(p.loss);
+                let at = world_point(p.a, p.b, r, h, heights.height, offset) + Vec3::Y * 0.02;
+                let off = (p.off_plane / scale) as f32;
+                (at, Color::srgb(1.0, 1.0 - 0.8 * off, 1.0 - 0.8 * off))
+            });
+        gizmos.linestrip_gradient(points);
+    }
+}
+
+/// The two slice axes of each surface, as arrows along its front and left
+/// edges at the floor (their labels are painted by the overlay).
+fn draw_axes(live: Res<Live>, mut gizmos: Gizmos) {
+    let n = live.runs.len();
+    for i in 0..n {
+        let [(a0, a1), (b0, b1)] = axis_arrows(i, n);
+        gizmos.arrow(a0, a1, Color::srgb(0.95, 0.55, 0.35));
+        gizmos.arrow(b0, b1, Color::srgb(0.45, 0.75, 1.0));
+    }
+}
+
+/// Start and end of run `i`'s a-axis and b-axis arrows in the world.
+pub fn axis_arrows(i: usize, n: usize) -> [(Vec3, Vec3); 2] {
+    let x = run_offset(i, n);
+    let e = EXTENT * 1.08;
+    [
+        (Vec3::new(x - EXTENT, 0.0, e), Vec3::new(x + e, 0.0, e)),
+        (
+            Vec3::new(x - e, 0.0, -EXTENT),
+            Vec3::new(x - e, 0.0, e + 0.2),
+        ),
+    ]
 }

@@ -1,5 +1,6 @@
-//! The training thread: a [`Session`] advanced in the background, commands
-//! in, the latest [`Snapshot`] out (a bounded channel of one: the newest wins).
+//! The training thread: one or two [`Session`]s advanced in the background,
+//! commands in, the latest [`Update`] out (a bounded channel of one: the
+//! newest wins).
 
 use crate::session::{FrameKind, Session, SessionConfig, Snapshot};
 use crate::trainer::TrainerSettings;
@@ -11,28 +12,43 @@ use std::time::{Duration, Instant};
 /// What the UI asks of the training thread.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// New optimizer settings, applied without a reset.
-    Settings(TrainerSettings),
+    /// New optimizer settings for one run, applied without a reset.
+    Settings(usize, TrainerSettings),
     /// Pause or resume.
     Pause(bool),
     /// One step while paused.
     Step,
-    /// Start over with this configuration.
-    Reset(SessionConfig),
+    /// Start over with these runs (one or two configurations).
+    Reset(Vec<SessionConfig>),
     /// Training speed in steps per second.
     Speed(f64),
-    /// The surface's plane, grid points per side and half-width.
+    /// The surfaces' plane, grid points per side and half-width (all runs).
     Landscape(FrameKind, (usize, f64)),
+    /// Number of top eigenvalues to track (all runs).
+    TopK(usize),
 }
 
 /// Default training speed: slow enough to watch the point move.
 pub const DEFAULT_STEPS_PER_SECOND: f64 = 300.0;
 
+/// What the thread sends after each slice of training.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// One snapshot per run.
+    pub runs: Vec<Snapshot>,
+    /// Steps per second actually trained over the last second (per run).
+    pub achieved_steps_per_second: f64,
+    /// Wall time of the last curvature and surface measurement (all runs).
+    pub measure_seconds: f64,
+    /// Time between measurements now (adapted to their cost).
+    pub measure_interval: f64,
+}
+
 /// The two ends the app holds.
 #[derive(Resource)]
 pub struct TrainingLink {
     commands: Sender<Command>,
-    snapshots: Mutex<Receiver<Snapshot>>,
+    updates: Mutex<Receiver<Update>>,
 }
 
 impl TrainingLink {
@@ -42,103 +58,287 @@ impl TrainingLink {
     }
 }
 
-/// The newest snapshot and the history of readouts for the plots.
+/// One point of a run's history, for the plots and the time-series export.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryPoint {
+    /// Steps taken.
+    pub step: f64,
+    /// Training loss.
+    pub train_loss: f64,
+    /// Test loss (NaN without a test set).
+    pub test_loss: f64,
+    /// Largest Hessian eigenvalue (NaN before the first measurement).
+    pub lambda_max: f64,
+    /// Learning rate η.
+    pub learning_rate: f64,
+    /// Stability limit 2(1 + β) of the momentum then.
+    pub limit: f64,
+}
+
+/// One run as the app shows it.
+#[derive(Debug, Clone, Default)]
+pub struct RunView {
+    /// Its name on screen ("batch 8", ...); empty for a single run.
+    pub label: String,
+    /// The newest snapshot.
+    pub latest: Option<Snapshot>,
+    /// One point per new step, thinned past [`HISTORY_POINTS`].
+    pub history: Vec<HistoryPoint>,
+}
+
+/// The newest state of every run and the history of their readouts.
 #[derive(Resource, Default)]
 pub struct Live {
-    /// The newest snapshot, if any arrived.
-    pub latest: Option<Snapshot>,
-    /// (step, train loss, test loss, λmax) per snapshot.
-    pub history: Vec<[f64; 4]>,
+    /// The runs (one, or two side by side).
+    pub runs: Vec<RunView>,
     /// Whether training is paused.
     pub paused: bool,
-    /// Bumped when a new surface arrives.
+    /// Bumped when a new surface arrives (in any run).
     pub surface_version: u64,
     /// Training speed asked of the thread (steps per second).
     pub steps_per_second: f64,
+    /// Speed actually reached over the last second.
+    pub achieved_steps_per_second: f64,
+    /// Wall time of the last measurement of curvature and surfaces.
+    pub measure_seconds: f64,
+    /// Time between measurements now.
+    pub measure_interval: f64,
     /// Data and model settings being edited, until the rebuild.
     pub model_draft: Option<SessionConfig>,
+    /// Which run the optimizer controls act on.
+    pub controlled: usize,
 }
 
-/// Starts the training thread and collects its snapshots.
+impl Live {
+    /// The first run's newest snapshot.
+    pub fn latest(&self) -> Option<&Snapshot> {
+        self.runs.first().and_then(|r| r.latest.as_ref())
+    }
+
+    /// The configurations of all runs as they are now.
+    pub fn configs(&self) -> Vec<SessionConfig> {
+        self.runs
+            .iter()
+            .filter_map(|r| r.latest.as_ref().map(|s| s.config.clone()))
+            .collect()
+    }
+
+    /// Forgets the plots' history (after a restart).
+    pub fn clear_history(&mut self) {
+        for run in &mut self.runs {
+            run.history.clear();
+        }
+    }
+
+    /// Takes in a new update: newest snapshots, history, surface version.
+    pub fn receive(&mut self, update: Update) {
+        self.achieved_steps_per_second = update.achieved_steps_per_second;
+        self.measure_seconds = update.measure_seconds;
+        self.measure_interval = update.measure_interval;
+        self.runs.resize_with(update.runs.len(), RunView::default);
+        let mut new_surface = false;
+        for (run, snapshot) in self.runs.iter_mut().zip(update.runs) {
+            new_surface |=
+                snapshot.surface.as_ref() != run.latest.as_ref().and_then(|s| s.surface.as_ref());
+            run.push_history(&snapshot);
+            run.latest = Some(snapshot);
+        }
+        if new_surface {
+            self.surface_version += 1;
+        }
+    }
+}
+
+/// Plot points kept per run before the history is thinned.
+pub const HISTORY_POINTS: usize = 4096;
+
+impl RunView {
+    /// One history entry per new step (a paused run sends the same one
+    /// again); past [`HISTORY_POINTS`] the older half is thinned out, so the
+    /// plots stay cheap in a long session.
+    fn push_history(&mut self, snapshot: &Snapshot) {
+        let step = snapshot.step as f64;
+        if self.history.last().is_some_and(|h| h.step == step) {
+            return;
+        }
+        if self.history.len() >= HISTORY_POINTS {
+            self.history = self.history.iter().step_by(2).copied().collect();
+        }
+        let s = snapshot.settings;
+        self.history.push(HistoryPoint {
+            step,
+            train_loss: snapshot.train_loss,
+            test_loss: snapshot.test_loss.unwrap_or(f64::NAN),
+            lambda_max: snapshot.curvature.as_ref().map_or(f64::NAN, |c| c.top[0]),
+            learning_rate: s.learning_rate,
+            limit: s.stability_limit(),
+        });
+    }
+}
+
+/// Starts the training thread and collects its updates.
 pub struct TrainingPlugin {
-    /// The session to start with.
-    pub config: SessionConfig,
+    /// The runs to start with (one, or two side by side).
+    pub runs: Vec<(String, SessionConfig)>,
+}
+
+impl TrainingPlugin {
+    /// A single run.
+    pub fn single(config: SessionConfig) -> Self {
+        Self {
+            runs: vec![(String::new(), config)],
+        }
+    }
 }
 
 impl Plugin for TrainingPlugin {
     fn build(&self, app: &mut App) {
         let (commands, rx_commands) = channel();
-        let (tx_snapshots, snapshots) = sync_channel(1);
-        let config = self.config.clone();
+        let (tx_updates, updates) = sync_channel(1);
+        let configs: Vec<SessionConfig> = self.runs.iter().map(|(_, c)| c.clone()).collect();
         std::thread::Builder::new()
             .name("curvscope-training".into())
-            .spawn(move || training_loop(config, rx_commands, tx_snapshots))
+            .spawn(move || training_loop(configs, rx_commands, tx_updates))
             .expect("spawn the training thread");
+        let runs = self
+            .runs
+            .iter()
+            .map(|(label, _)| RunView {
+                label: label.clone(),
+                ..default()
+            })
+            .collect();
         app.insert_resource(TrainingLink {
             commands,
-            snapshots: Mutex::new(snapshots),
+            updates: Mutex::new(updates),
         })
         .insert_resource(Live {
+            runs,
             steps_per_second: DEFAULT_STEPS_PER_SECOND,
             ..default()
         })
-        .add_systems(Update, receive_snapshots);
+        .add_systems(Update, receive_updates);
     }
 }
 
-/// How often the thread checks commands and sends a snapshot.
+/// How often the thread checks commands and sends an update.
 const SLICE: Duration = Duration::from_millis(16);
-/// How often the curvature and surface are recomputed while training.
-const MEASURE_EVERY: Duration = Duration::from_millis(400);
+/// Shortest time between two measurements of curvature and surface.
+const MIN_MEASURE_INTERVAL: f64 = 0.25;
+/// Measurements may take at most this share of the thread's time: the
+/// interval grows with their cost, so training keeps its speed.
+const MEASURE_SHARE: f64 = 0.1;
+
+/// Curvature and surfaces of every run, timed.
+struct Measurer {
+    last: Instant,
+    seconds: f64,
+}
+
+impl Measurer {
+    fn run(&mut self, sessions: &mut [Session]) {
+        let start = Instant::now();
+        for s in sessions.iter_mut() {
+            s.measure();
+        }
+        self.seconds = start.elapsed().as_secs_f64();
+        self.last = Instant::now();
+    }
+
+    /// Time between measurements: at least MIN_MEASURE_INTERVAL, and long
+    /// enough that measuring takes at most MEASURE_SHARE of the time.
+    fn interval(&self) -> f64 {
+        (self.seconds / MEASURE_SHARE).max(MIN_MEASURE_INTERVAL)
+    }
+
+    fn due(&self) -> bool {
+        self.last.elapsed().as_secs_f64() >= self.interval()
+    }
+}
 
 /// The thread's loop: train in slices paced to the asked speed, measure now
-/// and then, send snapshots; ends when the app drops its end of the channels.
+/// and then, send updates; ends when the app drops its end of the channels.
 fn training_loop(
-    config: SessionConfig,
+    configs: Vec<SessionConfig>,
     commands: Receiver<Command>,
-    snapshots: SyncSender<Snapshot>,
+    updates: SyncSender<Update>,
 ) {
-    let mut session = Session::new(config);
-    session.measure();
+    let mut sessions: Vec<Session> = configs.into_iter().map(Session::new).collect();
+    let mut measurer = Measurer {
+        last: Instant::now(),
+        seconds: 0.0,
+    };
+    measurer.run(&mut sessions);
     let (mut paused, mut speed) = (false, DEFAULT_STEPS_PER_SECOND);
-    let mut last_measure = Instant::now();
     let mut owed = 0.0f64;
+    let mut last_slice = Instant::now();
+    // Steps trained in the current one-second window, and the last rate.
+    let (mut window_start, mut window_steps, mut achieved) = (Instant::now(), 0usize, 0.0);
     loop {
         let slice_start = Instant::now();
         let mut step_once = false;
+        let mut measure_now = false;
         loop {
             match commands.try_recv() {
-                Ok(Command::Settings(s)) => session.set_settings(s),
+                Ok(Command::Settings(run, s)) => {
+                    if let Some(session) = sessions.get_mut(run) {
+                        session.set_settings(s);
+                    }
+                }
                 Ok(Command::Pause(p)) => paused = p,
                 Ok(Command::Step) => step_once = true,
                 Ok(Command::Speed(v)) => speed = v.max(0.0),
                 Ok(Command::Landscape(kind, grid)) => {
-                    session.set_landscape(kind, grid);
-                    session.measure();
-                    last_measure = Instant::now();
+                    sessions
+                        .iter_mut()
+                        .for_each(|s| s.set_landscape(kind, grid));
+                    measure_now = true;
+                }
+                Ok(Command::TopK(k)) => {
+                    sessions.iter_mut().for_each(|s| s.set_top_k(k));
+                    measure_now = true;
                 }
                 Ok(Command::Reset(c)) => {
-                    session = Session::new(c);
-                    session.measure();
+                    sessions = c.into_iter().map(Session::new).collect();
+                    measure_now = true;
                 }
                 Err(std::sync::mpsc::TryRecvError::Empty) => break,
                 Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
             }
         }
+        // Steps owed for the time since the last slice (measurements
+        // included, up to a quarter second, so a slow one is made up for
+        // without a burst after a long stall).
+        let elapsed = last_slice.elapsed().as_secs_f64().min(0.25);
+        last_slice = Instant::now();
         let steps = if paused {
             usize::from(step_once)
         } else {
-            owed += speed * SLICE.as_secs_f64();
+            owed += speed * elapsed;
             let whole = owed.floor();
             owed -= whole;
             whole as usize
         };
-        let diverged = session.train(steps).is_some();
-        if step_once || diverged || last_measure.elapsed() >= MEASURE_EVERY {
-            session.measure();
-            last_measure = Instant::now();
+        let mut diverged = false;
+        for s in sessions.iter_mut() {
+            // Only a new divergence asks for a last measurement.
+            diverged |= s.diverged().is_none() && s.train(steps).is_some();
         }
-        match snapshots.try_send(session.snapshot()) {
+        window_steps += steps;
+        if window_start.elapsed() >= Duration::from_secs(1) {
+            achieved = window_steps as f64 / window_start.elapsed().as_secs_f64();
+            (window_start, window_steps) = (Instant::now(), 0);
+        }
+        if measure_now || step_once || diverged || measurer.due() {
+            measurer.run(&mut sessions);
+        }
+        let update = Update {
+            runs: sessions.iter().map(Session::snapshot).collect(),
+            achieved_steps_per_second: achieved,
+            measure_seconds: measurer.seconds,
+            measure_interval: measurer.interval(),
+        };
+        match updates.try_send(update) {
             Ok(()) | Err(TrySendError::Full(_)) => {}
             Err(TrySendError::Disconnected(_)) => return,
         }
@@ -148,34 +348,12 @@ fn training_loop(
     }
 }
 
-/// Plot points kept before the history is thinned.
-const HISTORY_POINTS: usize = 4096;
-
-/// Moves the newest snapshot into [`Live`].
-fn receive_snapshots(link: Res<TrainingLink>, mut live: ResMut<Live>) {
-    let Ok(rx) = link.snapshots.lock() else {
+/// Moves the newest update into [`Live`].
+fn receive_updates(link: Res<TrainingLink>, mut live: ResMut<Live>) {
+    let Ok(rx) = link.updates.lock() else {
         return;
     };
-    let Some(snapshot) = rx.try_iter().last() else {
-        return;
-    };
-    let new_surface =
-        snapshot.surface.as_ref() != live.latest.as_ref().and_then(|s| s.surface.as_ref());
-    if new_surface {
-        live.surface_version += 1;
+    if let Some(update) = rx.try_iter().last() {
+        live.receive(update);
     }
-    // One history entry per new step (a paused run sends the same one
-    // again); past HISTORY_POINTS the older half is thinned out, so the plots
-    // stay cheap in a long session.
-    let step = snapshot.step as f64;
-    if live.history.last().is_none_or(|h| h[0] != step) {
-        if live.history.len() >= HISTORY_POINTS {
-            let thinned = live.history.iter().step_by(2).copied().collect();
-            live.history = thinned;
-        }
-        let lmax = snapshot.curvature.as_ref().map_or(f64::NAN, |c| c.top[0]);
-        let test = snapshot.test_loss.unwrap_or(f64::NAN);
-        live.history.push([step, snapshot.train_loss, test, lmax]);
-    }
-    live.latest = Some(snapshot);
 }

@@ -1,38 +1,51 @@
-//! The egui panel: readouts, optimizer sliders and the plots.
+//! The egui side panel: readouts, training, optimizer, landscape, data and
+//! model sections and the plots; and the keyboard shortcuts.
 
 use super::camera::ResetCamera;
+use super::heights::SurfaceScale;
+use super::readouts::{plots, run_readouts};
 use super::surface::ShowBowl;
 use super::training::{Command, Live, TrainingLink};
 use crate::activation::Activation;
-use crate::curvature::StabilityBand;
 use crate::session::{FrameKind, SessionConfig};
 use crate::synthetic::DataKind;
 use crate::trainer::TrainerSettings;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use egui_plot::{Line, Plot, PlotPoints};
 
-/// Draws the panel.
-pub struct UiPlugin;
+/// Draws the side panel (unless `panel` is false: a bare view for videos).
+pub struct UiPlugin {
+    /// Whether the side panel is shown.
+    pub panel: bool,
+}
+
+/// Width of the side panel in logical pixels (0 without one): the 3D view
+/// uses the rest of the window.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct PanelWidth(pub f32);
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(EguiPrimaryContextPass, panel).add_systems(
+        app.init_resource::<PanelWidth>().add_systems(
             Update,
             shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
         );
+        if self.panel {
+            app.add_systems(EguiPrimaryContextPass, panel);
+        }
     }
 }
 
 /// Space: pause or resume; S: one step; R: restart the run; C: reset the
-/// camera; B: toggle the bowl.
+/// camera; B: toggle the bowl; P: save a screenshot.
 pub fn shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
     link: Res<TrainingLink>,
     mut live: ResMut<Live>,
     mut bowl: ResMut<ShowBowl>,
     mut camera: MessageWriter<ResetCamera>,
+    mut commands: Commands,
 ) {
     if keys.just_pressed(KeyCode::Space) {
         live.paused = !live.paused;
@@ -50,13 +63,26 @@ pub fn shortcuts(
     if keys.just_pressed(KeyCode::KeyB) {
         bowl.0 = !bowl.0;
     }
+    if keys.just_pressed(KeyCode::KeyP) {
+        screenshot(&mut commands, &live);
+    }
 }
 
-/// Starts the run over with its current configuration (and settings).
+/// Saves a PNG of the window in the working directory, named by the step.
+fn screenshot(commands: &mut Commands, live: &Live) {
+    let step = live.latest().map_or(0, |s| s.step);
+    let path = format!("curvscope-step{step}.png");
+    commands
+        .spawn(Screenshot::primary_window())
+        .observe(save_to_disk(path));
+}
+
+/// Starts every run over with its current configuration (and settings).
 fn restart(link: &TrainingLink, live: &mut Live) {
-    if let Some(config) = live.latest.as_ref().map(|s| s.config.clone()) {
-        link.send(Command::Reset(config));
-        live.history.clear();
+    let configs = live.configs();
+    if !configs.is_empty() {
+        link.send(Command::Reset(configs));
+        live.clear_history();
     }
 }
 
@@ -70,6 +96,16 @@ pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionC
                 ui.selectable_value(&mut draft.data, k, k.name());
             }
         });
+    ui.add(
+        egui::Slider::new(&mut draft.samples.0, 8..=4096)
+            .logarithmic(true)
+            .text("train samples"),
+    );
+    ui.add(
+        egui::Slider::new(&mut draft.samples.1, 0..=4096)
+            .logarithmic(true)
+            .text("test samples"),
+    );
     ui.add(egui::Slider::new(&mut draft.noise, 0.0..=0.5).text("noise"));
     let mut depth = draft.hidden.len().clamp(1, 4);
     let mut width = draft.hidden.first().copied().unwrap_or(16);
@@ -87,29 +123,33 @@ pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionC
                 ui.selectable_value(&mut draft.activation, a, a.name());
             }
         });
-    let model = |c: &SessionConfig| (c.data, c.noise.to_bits(), c.hidden.clone(), c.activation);
+    let model = |c: &SessionConfig| {
+        (
+            c.data,
+            c.samples,
+            c.noise.to_bits(),
+            c.hidden.clone(),
+            c.activation,
+        )
+    };
     let changed = model(draft) != model(running);
     let rebuild = ui
         .add_enabled(changed, egui::Button::new("rebuild (starts over)"))
         .clicked();
-    let new_seed = ui.button("new seed").clicked();
+    let new_seed = ui.button("new seed (starts over)").clicked();
     if new_seed {
         draft.seed = draft.seed.wrapping_add(1);
     }
     rebuild || new_seed
 }
 
-/// The readout line of the stability gauge.
-pub fn band_text(band: StabilityBand) -> &'static str {
-    match band {
-        StabilityBand::Stable => "stable",
-        StabilityBand::Edge => "edge of stability",
-        StabilityBand::Unstable => "unstable",
-    }
-}
-
-/// The optimizer controls; returns the new settings if the user changed any.
-pub fn optimizer_ui(ui: &mut egui::Ui, current: TrainerSettings) -> Option<TrainerSettings> {
+/// The optimizer controls for a run with `samples` training samples;
+/// returns the new settings if the user changed any.
+pub fn optimizer_ui(
+    ui: &mut egui::Ui,
+    current: TrainerSettings,
+    samples: usize,
+) -> Option<TrainerSettings> {
     let mut s = current;
     ui.add(
         egui::Slider::new(&mut s.learning_rate, 1e-4..=10.0)
@@ -121,9 +161,9 @@ pub fn optimizer_ui(ui: &mut egui::Ui, current: TrainerSettings) -> Option<Train
     if full {
         s.batch_size = None;
     } else {
-        let mut b = s.batch_size.unwrap_or(32);
+        let mut b = s.batch_size.unwrap_or(32).min(samples.max(1));
         ui.add(
-            egui::Slider::new(&mut b, 1..=256)
+            egui::Slider::new(&mut b, 1..=samples.max(1))
                 .logarithmic(true)
                 .text("batch size"),
         );
@@ -133,181 +173,223 @@ pub fn optimizer_ui(ui: &mut egui::Ui, current: TrainerSettings) -> Option<Train
     (s != current).then_some(s)
 }
 
+/// Everything the panel changes besides the training thread.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct ViewControls<'w> {
+    bowl: ResMut<'w, ShowBowl>,
+    scale: ResMut<'w, SurfaceScale>,
+    width: ResMut<'w, PanelWidth>,
+    camera: MessageWriter<'w, ResetCamera>,
+}
+
 fn panel(
     mut contexts: EguiContexts,
     link: Res<TrainingLink>,
     mut live: ResMut<Live>,
-    mut bowl: ResMut<ShowBowl>,
-    mut camera: MessageWriter<ResetCamera>,
+    mut view: ViewControls,
     mut commands: Commands,
 ) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    // As tall as the window allows; it scrolls when the window is smaller.
-    let height = ctx.viewport_rect().height() - 40.0;
-    egui::Window::new("curvscope")
-        .vscroll(true)
-        .default_width(330.0)
-        .default_height(height)
-        .show(ctx, |ui| {
-            let Some(snapshot) = live.latest.clone() else {
-                ui.label("starting…");
-                return;
-            };
-            ui.heading(format!("step {}", snapshot.step));
-            if let Some(d) = snapshot.diverged {
-                let eta_l = snapshot
-                    .curvature
-                    .as_ref()
-                    .map_or(f64::NAN, |c| c.eta_lambda[0]);
-                ui.colored_label(
-                    egui::Color32::RED,
-                    format!("diverged at step {} (η·λmax was {eta_l:.3})", d.step),
-                );
-            }
-            ui.label(format!("train loss {:.5}", snapshot.train_loss));
-            if let Some(t) = snapshot.test_loss {
-                ui.label(format!(
-                    "test loss  {t:.5}   (gap {:+.5})",
-                    t - snapshot.train_loss
-                ));
-            }
-            if let Some(c) = &snapshot.curvature {
-                ui.separator();
-                let tops: Vec<String> = c.top.iter().map(|v| format!("{v:.4}")).collect();
-                ui.label(format!("top eigenvalues  {}", tops.join(", ")));
-                ui.label(format!(
-                    "smallest λ  {:.4}{}",
-                    c.min,
-                    if c.min < 0.0 { "  (saddle)" } else { "" }
-                ));
-                let trace = if c.trace.stderr > 0.0 {
-                    format!("trace  {:.4} ± {:.2}", c.trace.value, c.trace.stderr)
-                } else {
-                    format!("trace  {:.4}", c.trace.value)
-                };
-                ui.label(trace);
-                ui.label(format!(
-                    "condition  {}",
-                    c.condition_number
-                        .map_or("—".into(), |v| format!("{v:.3e}"))
-                ));
-                let ratio = (c.eta_lambda[0] / c.limit) as f32;
-                ui.label(format!(
-                    "η·λmax = {:.3}  (limit {:.2}): {}",
-                    c.eta_lambda[0],
-                    c.limit,
-                    band_text(c.band)
-                ));
-                ui.add(
-                    egui::ProgressBar::new((ratio / 2.0).clamp(0.0, 1.0))
-                        .text(format!("{:.0}% of the limit", 100.0 * ratio)),
-                );
-            }
-            if let Some(surface) = &snapshot.surface {
-                ui.separator();
-                let n = surface.coords.len();
-                let r = surface.coords.last().copied().unwrap_or(1.0);
-                let (mut kind, mut n_new, mut r_new) = (surface.kind, n, r);
-                egui::ComboBox::from_label("plane")
-                    .selected_text(kind.name())
-                    .show_ui(ui, |ui| {
-                        for k in FrameKind::ALL {
-                            ui.selectable_value(&mut kind, k, k.name());
-                        }
-                    });
-                ui.add(egui::Slider::new(&mut n_new, 9..=129).text("grid N"));
-                ui.add(
-                    egui::Slider::new(&mut r_new, 0.01..=20.0)
-                        .logarithmic(true)
-                        .text("range R"),
-                );
-                if (kind, n_new, r_new) != (surface.kind, n, r) {
-                    link.send(Command::Landscape(kind, (n_new, r_new)));
-                }
-                let [c0, c1] = surface.axis_curvatures;
-                ui.label(format!("curvature along the axes  {c0:.4}, {c1:.4}"));
-            }
-            ui.separator();
-            ui.collapsing("data and model", |ui| {
-                let running = &snapshot.config;
-                let draft = live.model_draft.get_or_insert_with(|| running.clone());
-                if model_ui(ui, draft, running) {
-                    // The optimizer and plane settings carry over.
-                    let config = SessionConfig {
-                        settings: running.settings,
-                        frame: running.frame,
-                        grid: running.grid,
-                        ..draft.clone()
-                    };
-                    link.send(Command::Reset(config));
-                    live.model_draft = None;
-                    live.history.clear();
-                }
-            });
-            ui.separator();
-            if let Some(s) = optimizer_ui(ui, snapshot.settings) {
-                link.send(Command::Settings(s));
-            }
-            let mut speed = live.steps_per_second;
-            if ui
-                .add(
-                    egui::Slider::new(&mut speed, 1.0..=100_000.0)
-                        .logarithmic(true)
-                        .text("steps / s"),
-                )
-                .changed()
-            {
-                live.steps_per_second = speed;
-                link.send(Command::Speed(speed));
-            }
-            ui.horizontal(|ui| {
-                let label = if live.paused { "resume" } else { "pause" };
-                if ui.button(label).clicked() {
-                    live.paused = !live.paused;
-                    link.send(Command::Pause(live.paused));
-                }
-                if ui.button("step").clicked() {
-                    link.send(Command::Step);
-                }
-                ui.checkbox(&mut bowl.0, "stability bowl");
-            });
-            ui.horizontal(|ui| {
-                if ui.button("restart").clicked() {
-                    restart(&link, &mut live);
-                }
-                if ui.button("reset camera").clicked() {
-                    camera.write(ResetCamera);
-                }
-                if ui.button("screenshot").clicked() {
-                    let path = format!("curvscope-step{}.png", snapshot.step);
-                    commands
-                        .spawn(Screenshot::primary_window())
-                        .observe(save_to_disk(path));
-                }
-            });
-            ui.small("keys: space pause · S step · R restart · C camera · B bowl");
-            ui.separator();
-            let series = |k: usize| -> PlotPoints {
-                live.history
-                    .iter()
-                    .filter(|h| h[k].is_finite())
-                    .map(|h| [h[0], h[k]])
-                    .collect()
-            };
-            Plot::new("losses").height(110.0).show(ui, |p| {
-                p.line(Line::new("train loss", series(1)));
-                p.line(Line::new("test loss", series(2)));
-            });
-            let eta = snapshot.settings.learning_rate;
-            let limit = 2.0 * (1.0 + snapshot.settings.momentum) / eta;
-            Plot::new("sharpness").height(110.0).show(ui, |p| {
-                p.line(Line::new("λmax", series(3)));
-                let last = live.history.last().map_or(1.0, |h| h[0]);
-                p.line(Line::new(
-                    "2(1+β)/η",
-                    PlotPoints::from(vec![[0.0, limit], [last, limit]]),
-                ));
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "root".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    let response = egui::Panel::left("curvscope-panel")
+        .resizable(true)
+        .default_size(340.0)
+        .min_size(240.0)
+        .show(&mut root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                panel_contents(ui, &link, &mut live, &mut view, &mut commands);
             });
         });
+    let width = response.response.rect.width();
+    if view.width.0 != width {
+        view.width.0 = width;
+    }
     Ok(())
+}
+
+fn panel_contents(
+    ui: &mut egui::Ui,
+    link: &TrainingLink,
+    live: &mut Live,
+    view: &mut ViewControls,
+    commands: &mut Commands,
+) {
+    ui.heading("curvscope");
+    if live.latest().is_none() {
+        ui.label("starting…");
+        return;
+    }
+    readouts_section(ui, live);
+    ui.separator();
+    training_section(ui, link, live, view, commands);
+    ui.separator();
+    optimizer_section(ui, link, live);
+    ui.separator();
+    landscape_section(ui, link, live, view);
+    ui.separator();
+    ui.collapsing("data and model", |ui| model_section(ui, link, live));
+    ui.separator();
+    plots(ui, &live.runs);
+}
+
+fn readouts_section(ui: &mut egui::Ui, live: &Live) {
+    let n = live.runs.len();
+    ui.columns(n.max(1), |columns| {
+        for (column, run) in columns.iter_mut().zip(&live.runs) {
+            run_readouts(column, run);
+        }
+    });
+}
+
+fn training_section(
+    ui: &mut egui::Ui,
+    link: &TrainingLink,
+    live: &mut Live,
+    view: &mut ViewControls,
+    commands: &mut Commands,
+) {
+    let mut speed = live.steps_per_second;
+    if ui
+        .add(
+            egui::Slider::new(&mut speed, 1.0..=100_000.0)
+                .logarithmic(true)
+                .text("steps / s"),
+        )
+        .changed()
+    {
+        live.steps_per_second = speed;
+        link.send(Command::Speed(speed));
+    }
+    ui.small(format!(
+        "training {:.0} steps/s · curvature + surface {:.0} ms every {:.2} s",
+        live.achieved_steps_per_second,
+        1e3 * live.measure_seconds,
+        live.measure_interval
+    ));
+    ui.horizontal(|ui| {
+        let label = if live.paused { "resume" } else { "pause" };
+        if ui.button(label).clicked() {
+            live.paused = !live.paused;
+            link.send(Command::Pause(live.paused));
+        }
+        if ui.button("step").clicked() {
+            link.send(Command::Step);
+        }
+        if ui.button("restart").clicked() {
+            restart(link, live);
+        }
+        if ui.button("screenshot").clicked() {
+            screenshot(commands, live);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut view.bowl.0, "stability bowl");
+        if ui.button("reset camera").clicked() {
+            view.camera.write(ResetCamera);
+        }
+    });
+    ui.small("keys: space pause · S step · R restart · C camera · B bowl · P screenshot");
+}
+
+fn optimizer_section(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live) {
+    let n = live.runs.len();
+    if n > 1 {
+        ui.horizontal(|ui| {
+            ui.label("optimizer of");
+            for i in 0..n {
+                let label = live.runs[i].label.clone();
+                ui.selectable_value(&mut live.controlled, i, label);
+            }
+        });
+    }
+    let i = live.controlled.min(n.saturating_sub(1));
+    let Some(snapshot) = live.runs.get(i).and_then(|r| r.latest.as_ref()) else {
+        return;
+    };
+    if let Some(s) = optimizer_ui(ui, snapshot.settings, snapshot.config.samples.0) {
+        link.send(Command::Settings(i, s));
+    }
+}
+
+fn landscape_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, view: &mut ViewControls) {
+    let Some(config) = live.latest().map(|s| s.config.clone()) else {
+        return;
+    };
+    let (mut kind, (mut n, mut r), mut k) = (config.frame, config.grid, config.top_k);
+    egui::ComboBox::from_label("plane")
+        .selected_text(kind.name())
+        .show_ui(ui, |ui| {
+            for f in FrameKind::ALL {
+                ui.selectable_value(&mut kind, f, f.name());
+            }
+        });
+    ui.add(egui::Slider::new(&mut n, 9..=129).text("grid N"));
+    ui.add(
+        egui::Slider::new(&mut r, 0.01..=20.0)
+            .logarithmic(true)
+            .text("range R"),
+    );
+    if (kind, n, r) != (config.frame, config.grid.0, config.grid.1) {
+        link.send(Command::Landscape(kind, (n, r)));
+    }
+    if ui
+        .add(egui::Slider::new(&mut k, 1..=8).text("top-k eigenvalues"))
+        .changed()
+    {
+        link.send(Command::TopK(k));
+    }
+    ui.add(
+        egui::Slider::new(&mut view.scale.factor, 0.1..=5.0)
+            .logarithmic(true)
+            .text("height ×"),
+    );
+    ui.checkbox(
+        &mut view.scale.log,
+        "log scale (height and colour by log loss)",
+    );
+    for run in &live.runs {
+        if let Some(s) = run.latest.as_ref().and_then(|s| s.surface.as_ref()) {
+            let [c0, c1] = s.axis_curvatures;
+            let off = s.path.iter().map(|p| p.off_plane).fold(0.0, f64::max);
+            ui.small(format!(
+                "{}axis curvatures {c0:.4}, {c1:.4} · path up to {off:.3} off the plane",
+                if run.label.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", run.label)
+                }
+            ));
+        }
+    }
+}
+
+fn model_section(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live) {
+    let configs = live.configs();
+    let Some(running) = configs.first() else {
+        return;
+    };
+    let draft = live.model_draft.get_or_insert_with(|| running.clone());
+    if model_ui(ui, draft, running) {
+        let draft = draft.clone();
+        // Each run keeps its optimizer settings; the plane settings carry over.
+        let rebuilt = configs
+            .iter()
+            .map(|c| SessionConfig {
+                settings: c.settings,
+                frame: c.frame,
+                grid: c.grid,
+                top_k: c.top_k,
+                ..draft.clone()
+            })
+            .collect();
+        link.send(Command::Reset(rebuilt));
+        live.model_draft = None;
+        live.clear_history();
+    }
 }

@@ -80,7 +80,7 @@ impl AppArgs {
             );
         }
         let mut options = AppOptions::default();
-        let s = &mut options.session;
+        let s = &mut options.runs[0].1;
         s.data = match self.data {
             Data::Moons => DataKind::Moons,
             Data::Circles => DataKind::Circles,

@@ -1,0 +1,245 @@
+//! Text over the 3D view: the axis labels (direction names and their
+//! curvatures), the runs' names, the lesson caption, and the (a, b, loss)
+//! readout under the mouse.
+
+use super::heights::{EXTENT, run_offset, world_point};
+use super::surface::{Heights, axis_arrows};
+use super::training::Live;
+use super::ui::PanelWidth;
+use crate::session::{FrameKind, Surface};
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+/// Paints the overlay.
+pub struct OverlayPlugin;
+
+/// The caption shown at the top of the view (a lesson's text).
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct Caption(pub String);
+
+/// What the mouse points at on a surface.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hovered {
+    /// The run whose surface it is.
+    pub run: usize,
+    /// Slice coordinates.
+    pub a: f64,
+    /// See `a`.
+    pub b: f64,
+    /// The loss there (bilinear in the grid).
+    pub loss: f64,
+}
+
+impl Plugin for OverlayPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Caption>()
+            .add_systems(EguiPrimaryContextPass, overlay);
+    }
+}
+
+/// The names of a plane's two axes.
+pub fn axis_names(kind: FrameKind) -> [&'static str; 2] {
+    match kind {
+        FrameKind::Eigen => ["v₁ (top eigenvector)", "v₂ (2nd eigenvector)"],
+        FrameKind::Random => ["random d₁", "random d₂"],
+        FrameKind::EigenRandom => ["v₁ (top eigenvector)", "random ⊥ v₁"],
+    }
+}
+
+/// An axis label: its name and the curvature along it.
+pub fn axis_label(kind: FrameKind, axis: usize, curvature: f64) -> String {
+    let is_eigen = matches!(
+        (kind, axis),
+        (FrameKind::Eigen, _) | (FrameKind::EigenRandom, 0)
+    );
+    let symbol = if is_eigen { "λ" } else { "dᵀHd/dᵀd" };
+    format!("{}  {symbol} = {curvature:.4}", axis_names(kind)[axis])
+}
+
+/// The point where a ray first meets a surface drawn at `offset` (None if
+/// it misses): the ray is marched in small steps and the crossing refined
+/// by bisection on the bilinear height field.
+pub fn hit_surface(
+    ray: Ray3d,
+    surface: &Surface,
+    heights: &Heights,
+    offset: f32,
+) -> Option<(f64, f64, f64)> {
+    let (n, m) = surface.loss.dim();
+    let r = surface.coords.last().copied()?;
+    // Grid coordinates (fractional indices) of a world point, if inside.
+    let grid_at = |p: Vec3| -> Option<(f64, f64)> {
+        let u = (p.x - offset + EXTENT) / (2.0 * EXTENT);
+        let v = (p.z + EXTENT) / (2.0 * EXTENT);
+        ((0.0..=1.0).contains(&u) && (0.0..=1.0).contains(&v))
+            .then(|| (f64::from(u) * (n - 1) as f64, f64::from(v) * (m - 1) as f64))
+    };
+    let bilinear = |fi: f64, fj: f64| -> f64 {
+        let (i, j) = ((fi as usize).min(n - 2), (fj as usize).min(m - 2));
+        let (di, dj) = (fi - i as f64, fj - j as f64);
+        let l = &surface.loss;
+        l[(i, j)] * (1.0 - di) * (1.0 - dj)
+            + l[(i + 1, j)] * di * (1.0 - dj)
+            + l[(i, j + 1)] * (1.0 - di) * dj
+            + l[(i + 1, j + 1)] * di * dj
+    };
+    // Positive above the surface, negative below; None outside it.
+    let above = |t: f32| -> Option<f32> {
+        let p = ray.get_point(t);
+        let (fi, fj) = grid_at(p)?;
+        Some(p.y - heights.map.norm(bilinear(fi, fj)) * heights.height)
+    };
+    let (step, far) = (0.01f32, 60.0f32);
+    let mut t = 0.0;
+    let mut last: Option<(f32, f32)> = None;
+    while t < far {
+        if let Some(h) = above(t) {
+            if let Some((t0, h0)) = last
+                && h0 > 0.0
+                && h <= 0.0
+            {
+                let (mut lo, mut hi) = (t0, t);
+                for _ in 0..20 {
+                    let mid = 0.5 * (lo + hi);
+                    if above(mid).is_some_and(|v| v > 0.0) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                let (fi, fj) = grid_at(ray.get_point(hi))?;
+                let a = -r + 2.0 * r * fi / (n - 1) as f64;
+                let b = -r + 2.0 * r * fj / (m - 1) as f64;
+                return Some((a, b, bilinear(fi, fj)));
+            }
+            last = Some((t, h));
+        } else {
+            last = None;
+        }
+        t += step;
+    }
+    None
+}
+
+fn overlay(
+    mut contexts: EguiContexts,
+    live: Res<Live>,
+    heights: Res<Heights>,
+    caption: Res<Caption>,
+    panel: Option<Res<PanelWidth>>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    camera: Query<(&Camera, &GlobalTransform), With<super::camera::Orbit>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let Ok((camera, at)) = camera.single() else {
+        return Ok(());
+    };
+    let left = panel.map_or(0.0, |p| p.0);
+    let view = egui::Rect::from_min_max(egui::pos2(left, 0.0), ctx.viewport_rect().max);
+    let painter = ctx
+        .layer_painter(egui::LayerId::new(
+            egui::Order::Middle,
+            egui::Id::new("overlay"),
+        ))
+        .with_clip_rect(view);
+    let screen = |p: Vec3| {
+        camera
+            .world_to_viewport(at, p)
+            .ok()
+            .map(|v| egui::pos2(v.x, v.y))
+    };
+    let text = |pos: egui::Pos2, align: egui::Align2, s: &str, size: f32, color: egui::Color32| {
+        let font = egui::FontId::proportional(size);
+        let galley = painter.layout_no_wrap(s.to_string(), font, color);
+        let rect = align.anchor_size(pos, galley.size()).expand(3.0);
+        painter.rect_filled(rect, 3.0, egui::Color32::from_black_alpha(150));
+        painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, color);
+    };
+    let n = live.runs.len();
+    for (i, run) in live.runs.iter().enumerate() {
+        let Some(surface) = run.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
+            continue;
+        };
+        let colors = [
+            egui::Color32::from_rgb(242, 140, 90),
+            egui::Color32::from_rgb(115, 190, 255),
+        ];
+        for (axis, (_, end)) in axis_arrows(i, n).into_iter().enumerate() {
+            if let Some(p) = screen(end) {
+                let label = axis_label(surface.kind, axis, surface.axis_curvatures[axis]);
+                text(p, egui::Align2::CENTER_TOP, &label, 13.0, colors[axis]);
+            }
+        }
+        if !run.label.is_empty() {
+            let top = Vec3::new(run_offset(i, n), heights.height * 1.15, -EXTENT);
+            if let Some(p) = screen(top) {
+                text(
+                    p,
+                    egui::Align2::CENTER_BOTTOM,
+                    &run.label,
+                    18.0,
+                    egui::Color32::WHITE,
+                );
+            }
+        }
+    }
+    if !caption.0.is_empty() {
+        let font = egui::FontId::proportional(16.0);
+        let width = (view.width() - 40.0).max(100.0);
+        let galley = painter.layout(caption.0.clone(), font, egui::Color32::WHITE, width);
+        let rect = egui::Align2::CENTER_TOP
+            .anchor_size(egui::pos2(view.center().x, 12.0), galley.size())
+            .expand(6.0);
+        painter.rect_filled(rect, 4.0, egui::Color32::from_black_alpha(170));
+        painter.galley(
+            rect.min + egui::vec2(6.0, 6.0),
+            galley,
+            egui::Color32::WHITE,
+        );
+    }
+    // The readout under the mouse, outside the panel.
+    let Some(cursor) = window.cursor_position() else {
+        return Ok(());
+    };
+    if cursor.x <= left {
+        return Ok(());
+    }
+    let Ok(ray) = camera.viewport_to_world(at, cursor) else {
+        return Ok(());
+    };
+    let hovered = live.runs.iter().enumerate().find_map(|(i, run)| {
+        let surface = run.latest.as_ref()?.surface.as_ref()?;
+        let (a, b, loss) = hit_surface(ray, surface, &heights, run_offset(i, n))?;
+        Some(Hovered { run: i, a, b, loss })
+    });
+    if let Some(h) = hovered {
+        let r = live.runs[h.run]
+            .latest
+            .as_ref()
+            .and_then(|s| s.surface.as_ref())
+            .and_then(|s| s.coords.last().copied())
+            .unwrap_or(1.0);
+        let spot = world_point(
+            h.a,
+            h.b,
+            r,
+            heights.map.norm(h.loss),
+            heights.height,
+            run_offset(h.run, n),
+        );
+        if let Some(p) = screen(spot) {
+            painter.circle_stroke(p, 4.0, egui::Stroke::new(1.5, egui::Color32::WHITE));
+        }
+        let pos = egui::pos2(cursor.x + 14.0, cursor.y + 10.0);
+        let label = format!("a {:+.4}   b {:+.4}\nloss ≈ {:.6}", h.a, h.b, h.loss);
+        text(
+            pos,
+            egui::Align2::LEFT_TOP,
+            &label,
+            13.0,
+            egui::Color32::WHITE,
+        );
+    }
+    Ok(())
+}

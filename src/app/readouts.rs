@@ -1,0 +1,236 @@
+//! Readout widgets: a run's numbers, the stability gauge with its bands,
+//! and the plots (losses, λmax against 2(1+β)/η, η·λmax against 2(1+β)).
+
+use super::training::{HistoryPoint, RunView};
+use crate::curvature::{CurvatureSnapshot, StabilityBand};
+use crate::session::Snapshot;
+use bevy_egui::egui;
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+/// The readout line of a stability band.
+pub fn band_text(band: StabilityBand) -> &'static str {
+    match band {
+        StabilityBand::Stable => "stable",
+        StabilityBand::Edge => "edge of stability",
+        StabilityBand::Unstable => "unstable",
+    }
+}
+
+/// The colour of a stability band.
+pub fn band_color(band: StabilityBand) -> egui::Color32 {
+    match band {
+        StabilityBand::Stable => egui::Color32::from_rgb(80, 180, 90),
+        StabilityBand::Edge => egui::Color32::from_rgb(225, 180, 40),
+        StabilityBand::Unstable => egui::Color32::from_rgb(220, 60, 50),
+    }
+}
+
+/// The divergence line: "diverged at step N (η·λmax was X)".
+pub fn divergence_text(snapshot: &Snapshot) -> Option<String> {
+    let d = snapshot.diverged?;
+    let eta_l = snapshot
+        .curvature
+        .as_ref()
+        .map_or("not measured".to_string(), |c| {
+            format!("{:.3}", c.eta_lambda[0])
+        });
+    Some(format!("diverged at step {} (η·λmax was {eta_l})", d.step))
+}
+
+/// A horizontal gauge of η·λ against the limit: green up to 90% of it,
+/// amber to 110%, red beyond, a white line at the limit and a needle at the
+/// value (the scale ends at twice the limit).
+pub fn gauge(ui: &mut egui::Ui, eta_lambda: f64, limit: f64, height: f32) {
+    let width = ui.available_width().min(320.0);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let x = |ratio: f64| rect.left() + rect.width() * (ratio / 2.0).clamp(0.0, 1.0) as f32;
+    let band = |from: f64, to: f64, b: StabilityBand| {
+        let r = egui::Rect::from_x_y_ranges(x(from)..=x(to), rect.y_range());
+        painter.rect_filled(r, 0.0, band_color(b).gamma_multiply(0.55));
+    };
+    band(0.0, 0.9, StabilityBand::Stable);
+    band(0.9, 1.1, StabilityBand::Edge);
+    band(1.1, 2.0, StabilityBand::Unstable);
+    let white = egui::Stroke::new(1.5, egui::Color32::WHITE);
+    painter.line_segment(
+        [
+            egui::pos2(x(1.0), rect.top()),
+            egui::pos2(x(1.0), rect.bottom()),
+        ],
+        white,
+    );
+    let ratio = eta_lambda / limit;
+    if ratio.is_finite() {
+        let nx = x(ratio);
+        let nx = nx.max(rect.left() + 2.0);
+        let needle = egui::Stroke::new(3.0, egui::Color32::BLACK);
+        painter.line_segment(
+            [egui::pos2(nx, rect.top()), egui::pos2(nx, rect.bottom())],
+            needle,
+        );
+        painter.add(egui::Shape::convex_polygon(
+            vec![
+                egui::pos2(nx - 5.0, rect.top()),
+                egui::pos2(nx + 5.0, rect.top()),
+                egui::pos2(nx, rect.top() + 6.0),
+            ],
+            egui::Color32::WHITE,
+            egui::Stroke::NONE,
+        ));
+    }
+}
+
+/// A run's numbers: step, losses, eigenvalues, trace, condition number and
+/// the stability gauge with η·λ for every tracked eigenvalue.
+pub fn run_readouts(ui: &mut egui::Ui, run: &RunView) {
+    let Some(snapshot) = run.latest.as_ref() else {
+        ui.label("starting…");
+        return;
+    };
+    if !run.label.is_empty() {
+        ui.strong(&run.label);
+    }
+    ui.label(format!("step {}", snapshot.step));
+    if let Some(text) = divergence_text(snapshot) {
+        ui.colored_label(egui::Color32::RED, text);
+    }
+    ui.label(format!("train loss {:.5}", snapshot.train_loss));
+    if let Some(t) = snapshot.test_loss {
+        ui.label(format!("test loss {t:.5}"));
+        ui.label(format!("gap {:+.5}", t - snapshot.train_loss));
+    }
+    if let Some(c) = &snapshot.curvature {
+        ui.separator();
+        curvature_readouts(ui, c);
+    }
+}
+
+fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot) {
+    // Negative beyond round-off and Lanczos tolerance: a saddle.
+    let saddle = c.min < -1e-3 * c.top[0].abs();
+    ui.label(format!(
+        "λmin {:.4}{}",
+        c.min,
+        if saddle { " (saddle)" } else { "" }
+    ));
+    ui.label(if c.trace.stderr > 0.0 {
+        format!("trace {:.4} ± {:.2}", c.trace.value, c.trace.stderr)
+    } else {
+        format!("trace {:.4}", c.trace.value)
+    });
+    ui.label(format!(
+        "condition {}",
+        c.condition_number
+            .map_or("—".into(), |v| format!("{v:.3e}"))
+    ));
+    ui.colored_label(
+        band_color(c.band),
+        format!(
+            "η·λmax {:.3} / {:.2}: {}",
+            c.eta_lambda[0],
+            c.limit,
+            band_text(c.band)
+        ),
+    );
+    gauge(ui, c.eta_lambda[0], c.limit, 14.0);
+    egui::Grid::new(ui.next_auto_id())
+        .num_columns(3)
+        .spacing([8.0, 2.0])
+        .show(ui, |ui| {
+            ui.small("");
+            ui.small("λ");
+            ui.small("η·λ");
+            ui.end_row();
+            for (k, (l, el)) in c.top.iter().zip(&c.eta_lambda).enumerate() {
+                let band = StabilityBand::classify(*el, c.limit);
+                ui.small(format!("λ{}", k + 1));
+                ui.small(format!("{l:.4}"));
+                ui.colored_label(band_color(band), format!("{el:.3}"));
+                ui.end_row();
+            }
+        });
+}
+
+/// Colours of the runs' plot lines.
+const RUN_COLORS: [egui::Color32; 2] = [
+    egui::Color32::from_rgb(100, 180, 255),
+    egui::Color32::from_rgb(255, 150, 80),
+];
+
+fn series(history: &[HistoryPoint], value: impl Fn(&HistoryPoint) -> f64) -> PlotPoints<'static> {
+    history
+        .iter()
+        .map(|h| [h.step, value(h)])
+        .filter(|p| p[1].is_finite())
+        .collect()
+}
+
+fn name(run: &RunView, what: &str) -> String {
+    if run.label.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} ({})", run.label)
+    }
+}
+
+/// The three plots over every run's history.
+pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
+    ui.small("losses");
+    Plot::new("losses")
+        .height(110.0)
+        .legend(Legend::default())
+        .show(ui, |p| {
+            for (run, color) in runs.iter().zip(RUN_COLORS) {
+                p.line(
+                    Line::new(name(run, "train"), series(&run.history, |h| h.train_loss))
+                        .color(color),
+                );
+                p.line(
+                    Line::new(name(run, "test"), series(&run.history, |h| h.test_loss))
+                        .color(color.gamma_multiply(0.6))
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+            }
+        });
+    ui.small("sharpness λmax and the stability limit 2(1+β)/η");
+    Plot::new("sharpness")
+        .height(110.0)
+        .legend(Legend::default())
+        .show(ui, |p| {
+            for (run, color) in runs.iter().zip(RUN_COLORS) {
+                p.line(
+                    Line::new(name(run, "λmax"), series(&run.history, |h| h.lambda_max))
+                        .color(color),
+                );
+                p.line(
+                    Line::new(
+                        name(run, "2(1+β)/η"),
+                        series(&run.history, |h| h.limit / h.learning_rate),
+                    )
+                    .color(egui::Color32::WHITE.gamma_multiply(0.6))
+                    .style(egui_plot::LineStyle::dashed_dense()),
+                );
+            }
+        });
+    ui.small("η·λmax against its limit 2(1+β)");
+    Plot::new("eta-lambda")
+        .height(90.0)
+        .legend(Legend::default())
+        .show(ui, |p| {
+            for (run, color) in runs.iter().zip(RUN_COLORS) {
+                p.line(
+                    Line::new(
+                        name(run, "η·λmax"),
+                        series(&run.history, |h| h.learning_rate * h.lambda_max),
+                    )
+                    .color(color),
+                );
+                p.line(
+                    Line::new(name(run, "limit"), series(&run.history, |h| h.limit))
+                        .color(egui::Color32::WHITE.gamma_multiply(0.6))
+                        .style(egui_plot::LineStyle::dashed_dense()),
+                );
+            }
+        });
+}
