@@ -280,6 +280,7 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
         MinimalPlugins,
         TrainingPlugin {
             runs: vec![("batch 8".into(), small), ("full batch".into(), full)],
+            speed: 300.0,
         },
     ));
     update_until(&mut app, "both runs", |l| {

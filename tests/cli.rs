@@ -677,3 +677,33 @@ fn analyze_grid_with_overflowing_loss_is_clean() {
         &["--range", "1e200", "--grid", "3"],
     );
 }
+
+#[test]
+fn app_options_are_checked_before_a_window_opens() {
+    // No display is needed: every one of these fails before the app starts.
+    let shot = ["screenshot", "--out", "never.png"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        shot.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    fails_with(&with(&["--lr", "-1"]), &["--lr", "-1"]);
+    fails_with(&with(&["--lr", "inf"]), &["--lr"]);
+    fails_with(&with(&["--momentum", "1"]), &["--momentum", "[0, 1)"]);
+    fails_with(&with(&["--speed", "0"]), &["--speed", "100000"]);
+    fails_with(&with(&["--frames", "0"]), &["--frames"]);
+    // clap's own errors add a line pointing at --help.
+    for (args, needle) in [
+        (with(&["--size", "10x10"]), "64 to 8192"),
+        (with(&["--size", "big"]), "WIDTHxHEIGHT"),
+    ] {
+        let out = curvscope(&args);
+        let all = describe(&args, &out);
+        assert!(!out.status.success(), "{all}");
+        assert!(
+            text(&out.stderr).starts_with("error: invalid value"),
+            "{all}"
+        );
+        assert!(text(&out.stderr).contains(needle), "{all}");
+    }
+    fails_with(&["--lr", "0"], &["--lr"]);
+    assert!(!std::path::Path::new("never.png").exists());
+}

@@ -30,6 +30,8 @@ pub struct AppOptions {
     pub runs: Vec<(String, SessionConfig)>,
     /// Whether the side panel is shown.
     pub panel: bool,
+    /// Training speed at the start, in steps per second.
+    pub speed: f64,
     /// Take a screenshot to this file after `frames` frames, then exit.
     pub screenshot: Option<(PathBuf, u32)>,
 }
@@ -40,6 +42,7 @@ impl Default for AppOptions {
             size: (1280, 800),
             runs: vec![(String::new(), SessionConfig::default())],
             panel: true,
+            speed: training::DEFAULT_STEPS_PER_SECOND,
             screenshot: None,
         }
     }
@@ -60,7 +63,10 @@ pub fn run(options: AppOptions) -> AppExit {
         }))
         .add_plugins(bevy_egui::EguiPlugin::default())
         .add_plugins((
-            training::TrainingPlugin { runs: options.runs },
+            training::TrainingPlugin {
+                runs: options.runs,
+                speed: options.speed,
+            },
             surface::SurfacePlugin,
             camera::CameraPlugin,
             ui::UiPlugin {

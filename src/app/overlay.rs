@@ -3,7 +3,7 @@
 //! readout under the mouse.
 
 use super::heights::{EXTENT, run_offset, world_point};
-use super::surface::{Heights, axis_arrows};
+use super::surface::{AXIS_COLORS, Heights, axis_curve};
 use super::training::Live;
 use super::ui::PanelWidth;
 use crate::session::{FrameKind, Surface};
@@ -38,23 +38,30 @@ impl Plugin for OverlayPlugin {
     }
 }
 
-/// The names of a plane's two axes.
-pub fn axis_names(kind: FrameKind) -> [&'static str; 2] {
-    match kind {
-        FrameKind::Eigen => ["v₁ (top eigenvector)", "v₂ (2nd eigenvector)"],
-        FrameKind::Random => ["random d₁", "random d₂"],
-        FrameKind::EigenRandom => ["v₁ (top eigenvector)", "random ⊥ v₁"],
-    }
-}
-
-/// An axis label: its name and the curvature along it.
-pub fn axis_label(kind: FrameKind, axis: usize, curvature: f64) -> String {
+/// An axis label: the direction's name and the curvature along it. An
+/// eigenvector axis is named by its rank among the `top` eigenvalues (the
+/// frame keeps its axes when eigenvalues cross, so the a axis is not always
+/// the top one).
+pub fn axis_label(kind: FrameKind, axis: usize, curvature: f64, top: &[f64]) -> String {
     let is_eigen = matches!(
         (kind, axis),
         (FrameKind::Eigen, _) | (FrameKind::EigenRandom, 0)
     );
-    let symbol = if is_eigen { "λ" } else { "dᵀHd/dᵀd" };
-    format!("{}  {symbol} = {curvature:.4}", axis_names(kind)[axis])
+    if is_eigen {
+        let rank = top
+            .iter()
+            .enumerate()
+            .min_by(|x, y| (x.1 - curvature).abs().total_cmp(&(y.1 - curvature).abs()))
+            .map_or(String::new(), |(k, _)| format!(" v{}", k + 1));
+        format!("eigenvector{rank}  λ = {curvature:.4}")
+    } else {
+        let name = match (kind, axis) {
+            (FrameKind::EigenRandom, _) => "random ⊥ v",
+            (_, 0) => "random d₁",
+            _ => "random d₂",
+        };
+        format!("{name}  dᵀHd/dᵀd = {curvature:.4}")
+    }
 }
 
 /// The point where a ray first meets a surface drawn at `offset` (None if
@@ -161,14 +168,26 @@ fn overlay(
         let Some(surface) = run.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
             continue;
         };
-        let colors = [
-            egui::Color32::from_rgb(242, 140, 90),
-            egui::Color32::from_rgb(115, 190, 255),
-        ];
-        for (axis, (_, end)) in axis_arrows(i, n).into_iter().enumerate() {
-            if let Some(p) = screen(end) {
-                let label = axis_label(surface.kind, axis, surface.axis_curvatures[axis]);
-                text(p, egui::Align2::CENTER_TOP, &label, 13.0, colors[axis]);
+        for (axis, [r, g, b]) in AXIS_COLORS.into_iter().enumerate() {
+            let color =
+                egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8);
+            let end = axis_curve(surface, axis, &heights, run_offset(i, n))
+                .last()
+                .copied();
+            if let Some(p) = end.and_then(&screen) {
+                let top = run
+                    .latest
+                    .as_ref()
+                    .and_then(|s| s.curvature.as_ref())
+                    .map_or(&[][..], |c| &c.top[..]);
+                let label = axis_label(surface.kind, axis, surface.axis_curvatures[axis], top);
+                text(
+                    p + egui::vec2(0.0, 6.0),
+                    egui::Align2::CENTER_TOP,
+                    &label,
+                    13.0,
+                    color,
+                );
             }
         }
         if !run.label.is_empty() {
@@ -242,4 +261,25 @@ fn overlay(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eigen_axes_are_named_by_their_rank_and_random_ones_by_kind() {
+        let top = [0.28, 0.066, 0.011];
+        assert_eq!(
+            axis_label(FrameKind::Eigen, 0, 0.066, &top),
+            "eigenvector v2  λ = 0.0660"
+        );
+        assert_eq!(
+            axis_label(FrameKind::Eigen, 1, 0.2808, &top),
+            "eigenvector v1  λ = 0.2808"
+        );
+        assert!(axis_label(FrameKind::Random, 1, 0.5, &top).starts_with("random d₂"));
+        assert!(axis_label(FrameKind::EigenRandom, 1, 0.5, &top).starts_with("random ⊥ v"));
+        assert!(axis_label(FrameKind::EigenRandom, 0, 0.28, &top).starts_with("eigenvector v1"));
+    }
 }

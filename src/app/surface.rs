@@ -360,26 +360,46 @@ fn draw_markers_and_paths(live: Res<Live>, heights: Res<Heights>, mut gizmos: Gi
     }
 }
 
-/// The two slice axes of each surface, as arrows along its front and left
-/// edges at the floor (their labels are painted by the overlay).
-fn draw_axes(live: Res<Live>, mut gizmos: Gizmos) {
+/// The two slice axes of each surface, drawn on it: the loss along a
+/// (b = 0) and along b (a = 0) through the current point, in the axes'
+/// colours (their labels are painted by the overlay at the far ends).
+fn draw_axes(live: Res<Live>, heights: Res<Heights>, mut gizmos: Gizmos) {
     let n = live.runs.len();
-    for i in 0..n {
-        let [(a0, a1), (b0, b1)] = axis_arrows(i, n);
-        gizmos.arrow(a0, a1, Color::srgb(0.95, 0.55, 0.35));
-        gizmos.arrow(b0, b1, Color::srgb(0.45, 0.75, 1.0));
+    for (i, surface) in surfaces(&live).enumerate() {
+        let Some(grid) = surface else {
+            continue;
+        };
+        for (axis, color) in AXIS_COLORS.into_iter().enumerate() {
+            let curve = axis_curve(grid, axis, &heights, run_offset(i, n));
+            gizmos.linestrip(curve, Color::srgb(color[0], color[1], color[2]));
+        }
     }
 }
 
-/// Start and end of run `i`'s a-axis and b-axis arrows in the world.
-pub fn axis_arrows(i: usize, n: usize) -> [(Vec3, Vec3); 2] {
-    let x = run_offset(i, n);
-    let e = EXTENT * 1.08;
-    [
-        (Vec3::new(x - EXTENT, 0.0, e), Vec3::new(x + e, 0.0, e)),
-        (
-            Vec3::new(x - e, 0.0, -EXTENT),
-            Vec3::new(x - e, 0.0, e + 0.2),
-        ),
-    ]
+/// Colours of the a and b axes (sRGB).
+pub const AXIS_COLORS: [[f32; 3]; 2] = [[1.0, 0.55, 0.3], [0.4, 0.75, 1.0]];
+
+/// The world points of the surface's central line along `axis` (0: a, with
+/// b = 0; 1: b, with a = 0), lifted a little above the surface; the last
+/// point is the axis's positive end.
+pub fn axis_curve(grid: &Surface, axis: usize, heights: &Heights, offset: f32) -> Vec<Vec3> {
+    let (rows, cols) = grid.loss.dim();
+    let r = grid.coords.last().copied().unwrap_or(1.0);
+    let len = if axis == 0 { rows } else { cols };
+    (0..len)
+        .map(|k| {
+            let (i, j) = if axis == 0 {
+                (k, cols / 2)
+            } else {
+                (rows / 2, k)
+            };
+            let (a, b) = if axis == 0 {
+                (grid.coords[k], 0.0)
+            } else {
+                (0.0, grid.coords[k])
+            };
+            let h = heights.map.norm(grid.loss[(i, j)]).min(1.5);
+            world_point(a, b, r, h, heights.height, offset) + Vec3::Y * 0.015
+        })
+        .collect()
 }

@@ -180,6 +180,8 @@ impl RunView {
 pub struct TrainingPlugin {
     /// The runs to start with (one, or two side by side).
     pub runs: Vec<(String, SessionConfig)>,
+    /// Training speed to start with, in steps per second.
+    pub speed: f64,
 }
 
 impl TrainingPlugin {
@@ -187,6 +189,7 @@ impl TrainingPlugin {
     pub fn single(config: SessionConfig) -> Self {
         Self {
             runs: vec![(String::new(), config)],
+            speed: DEFAULT_STEPS_PER_SECOND,
         }
     }
 }
@@ -196,9 +199,10 @@ impl Plugin for TrainingPlugin {
         let (commands, rx_commands) = channel();
         let (tx_updates, updates) = sync_channel(1);
         let configs: Vec<SessionConfig> = self.runs.iter().map(|(_, c)| c.clone()).collect();
+        let speed = self.speed;
         std::thread::Builder::new()
             .name("curvscope-training".into())
-            .spawn(move || training_loop(configs, rx_commands, tx_updates))
+            .spawn(move || training_loop(configs, speed, rx_commands, tx_updates))
             .expect("spawn the training thread");
         let runs = self
             .runs
@@ -214,7 +218,7 @@ impl Plugin for TrainingPlugin {
         })
         .insert_resource(Live {
             runs,
-            steps_per_second: DEFAULT_STEPS_PER_SECOND,
+            steps_per_second: self.speed,
             ..default()
         })
         .add_systems(Update, receive_updates);
@@ -260,6 +264,7 @@ impl Measurer {
 /// and then, send updates; ends when the app drops its end of the channels.
 fn training_loop(
     configs: Vec<SessionConfig>,
+    mut speed: f64,
     commands: Receiver<Command>,
     updates: SyncSender<Update>,
 ) {
@@ -269,7 +274,7 @@ fn training_loop(
         seconds: 0.0,
     };
     measurer.run(&mut sessions);
-    let (mut paused, mut speed) = (false, DEFAULT_STEPS_PER_SECOND);
+    let mut paused = false;
     let mut owed = 0.0f64;
     let mut last_slice = Instant::now();
     // Steps trained in the current one-second window, and the last rate.

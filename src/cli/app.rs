@@ -24,17 +24,20 @@ pub struct AppArgs {
     #[arg(long, value_enum, default_value = "moons")]
     data: Data,
     /// Learning rate η.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     lr: f64,
     /// Batch size (0 for full batch).
     #[arg(long, default_value_t = 32)]
     batch: usize,
     /// Momentum β in [0, 1).
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     momentum: f64,
     /// Seed of the data, the initialization and the batch order.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Training speed at the start, in steps per second (1 to 100000).
+    #[arg(long, default_value_t = 300.0, allow_negative_numbers = true)]
+    speed: f64,
 }
 
 /// Arguments of `curvscope screenshot`.
@@ -79,7 +82,16 @@ impl AppArgs {
                 self.momentum
             );
         }
-        let mut options = AppOptions::default();
+        if !(1.0..=100_000.0).contains(&self.speed) {
+            anyhow::bail!(
+                "--speed: expected steps per second from 1 to 100000, got {}",
+                self.speed
+            );
+        }
+        let mut options = AppOptions {
+            speed: self.speed,
+            ..AppOptions::default()
+        };
         let s = &mut options.runs[0].1;
         s.data = match self.data {
             Data::Moons => DataKind::Moons,
