@@ -220,7 +220,9 @@ impl<'a> HessianOperator<'a> {
                 );
                 out
             })
-            .reduce(|| Array1::zeros(p), |a, b| a + b)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold(Array1::zeros(p), |a, b| a + b)
     }
 
     /// H V for the rows of `vs` (k × P), k products in parallel.
@@ -398,7 +400,9 @@ impl<'a> HessianOperator<'a> {
                 }
                 diag
             })
-            .reduce(|| Array1::zeros(p), |a, b| a + b)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold(Array1::zeros(p), |a, b| a + b)
     }
 
     /// The exact trace of H (sum of the diagonal).

@@ -149,15 +149,16 @@ impl Objective {
     /// L(θ).
     pub fn loss(&self, theta: &[f64]) -> f64 {
         let layers = self.architecture.layer_views(theta);
-        let sum: f64 = self
+        let parts: Vec<f64> = self
             .chunks
             .par_iter()
             .map(|c| {
                 self.loss
                     .sum(self.forward(&layers, c.x.view()).out.view(), &c.y)
             })
-            .sum();
-        sum / self.normalizer
+            .collect();
+        // Summed in chunk order: the same bits on every run.
+        parts.iter().sum::<f64>() / self.normalizer
     }
 
     /// L(θ) and its exact gradient by backpropagation.
@@ -184,10 +185,11 @@ impl Objective {
                 );
                 (sum * scale, grad)
             })
-            .reduce(
-                || (0.0, Array1::zeros(p)),
-                |(l1, g1), (l2, g2)| (l1 + l2, g1 + g2),
-            )
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold((0.0, Array1::zeros(p)), |(l1, g1), (l2, g2)| {
+                (l1 + l2, g1 + g2)
+            })
     }
 
     /// Backpropagates ∂L/∂out through the layers, adding the gradient into
