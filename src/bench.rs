@@ -7,6 +7,7 @@ use crate::lanczos::{LanczosOptions, lanczos};
 use crate::landscape::{Slice, grid_coordinates};
 use crate::objective::Objective;
 use crate::problem::Problem;
+use crate::session::{Session, SessionConfig};
 use crate::trace::hutchinson;
 use ndarray::Array2;
 use rand::SeedableRng;
@@ -56,6 +57,38 @@ pub struct BenchReport {
     pub kernel_matmul_gflops: f64,
     /// One row per problem.
     pub rows: Vec<BenchRow>,
+    /// The live app's training session (default: moons, 2-16-16-1).
+    pub live: LiveBench,
+}
+
+/// What the live app's training thread does, timed without rendering.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveBench {
+    /// Optimizer steps per second (minibatch 32 of 256, momentum 0.9).
+    pub steps_per_second: f64,
+    /// One curvature measurement and 64×64 surface (warm-started Lanczos
+    /// for the top 3 and the smallest, trace, axis curvatures, grid, path).
+    pub measure_s: f64,
+}
+
+/// Times the default live session: training steps, then measurements
+/// between short bursts of training (as the app does them).
+pub fn bench_live(runs: usize) -> LiveBench {
+    let mut session = Session::new(SessionConfig::default());
+    session.train(1000);
+    session.measure();
+    const STEPS: usize = 20_000;
+    let train_s = median_seconds(runs, || {
+        session.train(STEPS);
+    });
+    let measure_s = median_seconds(runs, || {
+        session.train(100);
+        session.measure();
+    });
+    LiveBench {
+        steps_per_second: STEPS as f64 / train_s,
+        measure_s,
+    }
 }
 
 /// Median of `runs` timed calls of `f` after one warm-up call.
@@ -207,6 +240,12 @@ impl BenchReport {
             "medians of {} runs, {} threads; float64 matrix products measured here: \
              {:.1} GFLOP/s (matrixmultiply, 512³), {:.1} GFLOP/s (our kernel, 192×192×512)\n",
             self.runs, self.threads, self.library_matmul_gflops, self.kernel_matmul_gflops
+        );
+        s += &format!(
+            "live app session (moons, 2-16-16-1, batch 32): {:.0} steps/s; \
+             curvature + 64×64 surface {:.1} ms\n",
+            self.live.steps_per_second,
+            self.live.measure_s * 1e3
         );
         if self.rows.iter().any(|r| r.trace_method != "exact") {
             s += "* trace by Hutchinson (the exact diagonal would cost too much)\n";

@@ -2,7 +2,9 @@
 
 use anyhow::Context;
 use clap::Args;
-use curvscope::bench::{BenchReport, bench_problem, kernel_matmul_gflops, library_matmul_gflops};
+use curvscope::bench::{
+    BenchReport, bench_live, bench_problem, kernel_matmul_gflops, library_matmul_gflops,
+};
 use curvscope::fsutil::write_atomically;
 use curvscope::problem::Problem;
 use curvscope::samples::SAMPLE_PROBLEMS;
@@ -66,7 +68,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         eprintln!("timing {name} ...");
         rows.push(bench_problem(name, problem, args.runs));
     }
+    eprintln!("timing the live session ...");
+    let live = bench_live(args.runs);
     let report = BenchReport {
+        live,
         threads: rayon::current_num_threads(),
         runs: args.runs,
         library_matmul_gflops: library,
