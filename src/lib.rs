@@ -31,3 +31,4 @@ pub mod synthetic;
 pub mod trace;
 pub mod trainer;
 pub mod tridiagonal;
+pub mod video;

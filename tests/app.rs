@@ -278,10 +278,7 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
     let mut app = App::new();
     app.add_plugins((
         MinimalPlugins,
-        TrainingPlugin {
-            runs: vec![("batch 8".into(), small), ("full batch".into(), full)],
-            speed: 300.0,
-        },
+        TrainingPlugin::runs(vec![("batch 8".into(), small), ("full batch".into(), full)]),
     ));
     update_until(&mut app, "both runs", |l| {
         l.runs.len() == 2
@@ -392,4 +389,226 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
     assert!((l - 1.8).abs() < 0.05, "loss {l}");
     // The same ray misses the first surface.
     assert!(hit_surface(ray, &surface, &heights, run_offset(0, 2)).is_none());
+}
+
+/// Runs `curvscope record` under Xvfb with these arguments.
+fn record(args: &[&str], env: &[(&str, &std::path::Path)]) -> std::process::Output {
+    let mut c = Process::new("xvfb-run");
+    c.args([
+        "-a",
+        "-s",
+        "-screen 0 1280x800x24",
+        env!("CARGO_BIN_EXE_curvscope"),
+        "record",
+    ])
+    .args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output()
+        .expect("xvfb-run must be installed (.ci/run installs it)")
+}
+
+/// The PNG files of a frames folder, sorted, as (name, width, height, bytes).
+fn frames(folder: &std::path::Path) -> Vec<(String, u32, u32, Vec<u8>)> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let bytes = std::fs::read(folder.join(&name)).unwrap();
+            let reader = png::Decoder::new(std::io::Cursor::new(&bytes))
+                .read_info()
+                .unwrap();
+            let (w, h) = (reader.info().width, reader.info().height);
+            (name, w, h, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn record_gives_exactly_seconds_times_fps_identical_frames_on_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let args = [
+            "--lesson",
+            "sharp-vs-flat",
+            "--seconds",
+            "0.5",
+            "--fps",
+            "8",
+            "--size",
+            "480x270",
+            "--orbit",
+            "20",
+            "--out",
+        ];
+        let mut all: Vec<&str> = args.to_vec();
+        all.push(out.to_str().unwrap());
+        let o = record(&all, &[]);
+        assert!(
+            o.status.success(),
+            "record failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(String::from_utf8_lossy(&o.stdout).contains("wrote 4 frames"));
+        frames(&out)
+    };
+    let (first, second) = (run("a"), run("b"));
+    assert_eq!(first.len(), 4, "0.5 s × 8 fps");
+    for (k, (name, w, h, _)) in first.iter().enumerate() {
+        assert_eq!(name, &format!("frame-{k:05}.png"));
+        assert_eq!((*w, *h), (480, 270));
+    }
+    for (a, b) in first.iter().zip(&second) {
+        assert!(a.3 == b.3, "{} differs between two runs", a.0);
+    }
+    // The frames move: training and the orbit change the picture.
+    assert!(first[0].3 != first[3].3);
+}
+
+#[test]
+fn record_encodes_gif_and_mp4_and_keeps_frames_when_ffmpeg_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "--seconds",
+        "0.4",
+        "--fps",
+        "5",
+        "--size",
+        "321x201",
+        "--no-ui",
+        "--out",
+    ];
+    let with_out = |out: &std::path::Path| -> Vec<String> {
+        base.iter()
+            .map(|s| s.to_string())
+            .chain([out.to_str().unwrap().to_string()])
+            .collect()
+    };
+    fn args(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    // GIF, pure Rust: two frames of the requested size.
+    let gif_path = dir.path().join("demo.gif");
+    let o = record(&args(&with_out(&gif_path)), &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut decoder = gif::DecodeOptions::new()
+        .read_info(std::fs::File::open(&gif_path).unwrap())
+        .unwrap();
+    assert_eq!((decoder.width(), decoder.height()), (321, 201));
+    let mut count = 0;
+    while decoder.read_next_frame().unwrap().is_some() {
+        count += 1;
+    }
+    assert_eq!(count, 2);
+    assert!(
+        !dir.path().join("demo.gif.frames").exists(),
+        "frames removed"
+    );
+    // MP4 through ffmpeg (.ci/run installs it).
+    let mp4 = dir.path().join("demo.mp4");
+    let o = record(&args(&with_out(&mp4)), &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let probe = Process::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-show_entries"])
+        .args(["stream=codec_name,pix_fmt,nb_read_frames", "-of", "csv=p=0"])
+        .arg(&mp4)
+        .output()
+        .expect("ffprobe (ffmpeg) must be installed (.ci/run installs it)");
+    assert_eq!(
+        String::from_utf8_lossy(&probe.stdout).trim(),
+        "h264,yuv420p,2"
+    );
+    // An ffmpeg that fails: the message names it, the frames stay.
+    let fake = dir.path().join("fake-ffmpeg");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n[ \"$1\" = -version ] && exit 0\necho 'encoder exploded' >&2\nexit 3\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bad = dir.path().join("bad.mp4");
+    let o = record(&args(&with_out(&bad)), &[("CURVSCOPE_FFMPEG", &fake)]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        stderr.contains("ffmpeg failed") && stderr.contains("encoder exploded"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.mp4.frames"), "{stderr}");
+    assert_eq!(frames(&dir.path().join("bad.mp4.frames")).len(), 2);
+    // No ffmpeg at all: the frames and how to encode them.
+    let none = dir.path().join("none.mp4");
+    let missing = dir.path().join("no-such-ffmpeg");
+    let o = record(&args(&with_out(&none)), &[("CURVSCOPE_FFMPEG", &missing)]);
+    assert!(o.status.success());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("ffmpeg was not found") && stdout.contains("-pix_fmt yuv420p"),
+        "{stdout}"
+    );
+    assert_eq!(frames(&dir.path().join("none.mp4.frames")).len(), 2);
+}
+
+#[test]
+fn a_lesson_plays_its_timeline_in_the_live_app_and_restart_replays_it() {
+    use curvscope::app::overlay::Caption;
+    use curvscope::app::surface::ShowBowl;
+    use curvscope::lesson::Lesson;
+    let lesson = Lesson::from_json_str(
+        r#"{
+          "format": "curvscope-lesson/1", "name": "test", "title": "A test",
+          "caption": "at the start",
+          "run": {"learning_rate": 0.05, "batch_size": "full", "momentum": 0.0, "grid": 9},
+          "view": {"bowl": false},
+          "speed": 2000,
+          "timeline": [
+            {"at_step": 100, "learning_rate": 0.2, "bowl": true, "caption": "η raised"}
+          ]
+        }"#,
+        "test lesson",
+    )
+    .unwrap();
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(ShowBowl(false))
+        .init_resource::<Caption>()
+        .add_plugins(TrainingPlugin {
+            start: Lesson::bundled("sharp-vs-flat").unwrap(),
+            speed: 2000.0,
+        });
+    update_until(&mut app, "the bundled lesson's two runs", |l| {
+        l.runs.len() == 2 && l.runs.iter().all(|r| r.latest.is_some())
+    });
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Lesson(Box::new(lesson)));
+    update_until(&mut app, "the new lesson", |l| {
+        l.runs.len() == 1 && l.lesson.title == "A test"
+    });
+    assert_eq!(app.world().resource::<Caption>().0, "at the start");
+    update_until(&mut app, "the timeline event", |l| {
+        l.latest().is_some_and(|s| s.step >= 100)
+    });
+    let live = app.world().resource::<Live>();
+    assert_eq!(live.latest().unwrap().settings.learning_rate, 0.2);
+    assert_eq!(live.steps_per_second, 2000.0, "the lesson's speed");
+    assert_eq!(app.world().resource::<Caption>().0, "η raised");
+    assert!(
+        app.world().resource::<ShowBowl>().0,
+        "the timeline showed the bowl"
+    );
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Restart);
+    update_until(&mut app, "the replayed start", |l| {
+        l.latest()
+            .is_some_and(|s| s.step < 100 && s.settings.learning_rate == 0.05)
+    });
 }

@@ -707,3 +707,33 @@ fn app_options_are_checked_before_a_window_opens() {
     fails_with(&["--lr", "0"], &["--lr"]);
     assert!(!std::path::Path::new("never.png").exists());
 }
+
+#[test]
+fn record_refuses_bad_options_and_unwritable_outputs_before_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let under_file = file.join("demo.mp4");
+    let out = under_file.to_str().unwrap();
+    let line = fails_with(
+        &["record", "--seconds", "1", "--out", out],
+        &["cannot create the frames folder", "a-file/demo.mp4.frames"],
+    );
+    assert!(line.to_lowercase().contains("not a directory"), "{line}");
+    fails_with(&["record", "--out", "x.avi"], &["x.avi", ".mp4, .gif"]);
+    fails_with(
+        &["record", "--out", "v", "--fps", "0"],
+        &["--fps", "1 to 120"],
+    );
+    fails_with(&["record", "--out", "v", "--seconds", "-2"], &["--seconds"]);
+    fails_with(
+        &["record", "--out", "v", "--seconds", "0.001"],
+        &["--seconds"],
+    );
+    fails_with(&["record", "--out", "v", "--orbit", "nan"], &["--orbit"]);
+    fails_with(
+        &["record", "--out", "v", "--lesson", "no-such-lesson"],
+        &["no-such-lesson", "sharp-vs-flat"],
+    );
+    assert!(!std::path::Path::new("v").exists());
+}

@@ -4,6 +4,7 @@
 
 use super::training::Live;
 use super::ui::PanelWidth;
+use crate::lesson::CameraSpec;
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraOutputMode, Viewport};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
@@ -37,14 +38,28 @@ impl Default for Orbit {
     }
 }
 
+impl From<CameraSpec> for Orbit {
+    /// A lesson's camera (around the default focus).
+    fn from(c: CameraSpec) -> Self {
+        Self {
+            yaw: c.yaw,
+            pitch: c.pitch,
+            radius: c.radius,
+            ..Self::default()
+        }
+    }
+}
+
 impl Orbit {
     /// The starting view of `runs` surfaces side by side.
     pub fn for_runs(runs: usize) -> Self {
         let o = Self::default();
         if runs > 1 {
+            // Frontal, so that both surfaces are seen alike.
             Self {
-                radius: o.radius * 1.6,
-                yaw: 0.25,
+                radius: o.radius * 1.45,
+                yaw: 0.0,
+                pitch: -0.62,
                 ..o
             }
         } else {
@@ -66,6 +81,7 @@ pub struct CameraPlugin;
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<ResetCamera>()
+            .init_resource::<HomeView>()
             .add_systems(Startup, spawn_cameras)
             .add_systems(
                 Update,

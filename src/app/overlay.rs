@@ -217,8 +217,8 @@ fn overlay(
             egui::Color32::WHITE,
         );
     }
-    // The readout under the mouse, outside the panel.
-    let Some(cursor) = window.cursor_position() else {
+    // The readout under the mouse, outside the panel (not in recordings).
+    let Some(cursor) = window.cursor_position().filter(|_| !live.scripted) else {
         return Ok(());
     };
     if cursor.x <= left {

@@ -2,7 +2,11 @@
 //! commands in, the latest [`Update`] out (a bounded channel of one: the
 //! newest wins).
 
-use crate::session::{FrameKind, Session, SessionConfig, Snapshot};
+use super::overlay::Caption;
+use super::surface::ShowBowl;
+use crate::director::Director;
+use crate::lesson::{Lesson, RunSpec};
+use crate::session::{FrameKind, SessionConfig, Snapshot};
 use crate::trainer::TrainerSettings;
 use bevy::prelude::*;
 use std::sync::Mutex;
@@ -18,8 +22,13 @@ pub enum Command {
     Pause(bool),
     /// One step while paused.
     Step,
-    /// Start over with these runs (one or two configurations).
+    /// Start over with these runs (one or two configurations, keeping the
+    /// runs' labels; a lesson's timeline is dropped).
     Reset(Vec<SessionConfig>),
+    /// Start the lesson (or the runs) over from the beginning.
+    Restart,
+    /// Play a lesson: its runs, timeline and speed.
+    Lesson(Box<Lesson>),
     /// Training speed in steps per second.
     Speed(f64),
     /// The surfaces' plane, grid points per side and half-width (all runs).
@@ -31,11 +40,28 @@ pub enum Command {
 /// Default training speed: slow enough to watch the point move.
 pub const DEFAULT_STEPS_PER_SECOND: f64 = 300.0;
 
+/// Where a lesson's timeline stands.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LessonState {
+    /// The lesson's title (empty without a lesson).
+    pub title: String,
+    /// The caption now.
+    pub caption: String,
+    /// Whether the timeline wants the bowl shown now.
+    pub bowl: bool,
+}
+
 /// What the thread sends after each slice of training.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Update {
     /// One snapshot per run.
     pub runs: Vec<Snapshot>,
+    /// The runs' labels.
+    pub labels: Vec<String>,
+    /// Training speed in force (steps per second).
+    pub speed: f64,
+    /// The lesson's state.
+    pub lesson: LessonState,
     /// Steps per second actually trained over the last second (per run).
     pub achieved_steps_per_second: f64,
     /// Wall time of the last curvature and surface measurement (all runs).
@@ -55,6 +81,17 @@ impl TrainingLink {
     /// Sends a command (ignored if the thread has ended).
     pub fn send(&self, command: Command) {
         let _ = self.commands.send(command);
+    }
+
+    /// A link to no thread, for runs driven frame by frame: commands are
+    /// dropped and no update arrives.
+    pub fn detached() -> Self {
+        let (commands, _) = channel();
+        let (_, updates) = sync_channel(1);
+        Self {
+            commands,
+            updates: Mutex::new(updates),
+        }
     }
 }
 
@@ -107,6 +144,11 @@ pub struct Live {
     pub model_draft: Option<SessionConfig>,
     /// Which run the optimizer controls act on.
     pub controlled: usize,
+    /// Driven frame by frame (a recording) rather than by the training
+    /// thread: no wall-clock readouts, no hover.
+    pub scripted: bool,
+    /// The lesson being played, as of the last update.
+    pub lesson: LessonState,
 }
 
 impl Live {
@@ -135,7 +177,13 @@ impl Live {
         self.achieved_steps_per_second = update.achieved_steps_per_second;
         self.measure_seconds = update.measure_seconds;
         self.measure_interval = update.measure_interval;
+        self.steps_per_second = update.speed;
+        self.lesson = update.lesson;
         self.runs.resize_with(update.runs.len(), RunView::default);
+        let single = update.labels.len() < 2;
+        for (run, label) in self.runs.iter_mut().zip(update.labels) {
+            run.label = if single { String::new() } else { label };
+        }
         let mut new_surface = false;
         for (run, snapshot) in self.runs.iter_mut().zip(update.runs) {
             new_surface |=
@@ -178,8 +226,8 @@ impl RunView {
 
 /// Starts the training thread and collects its updates.
 pub struct TrainingPlugin {
-    /// The runs to start with (one, or two side by side).
-    pub runs: Vec<(String, SessionConfig)>,
+    /// What to train: a lesson, or a plain one of one or two runs.
+    pub start: Lesson,
     /// Training speed to start with, in steps per second.
     pub speed: f64,
 }
@@ -187,8 +235,13 @@ pub struct TrainingPlugin {
 impl TrainingPlugin {
     /// A single run.
     pub fn single(config: SessionConfig) -> Self {
+        Self::runs(vec![(String::new(), config)])
+    }
+
+    /// One or two runs side by side, with their labels.
+    pub fn runs(runs: Vec<(String, SessionConfig)>) -> Self {
         Self {
-            runs: vec![(String::new(), config)],
+            start: plain_lesson(runs),
             speed: DEFAULT_STEPS_PER_SECOND,
         }
     }
@@ -198,17 +251,23 @@ impl Plugin for TrainingPlugin {
     fn build(&self, app: &mut App) {
         let (commands, rx_commands) = channel();
         let (tx_updates, updates) = sync_channel(1);
-        let configs: Vec<SessionConfig> = self.runs.iter().map(|(_, c)| c.clone()).collect();
+        let start = self.start.clone();
         let speed = self.speed;
         std::thread::Builder::new()
             .name("curvscope-training".into())
-            .spawn(move || training_loop(configs, speed, rx_commands, tx_updates))
+            .spawn(move || training_loop(start, speed, rx_commands, tx_updates))
             .expect("spawn the training thread");
+        let single = self.start.runs.len() < 2;
         let runs = self
+            .start
             .runs
             .iter()
-            .map(|(label, _)| RunView {
-                label: label.clone(),
+            .map(|r| RunView {
+                label: if single {
+                    String::new()
+                } else {
+                    r.label.clone()
+                },
                 ..default()
             })
             .collect();
@@ -240,11 +299,9 @@ struct Measurer {
 }
 
 impl Measurer {
-    fn run(&mut self, sessions: &mut [Session]) {
+    fn run(&mut self, director: &mut Director) {
         let start = Instant::now();
-        for s in sessions.iter_mut() {
-            s.measure();
-        }
+        director.measure();
         self.seconds = start.elapsed().as_secs_f64();
         self.last = Instant::now();
     }
@@ -260,20 +317,38 @@ impl Measurer {
     }
 }
 
+/// A lesson of these runs with no timeline (what the app trains without one).
+pub fn plain_lesson(runs: Vec<(String, SessionConfig)>) -> Lesson {
+    let mut lesson = Lesson::from_json_str(
+        r#"{"format": "curvscope-lesson/1", "name": "custom", "title": "", "caption": ""}"#,
+        "built in",
+    )
+    .expect("the built-in plain lesson is valid");
+    lesson.runs = runs
+        .into_iter()
+        .map(|(label, config)| RunSpec { label, config })
+        .collect();
+    lesson.view.bowl = true;
+    lesson.speed = DEFAULT_STEPS_PER_SECOND;
+    lesson
+}
+
 /// The thread's loop: train in slices paced to the asked speed, measure now
 /// and then, send updates; ends when the app drops its end of the channels.
 fn training_loop(
-    configs: Vec<SessionConfig>,
+    start: Lesson,
     mut speed: f64,
     commands: Receiver<Command>,
     updates: SyncSender<Update>,
 ) {
-    let mut sessions: Vec<Session> = configs.into_iter().map(Session::new).collect();
+    // What a restart goes back to.
+    let mut source = start;
+    let mut director = Director::new(&source);
     let mut measurer = Measurer {
         last: Instant::now(),
         seconds: 0.0,
     };
-    measurer.run(&mut sessions);
+    measurer.run(&mut director);
     let mut paused = false;
     let mut owed = 0.0f64;
     let mut last_slice = Instant::now();
@@ -286,7 +361,7 @@ fn training_loop(
         loop {
             match commands.try_recv() {
                 Ok(Command::Settings(run, s)) => {
-                    if let Some(session) = sessions.get_mut(run) {
+                    if let Some(session) = director.sessions_mut().get_mut(run) {
                         session.set_settings(s);
                     }
                 }
@@ -294,17 +369,36 @@ fn training_loop(
                 Ok(Command::Step) => step_once = true,
                 Ok(Command::Speed(v)) => speed = v.max(0.0),
                 Ok(Command::Landscape(kind, grid)) => {
-                    sessions
-                        .iter_mut()
-                        .for_each(|s| s.set_landscape(kind, grid));
+                    for s in director.sessions_mut() {
+                        s.set_landscape(kind, grid);
+                    }
                     measure_now = true;
                 }
                 Ok(Command::TopK(k)) => {
-                    sessions.iter_mut().for_each(|s| s.set_top_k(k));
+                    for s in director.sessions_mut() {
+                        s.set_top_k(k);
+                    }
                     measure_now = true;
                 }
-                Ok(Command::Reset(c)) => {
-                    sessions = c.into_iter().map(Session::new).collect();
+                Ok(Command::Reset(configs)) => {
+                    let labels = director.labels().to_vec();
+                    let runs = configs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, c)| (labels.get(i).cloned().unwrap_or_default(), c))
+                        .collect();
+                    source = plain_lesson(runs);
+                    director = Director::new(&source);
+                    measure_now = true;
+                }
+                Ok(Command::Restart) => {
+                    director = Director::new(&source);
+                    measure_now = true;
+                }
+                Ok(Command::Lesson(lesson)) => {
+                    source = *lesson;
+                    speed = source.speed;
+                    director = Director::new(&source);
                     measure_now = true;
                 }
                 Err(std::sync::mpsc::TryRecvError::Empty) => break,
@@ -324,24 +418,30 @@ fn training_loop(
             owed -= whole;
             whole as usize
         };
-        let mut diverged = false;
-        for s in sessions.iter_mut() {
-            // Only a new divergence asks for a last measurement.
-            diverged |= s.diverged().is_none() && s.train(steps).is_some();
-        }
+        let diverged_before = diverged_runs(&mut director);
+        director.advance(steps, if paused { 0.0 } else { elapsed });
+        // A new divergence asks for a last measurement.
+        let diverged = diverged_runs(&mut director) > diverged_before;
         window_steps += steps;
         if window_start.elapsed() >= Duration::from_secs(1) {
             achieved = window_steps as f64 / window_start.elapsed().as_secs_f64();
             (window_start, window_steps) = (Instant::now(), 0);
         }
         if measure_now || step_once || diverged || measurer.due() {
-            measurer.run(&mut sessions);
+            measurer.run(&mut director);
         }
         let update = Update {
-            runs: sessions.iter().map(Session::snapshot).collect(),
+            runs: director.snapshots(),
+            labels: director.labels().to_vec(),
             achieved_steps_per_second: achieved,
             measure_seconds: measurer.seconds,
             measure_interval: measurer.interval(),
+            speed,
+            lesson: LessonState {
+                title: source.title.clone(),
+                caption: director.caption().to_string(),
+                bowl: director.view().bowl,
+            },
         };
         match updates.try_send(update) {
             Ok(()) | Err(TrySendError::Full(_)) => {}
@@ -353,12 +453,38 @@ fn training_loop(
     }
 }
 
-/// Moves the newest update into [`Live`].
-fn receive_updates(link: Res<TrainingLink>, mut live: ResMut<Live>) {
+fn diverged_runs(director: &mut Director) -> usize {
+    director
+        .sessions_mut()
+        .iter()
+        .filter(|s| s.diverged().is_some())
+        .count()
+}
+
+/// Moves the newest update into [`Live`], and the lesson's caption and
+/// bowl (when its timeline changes it) into the view.
+fn receive_updates(
+    link: Res<TrainingLink>,
+    mut live: ResMut<Live>,
+    bowl: Option<ResMut<ShowBowl>>,
+    caption: Option<ResMut<Caption>>,
+) {
     let Ok(rx) = link.updates.lock() else {
         return;
     };
-    if let Some(update) = rx.try_iter().last() {
-        live.receive(update);
+    let Some(update) = rx.try_iter().last() else {
+        return;
+    };
+    let before = live.lesson.clone();
+    live.receive(update);
+    if let Some(mut bowl) = bowl
+        && live.lesson.bowl != before.bowl
+    {
+        bowl.0 = live.lesson.bowl;
+    }
+    if let Some(mut caption) = caption
+        && caption.0 != live.lesson.caption
+    {
+        caption.0.clone_from(&live.lesson.caption);
     }
 }

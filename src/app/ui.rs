@@ -1,12 +1,13 @@
 //! The egui side panel: readouts, training, optimizer, landscape, data and
 //! model sections and the plots; and the keyboard shortcuts.
 
-use super::camera::ResetCamera;
+use super::camera::{HomeView, Orbit, ResetCamera};
 use super::heights::SurfaceScale;
 use super::readouts::{plots, run_readouts};
 use super::surface::ShowBowl;
 use super::training::{Command, Live, TrainingLink};
 use crate::activation::Activation;
+use crate::lesson::Lesson;
 use crate::session::{FrameKind, SessionConfig};
 use crate::synthetic::DataKind;
 use crate::trainer::TrainerSettings;
@@ -77,13 +78,10 @@ fn screenshot(commands: &mut Commands, live: &Live) {
         .observe(save_to_disk(path));
 }
 
-/// Starts every run over with its current configuration (and settings).
+/// Starts the lesson, or the runs, over from the beginning.
 fn restart(link: &TrainingLink, live: &mut Live) {
-    let configs = live.configs();
-    if !configs.is_empty() {
-        link.send(Command::Reset(configs));
-        live.clear_history();
-    }
+    link.send(Command::Restart);
+    live.clear_history();
 }
 
 /// Data and model controls over a draft configuration; true when the user
@@ -180,6 +178,7 @@ pub struct ViewControls<'w> {
     scale: ResMut<'w, SurfaceScale>,
     width: ResMut<'w, PanelWidth>,
     camera: MessageWriter<'w, ResetCamera>,
+    home: ResMut<'w, HomeView>,
 }
 
 fn panel(
@@ -225,6 +224,12 @@ fn panel_contents(
         ui.label("starting…");
         return;
     }
+    if !live.scripted {
+        lesson_menu(ui, link, live, view);
+    }
+    if !live.lesson.title.is_empty() {
+        ui.strong(&live.lesson.title);
+    }
     readouts_section(ui, live);
     ui.separator();
     training_section(ui, link, live, view, commands);
@@ -236,6 +241,43 @@ fn panel_contents(
     ui.collapsing("data and model", |ui| model_section(ui, link, live));
     ui.separator();
     plots(ui, &live.runs);
+}
+
+/// Picks a bundled lesson: its runs, timeline, speed and view replace the
+/// current ones.
+fn lesson_menu(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live, view: &mut ViewControls) {
+    let mut chosen = None;
+    egui::ComboBox::from_label("lesson")
+        .selected_text(if live.lesson.title.is_empty() {
+            "choose a lesson…"
+        } else {
+            live.lesson.title.as_str()
+        })
+        .show_ui(ui, |ui| {
+            for name in Lesson::names() {
+                if ui.selectable_label(false, name).clicked() {
+                    chosen = Some(name);
+                }
+            }
+        });
+    let Some(name) = chosen else {
+        return;
+    };
+    // The bundled lessons are checked by the tests, so this only fails if
+    // the binary is broken; say so rather than crash.
+    match Lesson::bundled(name) {
+        Ok(lesson) => {
+            view.bowl.0 = lesson.view.bowl;
+            view.scale.factor = lesson.view.height_scale as f32;
+            view.scale.log = lesson.view.log_scale;
+            view.home.0 = lesson.view.camera.map(Orbit::from);
+            view.camera.write(ResetCamera);
+            live.clear_history();
+            live.model_draft = None;
+            link.send(Command::Lesson(Box::new(lesson)));
+        }
+        Err(e) => error!("{e}"),
+    }
 }
 
 fn readouts_section(ui: &mut egui::Ui, live: &Live) {
@@ -254,6 +296,13 @@ fn training_section(
     view: &mut ViewControls,
     commands: &mut Commands,
 ) {
+    if live.scripted {
+        ui.small(format!(
+            "recording: {:.0} steps per simulated second",
+            live.achieved_steps_per_second
+        ));
+        return;
+    }
     let mut speed = live.steps_per_second;
     if ui
         .add(

@@ -2,6 +2,7 @@
 
 use clap::{Args, ValueEnum};
 use curvscope::app::AppOptions;
+use curvscope::lesson::Lesson;
 use curvscope::synthetic::DataKind;
 use std::path::PathBuf;
 
@@ -35,6 +36,10 @@ pub struct AppArgs {
     /// Seed of the data, the initialization and the batch order.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Play a lesson: a bundled lesson's name or a lesson file (it sets the
+    /// data, model, optimizer and view; the options above are then ignored).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub lesson: Option<String>,
     /// Training speed at the start, in steps per second (1 to 100000).
     #[arg(long, default_value_t = 300.0, allow_negative_numbers = true)]
     speed: f64,
@@ -57,7 +62,7 @@ pub struct ScreenshotArgs {
 }
 
 /// Parses `WIDTHxHEIGHT` (each 64 to 8192).
-fn parse_size(text: &str) -> Result<(u32, u32), String> {
+pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     let (w, h) = text
         .split_once('x')
         .ok_or_else(|| format!("expected WIDTHxHEIGHT, got {text:?}"))?;
@@ -106,6 +111,9 @@ impl AppArgs {
         s.settings.learning_rate = self.lr;
         s.settings.batch_size = (self.batch > 0).then_some(self.batch);
         s.settings.momentum = self.momentum;
+        if let Some(name) = &self.lesson {
+            options.lesson = Some(Lesson::find(name)?);
+        }
         Ok(options)
     }
 }

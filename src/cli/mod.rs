@@ -3,6 +3,7 @@
 mod analyze;
 mod app;
 mod bench;
+mod record;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +26,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Run the app in a window for some frames, save a PNG of it, and exit.
     Screenshot(app::ScreenshotArgs),
+    /// Render a lesson (or a run) frame by frame into a video: .mp4, .gif or PNG frames.
+    Record(record::RecordArgs),
 }
 
 /// Runs the parsed command.
@@ -34,6 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Analyze(a)) => analyze::run(a),
         Some(Command::Bench(b)) => bench::run(b),
+        Some(Command::Record(r)) => record::run(r),
         Some(Command::Screenshot(s)) => {
             let exit = curvscope::app::run(s.options()?);
             if !exit.is_success() {

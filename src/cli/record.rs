@@ -1,0 +1,258 @@
+//! `curvscope record`: a lesson (or a single run) rendered frame by frame
+//! with a fixed simulated timestep, then encoded.
+
+use super::app::{AppArgs, parse_size};
+use anyhow::{Context, bail};
+use clap::Args;
+use curvscope::app::record::{Progress, SharedProgress, frame_path};
+use curvscope::app::scripted::Pace;
+use curvscope::app::training::plain_lesson;
+use curvscope::director::Director;
+use curvscope::video::{VideoKind, encode_gif, encode_mp4, ffmpeg_command_line, find_ffmpeg};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Arguments of `curvscope record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Output: FILE.mp4 (H.264 through ffmpeg), FILE.gif, or a folder name
+    /// (numbered PNG frames).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Length of the video in seconds (frames = seconds × fps).
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
+    seconds: f64,
+    /// Frames per second (1 to 120).
+    #[arg(long, default_value_t = 30)]
+    fps: u32,
+    /// Frame size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Leave out the side panel (the 3D view, its labels and the caption only).
+    #[arg(long)]
+    no_ui: bool,
+    /// Orbit the camera at this many degrees per second.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        allow_negative_numbers = true,
+        value_name = "DEG_PER_S"
+    )]
+    orbit: f64,
+    /// Optimizer steps per frame (default: the lesson's, else 10).
+    #[arg(long)]
+    steps_per_frame: Option<usize>,
+    /// The run to record, or `--lesson NAME|FILE`.
+    #[command(flatten)]
+    app: AppArgs,
+}
+
+/// Longest recording, in frames.
+const MAX_FRAMES: u64 = 100_000;
+
+/// Runs `record`.
+pub fn run(args: RecordArgs) -> anyhow::Result<()> {
+    if !(1..=120).contains(&args.fps) {
+        bail!("--fps: expected 1 to 120, got {}", args.fps);
+    }
+    let frames = args.seconds * f64::from(args.fps);
+    if !(args.seconds > 0.0 && frames.round() >= 1.0 && frames <= MAX_FRAMES as f64) {
+        bail!(
+            "--seconds: expected a length giving 1 to {MAX_FRAMES} frames at {} fps, got {}",
+            args.fps,
+            args.seconds
+        );
+    }
+    let frames = frames.round() as u64;
+    if !args.orbit.is_finite() {
+        bail!("--orbit: expected a finite number of degrees per second");
+    }
+    if args.steps_per_frame == Some(0) {
+        bail!("--steps-per-frame: expected at least 1");
+    }
+    let kind = VideoKind::of(&args.out).map_err(anyhow::Error::msg)?;
+    let mut options = args.app.options()?;
+    options.size = args.size;
+    options.panel = !args.no_ui;
+    let (director, mut pace) = match options.lesson.take() {
+        Some(lesson) => {
+            let pace = Pace {
+                fps: args.fps,
+                steps_per_frame: lesson.steps_per_frame,
+                measure_every_frames: lesson.measure_every_frames,
+                frames,
+                orbit_deg_per_s: args.orbit as f32,
+            };
+            (Director::new(&lesson), pace)
+        }
+        None => {
+            let config = options.runs[0].1.clone();
+            let pace = Pace {
+                fps: args.fps,
+                steps_per_frame: 10,
+                measure_every_frames: 1,
+                frames,
+                orbit_deg_per_s: args.orbit as f32,
+            };
+            let plain = plain_lesson(vec![(String::new(), config)]);
+            (Director::new(&plain), pace)
+        }
+    };
+    if let Some(spf) = args.steps_per_frame {
+        pace.steps_per_frame = spf;
+    }
+    let folder = frames_folder(&args.out, kind);
+    prepare_folder(&folder)?;
+    let progress: SharedProgress = Arc::new(Mutex::new(Progress::default()));
+    let bar = progress_bar(frames, "rendering");
+    let watcher = watch(progress.clone(), bar.clone());
+    let exit = curvscope::app::record(options, director, pace, folder.clone(), progress.clone());
+    watcher.stop();
+    bar.finish_and_clear();
+    let (written, error) = match progress.lock() {
+        Ok(p) => (p.written, p.error.clone()),
+        Err(_) => (0, Some("the recorder stopped".into())),
+    };
+    if let Some(e) = error {
+        bail!(
+            "recording stopped: {e}; the {written} frames written are kept in {}",
+            folder.display()
+        );
+    }
+    if !exit.is_success() || written < frames {
+        bail!(
+            "the app stopped after {written} of {frames} frames ({exit:?}); they are kept in {}",
+            folder.display()
+        );
+    }
+    let (w, h) = args.size;
+    match kind {
+        VideoKind::Frames => {
+            println!("wrote {frames} frames ({w}×{h}) to {}", folder.display());
+        }
+        VideoKind::Gif => {
+            let bar = progress_bar(frames, "encoding gif");
+            encode_gif(&folder, frames, args.fps, &args.out, || bar.inc(1))
+                .map_err(|e| anyhow::anyhow!("{e}; the frames are kept in {}", folder.display()))?;
+            bar.finish_and_clear();
+            remove_frames(&folder, frames);
+            println!(
+                "wrote {} ({frames} frames, {w}×{h}, {} fps)",
+                args.out.display(),
+                args.fps
+            );
+        }
+        VideoKind::Mp4 => match find_ffmpeg() {
+            None => {
+                println!(
+                    "ffmpeg was not found, so the {frames} frames are left as PNGs in {}.\n\
+                     Install ffmpeg and encode them with:\n  {}",
+                    folder.display(),
+                    ffmpeg_command_line(&folder, args.fps, &args.out)
+                );
+            }
+            Some(ffmpeg) => {
+                encode_mp4(&ffmpeg, &folder, args.fps, &args.out).map_err(|e| {
+                    anyhow::anyhow!("{e}; the frames are kept in {}", folder.display())
+                })?;
+                remove_frames(&folder, frames);
+                println!(
+                    "wrote {} ({frames} frames, {w}×{h}, {} fps)",
+                    args.out.display(),
+                    args.fps
+                );
+            }
+        },
+    }
+    Ok(())
+}
+
+/// Where the PNG frames go: the output itself for a folder, else a folder
+/// beside the video named after it (`demo.mp4.frames`).
+fn frames_folder(out: &Path, kind: VideoKind) -> PathBuf {
+    match kind {
+        VideoKind::Frames => out.to_path_buf(),
+        _ => {
+            let mut name = out.as_os_str().to_owned();
+            name.push(".frames");
+            PathBuf::from(name)
+        }
+    }
+}
+
+/// Creates the frames folder (and its parents) and removes frames an earlier
+/// recording left there, so that it holds exactly this recording's.
+fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create the frames folder {}", folder.display()))?;
+    let entries = std::fs::read_dir(folder)
+        .with_context(|| format!("cannot read the frames folder {}", folder.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("frame-") && name.ends_with(".png") {
+            std::fs::remove_file(entry.path()).with_context(|| {
+                format!("cannot remove the old frame {}", entry.path().display())
+            })?;
+        }
+    }
+    // Fail now, not after rendering, when the folder is not writable.
+    let probe = folder.join(".curvscope-write-test");
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("cannot write into the frames folder {}", folder.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// Removes the frames once encoded (and the folder if that leaves it empty).
+fn remove_frames(folder: &Path, frames: u64) {
+    for k in 0..frames {
+        let _ = std::fs::remove_file(frame_path(folder, k));
+    }
+    let _ = std::fs::remove_dir(folder);
+}
+
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} frames, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Polls the recording's progress into the bar from a helper thread.
+struct Watcher {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watcher {
+    fn stop(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn watch(progress: SharedProgress, bar: ProgressBar) -> Watcher {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let thread = std::thread::spawn(move || {
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok(p) = progress.lock() {
+                bar.set_position(p.written);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    Watcher {
+        stop,
+        thread: Some(thread),
+    }
+}

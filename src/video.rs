@@ -1,0 +1,187 @@
+//! Videos from a folder of numbered PNG frames (`frame-00000.png`, ...):
+//! H.264 `.mp4` through the `ffmpeg` program, `.gif` with a pure-Rust
+//! encoder, or the folder itself.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What a recording's output file asks for, by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoKind {
+    /// `.mp4`: H.264, yuv420p, through ffmpeg.
+    Mp4,
+    /// `.gif`: encoded here.
+    Gif,
+    /// Anything else: the PNG frames in a folder of that name.
+    Frames,
+}
+
+impl VideoKind {
+    /// The kind an output path asks for: `.mp4`, `.gif`, or a folder (a
+    /// name without extension); any other extension is refused.
+    pub fn of(path: &Path) -> Result<Self, String> {
+        match path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        {
+            None => Ok(VideoKind::Frames),
+            Some(e) if e == "mp4" => Ok(VideoKind::Mp4),
+            Some(e) if e == "gif" => Ok(VideoKind::Gif),
+            Some(e) => Err(format!(
+                "{}: unknown video type .{e} (use .mp4, .gif, or a folder name for PNG frames)",
+                path.display()
+            )),
+        }
+    }
+}
+
+/// The ffmpeg pattern of the frames in a folder.
+pub fn frame_pattern(folder: &Path) -> PathBuf {
+    folder.join("frame-%05d.png")
+}
+
+/// The ffmpeg program to use: `$CURVSCOPE_FFMPEG` if set, else `ffmpeg`
+/// from the PATH; None if it does not run.
+pub fn find_ffmpeg() -> Option<PathBuf> {
+    let program = std::env::var_os("CURVSCOPE_FFMPEG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("ffmpeg"));
+    let runs = Command::new(&program)
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    runs.then_some(program)
+}
+
+/// The command that turns a frame folder into an H.264 mp4 (odd sizes are
+/// padded to even, as yuv420p needs).
+pub fn ffmpeg_command(ffmpeg: &Path, folder: &Path, fps: u32, out: &Path) -> Command {
+    let mut c = Command::new(ffmpeg);
+    c.args(["-y", "-loglevel", "error", "-framerate"])
+        .arg(fps.to_string())
+        .arg("-i")
+        .arg(frame_pattern(folder))
+        .args([
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-vf",
+            "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+        ])
+        .arg(out);
+    c
+}
+
+/// The same command as text, for a user to run by hand.
+pub fn ffmpeg_command_line(folder: &Path, fps: u32, out: &Path) -> String {
+    format!(
+        "ffmpeg -framerate {fps} -i {} -c:v libx264 -pix_fmt yuv420p -vf 'pad=ceil(iw/2)*2:ceil(ih/2)*2' {}",
+        frame_pattern(folder).display(),
+        out.display()
+    )
+}
+
+/// Encodes the folder's frames into an mp4 with ffmpeg; the error holds
+/// the end of ffmpeg's own message.
+pub fn encode_mp4(ffmpeg: &Path, folder: &Path, fps: u32, out: &Path) -> Result<(), String> {
+    let output = ffmpeg_command(ffmpeg, folder, fps, out)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", ffmpeg.display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no message");
+    Err(format!(
+        "ffmpeg failed ({}): {}",
+        output.status,
+        last.trim()
+    ))
+}
+
+/// Reads one RGB(A) PNG frame as 8-bit RGB.
+fn read_rgb(path: &Path) -> Result<(u32, u32, Vec<u8>), String> {
+    let cause = |e: &dyn std::fmt::Display| format!("cannot read {}: {e}", path.display());
+    let file = File::open(path).map_err(|e| cause(&e))?;
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .map_err(|e| cause(&e))?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| cause(&"image too large"))?;
+    let mut buf = vec![0; size];
+    let info = reader.next_frame(&mut buf).map_err(|e| cause(&e))?;
+    buf.truncate(info.buffer_size());
+    let rgb = match (info.color_type, info.bit_depth) {
+        (png::ColorType::Rgb, png::BitDepth::Eight) => buf,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => buf
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
+        (c, d) => return Err(cause(&format!("unsupported PNG format {c:?} {d:?}"))),
+    };
+    Ok((info.width, info.height, rgb))
+}
+
+/// Encodes `frames` frames of the folder into a looping GIF at `fps`
+/// (GIF delays are in hundredths of a second); `tick` is called after each.
+pub fn encode_gif(
+    folder: &Path,
+    frames: u64,
+    fps: u32,
+    out: &Path,
+    mut tick: impl FnMut(),
+) -> Result<(), String> {
+    let cause = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", out.display());
+    let mut encoder: Option<gif::Encoder<BufWriter<File>>> = None;
+    let delay = (100.0 / f64::from(fps.max(1))).round().max(1.0) as u16;
+    for k in 0..frames {
+        let (w, h, rgb) = read_rgb(&folder.join(format!("frame-{k:05}.png")))?;
+        let (w16, h16) = match (u16::try_from(w), u16::try_from(h)) {
+            (Ok(w), Ok(h)) => (w, h),
+            _ => return Err(format!("{w}×{h} is too large for a GIF (65535 at most)")),
+        };
+        if encoder.is_none() {
+            let file = BufWriter::new(File::create(out).map_err(|e| cause(&e))?);
+            let mut e = gif::Encoder::new(file, w16, h16, &[]).map_err(|e| cause(&e))?;
+            e.set_repeat(gif::Repeat::Infinite).map_err(|e| cause(&e))?;
+            encoder = Some(e);
+        }
+        let mut frame = gif::Frame::from_rgb_speed(w16, h16, &rgb, 10);
+        frame.delay = delay;
+        if let Some(e) = encoder.as_mut() {
+            e.write_frame(&frame).map_err(|e| cause(&e))?;
+        }
+        tick();
+    }
+    match encoder {
+        Some(e) => e
+            .into_inner()
+            .map_err(|e| cause(&e))?
+            .into_inner()
+            .map_err(|e| cause(&e.error()))
+            .map(drop),
+        None => Err("no frames to encode".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_follow_the_extension() {
+        assert_eq!(VideoKind::of(Path::new("demo.mp4")), Ok(VideoKind::Mp4));
+        assert_eq!(VideoKind::of(Path::new("a/Demo.GIF")), Ok(VideoKind::Gif));
+        assert_eq!(VideoKind::of(Path::new("frames")), Ok(VideoKind::Frames));
+        let err = VideoKind::of(Path::new("x.avi")).unwrap_err();
+        assert!(err.contains("x.avi") && err.contains(".avi"), "{err}");
+    }
+}
