@@ -232,6 +232,11 @@ fn panel_contents(
     }
     readouts_section(ui, live);
     ui.separator();
+    if live.scripted {
+        // A recording shows what happens, not the controls.
+        plots(ui, &live.runs);
+        return;
+    }
     training_section(ui, link, live, view, commands);
     ui.separator();
     optimizer_section(ui, link, live);
@@ -296,13 +301,6 @@ fn training_section(
     view: &mut ViewControls,
     commands: &mut Commands,
 ) {
-    if live.scripted {
-        ui.small(format!(
-            "recording: {:.0} steps per simulated second",
-            live.achieved_steps_per_second
-        ));
-        return;
-    }
     let mut speed = live.steps_per_second;
     if ui
         .add(
