@@ -232,8 +232,17 @@ fn panel(
                 let running = &snapshot.config;
                 let draft = live.model_draft.get_or_insert_with(|| running.clone());
                 if model_ui(ui, draft, running) {
+                    // A changed model means synthetic data: a problem file
+                    // is kept only for a new seed.
+                    let model = |c: &SessionConfig| {
+                        (c.data, c.noise.to_bits(), c.hidden.clone(), c.activation)
+                    };
+                    let problem = (model(draft) == model(running))
+                        .then(|| draft.problem.clone())
+                        .flatten();
                     // The optimizer and plane settings carry over.
                     let config = SessionConfig {
+                        problem,
                         settings: running.settings,
                         frame: running.frame,
                         grid: running.grid,
