@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod app;
 pub mod architecture;
 pub mod bench;
+pub mod colormap;
 pub mod curvature;
 pub mod dataset;
 pub mod directions;

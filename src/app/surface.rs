@@ -2,6 +2,7 @@
 //! the current point.
 
 use super::training::Live;
+use crate::colormap::viridis;
 use bevy::asset::{AssetPath, RenderAssetUsages, embedded_asset, embedded_path};
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
@@ -116,25 +117,6 @@ fn finite_range(grid: &Array2<f64>) -> (f64, f64) {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         })
-}
-
-/// A colour of the viridis map for t in [0, 1] (linear RGB, 0..1).
-pub fn viridis(t: f32) -> [f32; 3] {
-    const STOPS: [[f32; 3]; 5] = [
-        [0.267, 0.005, 0.329],
-        [0.229, 0.322, 0.546],
-        [0.128, 0.567, 0.551],
-        [0.369, 0.789, 0.383],
-        [0.993, 0.906, 0.144],
-    ];
-    let x = t.clamp(0.0, 1.0) * 4.0;
-    let i = (x.floor() as usize).min(3);
-    let f = x - i as f32;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    std::array::from_fn(|k| {
-        let srgb = a[k] + (b[k] - a[k]) * f;
-        srgb.powf(2.2)
-    })
 }
 
 /// The mesh of a loss grid: x along the first axis, z along the second,
