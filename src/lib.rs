@@ -14,6 +14,7 @@ pub mod curvature;
 pub mod dataset;
 pub mod directions;
 pub mod eigen;
+pub mod export;
 pub mod fastmath;
 pub mod frame;
 pub mod fsutil;
