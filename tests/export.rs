@@ -33,17 +33,15 @@ fn surface() -> Surface {
     session.snapshot().surface.expect("a surface")
 }
 
-/// The numbers of an analysis (everything but the timings).
-fn numbers(r: &AnalysisReport) -> (f64, f64, Vec<f64>, f64, f64, Vec<f64>, Vec<Vec<f64>>) {
-    (
-        r.loss,
-        r.grad_norm,
-        r.hessian.top.clone(),
-        r.hessian.min,
-        r.hessian.trace,
-        r.grid.alphas.clone(),
-        r.grid.loss.clone(),
-    )
+/// The numbers of an analysis (everything but the timings), flat: loss,
+/// gradient norm, smallest eigenvalue, trace, top eigenvalues, grid
+/// coordinates and grid losses.
+fn numbers(r: &AnalysisReport) -> Vec<f64> {
+    let mut v = vec![r.loss, r.grad_norm, r.hessian.min, r.hessian.trace];
+    v.extend(&r.hessian.top);
+    v.extend(&r.grid.alphas);
+    v.extend(r.grid.loss.iter().flatten());
+    v
 }
 
 #[test]
@@ -72,6 +70,7 @@ fn a_session_saved_as_a_problem_analyzes_and_trains_like_the_original() {
     let a = analyze(&problem, "mem", &opts).unwrap();
     let b = analyze(&loaded, "file", &opts).unwrap();
     assert_eq!(numbers(&a), numbers(&b));
+    assert_eq!(numbers(&a).len(), 4 + 3 + 5 + 25);
     assert_eq!(
         a.loss, snap.train_loss,
         "the problem's loss is the session's"
@@ -281,8 +280,8 @@ fn grid_csv_and_json_parse_back_to_the_grid() {
     assert_eq!(coords, surface.coords);
     let loss: Vec<Vec<f64>> = serde_json::from_value(doc["loss"].clone()).unwrap();
     assert_eq!(loss.len(), n);
-    for i in 0..n {
-        assert_eq!(loss[i], surface.loss.row(i).to_vec(), "row {i}");
+    for (i, row) in loss.iter().enumerate() {
+        assert_eq!(*row, surface.loss.row(i).to_vec(), "row {i}");
     }
     let curv: [f64; 2] = serde_json::from_value(doc["axis_curvatures"].clone()).unwrap();
     assert_eq!(curv, surface.axis_curvatures);
