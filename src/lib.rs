@@ -15,6 +15,7 @@ pub mod dataset;
 pub mod directions;
 pub mod director;
 pub mod eigen;
+pub mod export;
 pub mod fastmath;
 pub mod frame;
 pub mod fsutil;

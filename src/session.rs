@@ -9,10 +9,12 @@ use crate::directions::{RandomScaling, orthogonalize, scale_direction};
 use crate::frame::Frame;
 use crate::lanczos::{LanczosOptions, lanczos};
 use crate::landscape::{Slice, grid_coordinates};
+use crate::problem::Problem;
 use crate::synthetic::{DataKind, init_params};
 use crate::trainer::{Diverged, Trainer, TrainerSettings};
 use ndarray::{Array1, Array2};
 use rand::SeedableRng;
+use std::sync::Arc;
 
 /// Which two directions span the surface's plane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,12 @@ pub struct SessionConfig {
     pub frame: FrameKind,
     /// Number of top eigenvalues to track.
     pub top_k: usize,
+    /// Start from this problem file's network, data and parameters instead
+    /// of synthetic data (`data`, `samples`, `noise`, `hidden` and
+    /// `activation` are then unused; `seed` still drives the batch order and
+    /// the random plane). Restarting with the same configuration goes back
+    /// to the file's parameters.
+    pub problem: Option<Arc<Problem>>,
 }
 
 impl Default for SessionConfig {
@@ -82,6 +90,7 @@ impl Default for SessionConfig {
             grid: (64, 1.0),
             frame: FrameKind::Eigen,
             top_k: 3,
+            problem: None,
         }
     }
 }
@@ -156,36 +165,42 @@ pub struct Session {
 }
 
 impl Session {
-    /// A fresh session (new data and initialization from the seed).
+    /// A fresh session: new data and initialization from the seed, or the
+    /// network, training data and parameters of `config.problem` (with no
+    /// test set) when it is set.
     pub fn new(config: SessionConfig) -> Self {
         let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed);
-        let (n_in, n_out) = config.data.widths();
-        let train = config
-            .data
-            .generate(config.samples.0.max(1), config.noise, &mut rng);
-        let test = config
-            .data
-            .generate(config.samples.1, config.noise, &mut rng);
-        let mut layers = vec![n_in];
-        layers.extend(config.hidden.iter().copied().filter(|&w| w > 0));
-        layers.push(n_out);
-        let arch = Architecture::new(layers, config.activation);
-        let theta = init_params(&arch, &mut rng);
+        let (arch, loss, train, test, theta) = match &config.problem {
+            Some(p) => (
+                p.architecture.clone(),
+                p.loss,
+                p.data.clone(),
+                None,
+                p.params.clone(),
+            ),
+            None => {
+                let (n_in, n_out) = config.data.widths();
+                let train = config
+                    .data
+                    .generate(config.samples.0.max(1), config.noise, &mut rng);
+                let test = config
+                    .data
+                    .generate(config.samples.1, config.noise, &mut rng);
+                let mut layers = vec![n_in];
+                layers.extend(config.hidden.iter().copied().filter(|&w| w > 0));
+                layers.push(n_out);
+                let arch = Architecture::new(layers, config.activation);
+                let theta = init_params(&arch, &mut rng);
+                (arch, config.data.loss(), train, Some(test), theta)
+            }
+        };
         let random_base = [0, 1].map(|_| {
             use rand_distr::{Distribution, StandardNormal};
             (0..theta.len())
                 .map(|_| StandardNormal.sample(&mut rng))
                 .collect::<Array1<f64>>()
         });
-        let trainer = Trainer::new(
-            arch,
-            config.data.loss(),
-            train,
-            Some(test),
-            theta,
-            config.settings,
-            config.seed,
-        );
+        let trainer = Trainer::new(arch, loss, train, test, theta, config.settings, config.seed);
         Self {
             tracker: CurvatureTracker::new(config.top_k),
             config,
@@ -195,6 +210,19 @@ impl Session {
             surface: None,
             path: Vec::new(),
             random_base,
+        }
+    }
+
+    /// The current point as a problem: the network, its loss, the training
+    /// data and the current parameters (no directions).
+    pub fn to_problem(&self) -> Problem {
+        let objective = self.trainer.train_objective();
+        Problem {
+            architecture: objective.architecture().clone(),
+            loss: objective.loss_kind(),
+            data: self.trainer.train_data().clone(),
+            params: self.trainer.theta().clone(),
+            directions: None,
         }
     }
 

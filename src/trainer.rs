@@ -202,6 +202,11 @@ impl Trainer {
         self.diverged
     }
 
+    /// The training set (all of it, in its original order).
+    pub fn train_data(&self) -> &Dataset {
+        &self.train
+    }
+
     /// The full training set's objective (for loss, curvature and slices).
     pub fn train_objective(&self) -> &Objective {
         &self.train_objective

@@ -737,3 +737,21 @@ fn record_refuses_bad_options_and_unwritable_outputs_before_rendering() {
     );
     assert!(!std::path::Path::new("v").exists());
 }
+
+#[test]
+fn app_refuses_a_missing_or_bad_problem_file_before_opening_a_window() {
+    let (bad_name, bad_field) = common::bad_files().swap_remove(0);
+    let bad = format!("tests/data/bad/{bad_name}");
+    let missing = "tests/data/no_such_problem.json";
+    for (path, needles) in [
+        (missing, vec!["cannot read", "No such file"]),
+        (bad.as_str(), vec![bad_field.as_str()]),
+    ] {
+        let args = ["--problem", path];
+        let line = fails_with(&args, &needles);
+        // The file is named first, and the app never started.
+        assert!(line.starts_with(&format!("error: {path}: ")), "{line}");
+        let out = curvscope(args);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&args, &out));
+    }
+}

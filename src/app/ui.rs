@@ -423,7 +423,24 @@ fn model_section(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live) {
     };
     let draft = live.model_draft.get_or_insert_with(|| running.clone());
     if model_ui(ui, draft, running) {
-        let draft = draft.clone();
+        // A changed model means synthetic data: a problem file is kept
+        // only for a new seed.
+        let model = |c: &SessionConfig| {
+            (
+                c.data,
+                c.samples,
+                c.noise.to_bits(),
+                c.hidden.clone(),
+                c.activation,
+            )
+        };
+        let problem = (model(draft) == model(running))
+            .then(|| draft.problem.clone())
+            .flatten();
+        let draft = SessionConfig {
+            problem,
+            ..draft.clone()
+        };
         // Each run keeps its optimizer settings; the plane settings carry over.
         let rebuilt = configs
             .iter()

@@ -1,10 +1,13 @@
 //! The app's command-line options (shared by the default command and `screenshot`).
 
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use curvscope::app::AppOptions;
 use curvscope::lesson::Lesson;
+use curvscope::problem::Problem;
 use curvscope::synthetic::DataKind;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The synthetic data set.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -36,6 +39,10 @@ pub struct AppArgs {
     /// Seed of the data, the initialization and the batch order.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Start from this problem file's network, data and parameters instead
+    /// of synthetic data (`--data` is then unused).
+    #[arg(long, value_name = "FILE")]
+    problem: Option<PathBuf>,
     /// Play a lesson: a bundled lesson's name or a lesson file (it sets the
     /// data, model, optimizer and view; the options above are then ignored).
     #[arg(long, value_name = "NAME|FILE")]
@@ -111,6 +118,10 @@ impl AppArgs {
         s.settings.learning_rate = self.lr;
         s.settings.batch_size = (self.batch > 0).then_some(self.batch);
         s.settings.momentum = self.momentum;
+        if let Some(path) = &self.problem {
+            let problem = Problem::load(path).with_context(|| path.display().to_string())?;
+            s.problem = Some(Arc::new(problem));
+        }
         if let Some(name) = &self.lesson {
             options.lesson = Some(Lesson::find(name)?);
         }
