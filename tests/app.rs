@@ -612,3 +612,60 @@ fn a_lesson_plays_its_timeline_in_the_live_app_and_restart_replays_it() {
             .is_some_and(|s| s.step < 100 && s.settings.learning_rate == 0.05)
     });
 }
+
+#[test]
+fn the_app_saves_a_run_as_a_problem_file_that_loads_back_at_that_point() {
+    use curvscope::problem::Problem;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        TrainingPlugin::single(SessionConfig::default()),
+    ));
+    update_until(&mut app, "training", |l| {
+        l.latest().is_some_and(|s| s.step >= 50)
+    });
+    let link = app.world().resource::<TrainingLink>();
+    link.send(Command::Pause(true));
+    link.send(Command::SaveProblem(0, path.clone()));
+    update_until(&mut app, "the notice", |l| l.notice.is_some());
+    let live = app.world().resource::<Live>();
+    assert_eq!(
+        live.notice.as_deref(),
+        Some(&*format!("wrote {}", path.display()))
+    );
+    let saved = Problem::load(&path).unwrap();
+    // Paused when saved: the file holds the point the snapshot shows.
+    update_until(&mut app, "a paused snapshot", |_| true);
+    let s = app.world().resource::<Live>().latest().cloned().unwrap();
+    let loss =
+        curvscope::objective::Objective::new(saved.architecture.clone(), saved.loss, &saved.data)
+            .loss(saved.params.as_slice().unwrap());
+    assert!(
+        (loss - s.train_loss).abs() <= 1e-12 * s.train_loss.max(1.0),
+        "{loss} vs {}",
+        s.train_loss
+    );
+    // A folder that does not exist: the notice says so, the app goes on.
+    let bad = dir.path().join("missing").join("run.json");
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::SaveProblem(0, bad.clone()));
+    update_until(&mut app, "the failure notice", |l| {
+        l.notice.as_deref().is_some_and(|n| n.contains("missing"))
+    });
+}
+
+#[test]
+fn export_names_carry_the_run_and_the_step() {
+    use curvscope::app::ui::export_name;
+    assert_eq!(
+        export_name("", 12, "glb").to_str(),
+        Some("curvscope-step12.glb")
+    );
+    assert_eq!(
+        export_name("Batch 8", 3, "grid.csv").to_str(),
+        Some("curvscope-batch-8-step3.grid.csv")
+    );
+}

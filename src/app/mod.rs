@@ -91,6 +91,7 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
                 panel: options.panel,
             },
             overlay::OverlayPlugin,
+            record::LiveRecordPlugin,
         ));
     app
 }

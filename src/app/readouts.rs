@@ -1,8 +1,9 @@
 //! Readout widgets: a run's numbers, the stability gauge with its bands,
 //! and the plots (losses, λmax against 2(1+β)/η, η·λmax against 2(1+β)).
 
-use super::training::{HistoryPoint, RunView};
+use super::training::RunView;
 use crate::curvature::{CurvatureSnapshot, StabilityBand};
+use crate::export::SeriesRow;
 use crate::session::Snapshot;
 use bevy_egui::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
@@ -158,12 +159,17 @@ const RUN_COLORS: [egui::Color32; 2] = [
     egui::Color32::from_rgb(255, 150, 80),
 ];
 
-fn series(history: &[HistoryPoint], value: impl Fn(&HistoryPoint) -> f64) -> PlotPoints<'static> {
+fn series(history: &[SeriesRow], value: impl Fn(&SeriesRow) -> Option<f64>) -> PlotPoints<'static> {
     history
         .iter()
-        .map(|h| [h.step, value(h)])
+        .filter_map(|h| Some([h.step as f64, value(h)?]))
         .filter(|p| p[1].is_finite())
         .collect()
+}
+
+/// The stability limit 2(1 + β) of a row's momentum.
+fn limit(h: &SeriesRow) -> f64 {
+    2.0 * (1.0 + h.momentum)
 }
 
 fn name(run: &RunView, what: &str) -> String {
@@ -183,8 +189,11 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
         .show(ui, |p| {
             for (run, color) in runs.iter().zip(RUN_COLORS) {
                 p.line(
-                    Line::new(name(run, "train"), series(&run.history, |h| h.train_loss))
-                        .color(color),
+                    Line::new(
+                        name(run, "train"),
+                        series(&run.history, |h| Some(h.train_loss)),
+                    )
+                    .color(color),
                 );
                 p.line(
                     Line::new(name(run, "test"), series(&run.history, |h| h.test_loss))
@@ -206,7 +215,7 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
                 p.line(
                     Line::new(
                         name(run, "2(1+β)/η"),
-                        series(&run.history, |h| h.limit / h.learning_rate),
+                        series(&run.history, |h| Some(limit(h) / h.learning_rate)),
                     )
                     .color(egui::Color32::WHITE.gamma_multiply(0.6))
                     .style(egui_plot::LineStyle::dashed_dense()),
@@ -222,12 +231,12 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
                 p.line(
                     Line::new(
                         name(run, "η·λmax"),
-                        series(&run.history, |h| h.learning_rate * h.lambda_max),
+                        series(&run.history, |h| h.lambda_max.map(|l| h.learning_rate * l)),
                     )
                     .color(color),
                 );
                 p.line(
-                    Line::new(name(run, "limit"), series(&run.history, |h| h.limit))
+                    Line::new(name(run, "limit"), series(&run.history, |h| Some(limit(h))))
                         .color(egui::Color32::WHITE.gamma_multiply(0.6))
                         .style(egui_plot::LineStyle::dashed_dense()),
                 );

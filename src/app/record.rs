@@ -63,7 +63,12 @@ fn capture_frame(script: Res<Script>, mut recording: ResMut<Recording>, mut comm
         return;
     }
     let path = frame_path(&recording.folder, k);
-    let progress = recording.progress.clone();
+    shoot(&mut commands, path, recording.progress.clone());
+}
+
+/// Takes a screenshot of this frame and writes it to `path`, counting it
+/// (or its error) in `progress`.
+fn shoot(commands: &mut Commands, path: PathBuf, progress: SharedProgress) {
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>| {
             let result = write_png(&captured.image, &path);
@@ -117,5 +122,137 @@ fn exit_when_done(
         exit.write(AppExit::error());
     } else if p.written >= script.pace.frames {
         exit.write(AppExit::Success);
+    }
+}
+
+/// The panel's record button: captures every rendered frame of the live app
+/// (at whatever rate the machine renders; `curvscope record` is the
+/// frame-exact way), then encodes an mp4 when ffmpeg is installed.
+#[derive(Resource, Default)]
+pub struct LiveRecorder {
+    active: Option<ActiveRecording>,
+    /// What the last recording ended with, for the panel.
+    message: Arc<Mutex<Option<String>>>,
+}
+
+struct ActiveRecording {
+    folder: PathBuf,
+    requested: u64,
+    progress: SharedProgress,
+    started: std::time::Instant,
+}
+
+impl LiveRecorder {
+    /// Whether frames are being captured.
+    pub fn is_recording(&self) -> bool {
+        self.active.is_some()
+    }
+
+    /// Frames captured so far in the current recording.
+    pub fn frames(&self) -> u64 {
+        self.active.as_ref().map_or(0, |a| a.requested)
+    }
+
+    /// The outcome of the last finished recording, if any.
+    pub fn message(&self) -> Option<String> {
+        self.message.lock().ok().and_then(|m| m.clone())
+    }
+
+    /// Starts capturing into a new folder `folder` (created here).
+    pub fn start(&mut self, folder: PathBuf) {
+        if let Err(e) = std::fs::create_dir_all(&folder) {
+            self.set_message(format!("cannot create {}: {e}", folder.display()));
+            return;
+        }
+        self.set_message(String::new());
+        self.active = Some(ActiveRecording {
+            folder,
+            requested: 0,
+            progress: SharedProgress::default(),
+            started: std::time::Instant::now(),
+        });
+    }
+
+    /// Stops capturing; the frames are encoded in the background (the
+    /// message says where the video, or the frames, ended up).
+    pub fn stop(&mut self) {
+        let Some(rec) = self.active.take() else {
+            return;
+        };
+        let message = self.message.clone();
+        let seconds = rec.started.elapsed().as_secs_f64().max(1e-3);
+        let fps = ((rec.requested as f64 / seconds).round() as u32).clamp(1, 120);
+        self.set_message(format!("encoding {} frames…", rec.requested));
+        std::thread::spawn(move || {
+            let text = finish_live_recording(&rec, fps);
+            if let Ok(mut m) = message.lock() {
+                *m = Some(text);
+            }
+        });
+    }
+
+    fn set_message(&self, text: String) {
+        if let Ok(mut m) = self.message.lock() {
+            *m = (!text.is_empty()).then_some(text);
+        }
+    }
+}
+
+/// Waits for the frames still being written, then encodes them.
+fn finish_live_recording(rec: &ActiveRecording, fps: u32) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let (written, error) = loop {
+        let (written, error) = rec
+            .progress
+            .lock()
+            .map(|p| (p.written, p.error.clone()))
+            .unwrap_or((0, Some("the recorder stopped".into())));
+        if written >= rec.requested || error.is_some() || std::time::Instant::now() > deadline {
+            break (written, error);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let folder = rec.folder.display();
+    if let Some(e) = error {
+        return format!("recording stopped: {e}; {written} frames are kept in {folder}");
+    }
+    let mut video = rec.folder.clone().into_os_string();
+    video.push(".mp4");
+    let video = PathBuf::from(video);
+    match crate::video::find_ffmpeg() {
+        None => format!(
+            "{written} frames in {folder} (ffmpeg not found; encode with: {})",
+            crate::video::ffmpeg_command_line(&rec.folder, fps, &video)
+        ),
+        Some(ffmpeg) => match crate::video::encode_mp4(&ffmpeg, &rec.folder, fps, &video) {
+            Ok(()) => {
+                for k in 0..written {
+                    let _ = std::fs::remove_file(frame_path(&rec.folder, k));
+                }
+                let _ = std::fs::remove_dir(&rec.folder);
+                format!("wrote {} ({written} frames, {fps} fps)", video.display())
+            }
+            Err(e) => format!("{e}; the frames are kept in {folder}"),
+        },
+    }
+}
+
+/// While the live recorder runs: one screenshot per rendered frame.
+fn capture_live(mut recorder: ResMut<LiveRecorder>, mut commands: Commands) {
+    let Some(rec) = recorder.active.as_mut() else {
+        return;
+    };
+    let path = frame_path(&rec.folder, rec.requested);
+    rec.requested += 1;
+    shoot(&mut commands, path, rec.progress.clone());
+}
+
+/// The record button's capture.
+pub struct LiveRecordPlugin;
+
+impl Plugin for LiveRecordPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<LiveRecorder>()
+            .add_systems(Last, capture_live);
     }
 }

@@ -148,6 +148,7 @@ fn advance_script(
             caption: script.director.caption().to_string(),
             bowl: script.director.view().bowl,
         },
+        notice: None,
         achieved_steps_per_second: steps_per_frame as f64 * f64::from(fps),
         measure_seconds: 0.0,
         measure_interval: measure_every_frames as f64 * dt,

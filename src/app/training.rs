@@ -5,6 +5,7 @@
 use super::overlay::Caption;
 use super::surface::ShowBowl;
 use crate::director::Director;
+use crate::export::SeriesRow;
 use crate::lesson::{Lesson, RunSpec};
 use crate::session::{FrameKind, SessionConfig, Snapshot};
 use crate::trainer::TrainerSettings;
@@ -29,6 +30,8 @@ pub enum Command {
     Restart,
     /// Play a lesson: its runs, timeline and speed.
     Lesson(Box<Lesson>),
+    /// Save a run's network, data and current parameters as a problem file.
+    SaveProblem(usize, std::path::PathBuf),
     /// Training speed in steps per second.
     Speed(f64),
     /// The surfaces' plane, grid points per side and half-width (all runs).
@@ -62,6 +65,8 @@ pub struct Update {
     pub speed: f64,
     /// The lesson's state.
     pub lesson: LessonState,
+    /// The outcome of the last command that wrote a file.
+    pub notice: Option<String>,
     /// Steps per second actually trained over the last second (per run).
     pub achieved_steps_per_second: f64,
     /// Wall time of the last curvature and surface measurement (all runs).
@@ -95,23 +100,6 @@ impl TrainingLink {
     }
 }
 
-/// One point of a run's history, for the plots and the time-series export.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HistoryPoint {
-    /// Steps taken.
-    pub step: f64,
-    /// Training loss.
-    pub train_loss: f64,
-    /// Test loss (NaN without a test set).
-    pub test_loss: f64,
-    /// Largest Hessian eigenvalue (NaN before the first measurement).
-    pub lambda_max: f64,
-    /// Learning rate η.
-    pub learning_rate: f64,
-    /// Stability limit 2(1 + β) of the momentum then.
-    pub limit: f64,
-}
-
 /// One run as the app shows it.
 #[derive(Debug, Clone, Default)]
 pub struct RunView {
@@ -119,8 +107,9 @@ pub struct RunView {
     pub label: String,
     /// The newest snapshot.
     pub latest: Option<Snapshot>,
-    /// One point per new step, thinned past [`HISTORY_POINTS`].
-    pub history: Vec<HistoryPoint>,
+    /// One row per new step, thinned past [`HISTORY_POINTS`] (the plots,
+    /// and the time-series export).
+    pub history: Vec<SeriesRow>,
 }
 
 /// The newest state of every run and the history of their readouts.
@@ -149,6 +138,8 @@ pub struct Live {
     pub scripted: bool,
     /// The lesson being played, as of the last update.
     pub lesson: LessonState,
+    /// The outcome of the last export ("wrote …" or why it failed).
+    pub notice: Option<String>,
 }
 
 impl Live {
@@ -179,6 +170,9 @@ impl Live {
         self.measure_interval = update.measure_interval;
         self.steps_per_second = update.speed;
         self.lesson = update.lesson;
+        if update.notice.is_some() {
+            self.notice = update.notice;
+        }
         self.runs.resize_with(update.runs.len(), RunView::default);
         let single = update.labels.len() < 2;
         for (run, label) in self.runs.iter_mut().zip(update.labels) {
@@ -205,22 +199,13 @@ impl RunView {
     /// again); past [`HISTORY_POINTS`] the older half is thinned out, so the
     /// plots stay cheap in a long session.
     fn push_history(&mut self, snapshot: &Snapshot) {
-        let step = snapshot.step as f64;
-        if self.history.last().is_some_and(|h| h.step == step) {
+        if self.history.last().is_some_and(|h| h.step == snapshot.step) {
             return;
         }
         if self.history.len() >= HISTORY_POINTS {
-            self.history = self.history.iter().step_by(2).copied().collect();
+            self.history = self.history.iter().step_by(2).cloned().collect();
         }
-        let s = snapshot.settings;
-        self.history.push(HistoryPoint {
-            step,
-            train_loss: snapshot.train_loss,
-            test_loss: snapshot.test_loss.unwrap_or(f64::NAN),
-            lambda_max: snapshot.curvature.as_ref().map_or(f64::NAN, |c| c.top[0]),
-            learning_rate: s.learning_rate,
-            limit: s.stability_limit(),
-        });
+        self.history.push(SeriesRow::from_snapshot(snapshot));
     }
 }
 
@@ -350,6 +335,7 @@ fn training_loop(
     };
     measurer.run(&mut director);
     let mut paused = false;
+    let mut notice: Option<String> = None;
     let mut owed = 0.0f64;
     let mut last_slice = Instant::now();
     // Steps trained in the current one-second window, and the last rate.
@@ -394,6 +380,15 @@ fn training_loop(
                 Ok(Command::Restart) => {
                     director = Director::new(&source);
                     measure_now = true;
+                }
+                Ok(Command::SaveProblem(run, path)) => {
+                    notice = Some(match director.sessions_mut().get(run) {
+                        Some(s) => match s.to_problem().save(&path) {
+                            Ok(()) => format!("wrote {}", path.display()),
+                            Err(e) => e.to_string(),
+                        },
+                        None => format!("no run {run} to save"),
+                    });
                 }
                 Ok(Command::Lesson(lesson)) => {
                     source = *lesson;
@@ -442,6 +437,7 @@ fn training_loop(
                 caption: director.caption().to_string(),
                 bowl: director.view().bowl,
             },
+            notice: notice.clone(),
         };
         match updates.try_send(update) {
             Ok(()) | Err(TrySendError::Full(_)) => {}

@@ -4,9 +4,11 @@
 use super::camera::{HomeView, Orbit, ResetCamera};
 use super::heights::SurfaceScale;
 use super::readouts::{plots, run_readouts};
+use super::record::LiveRecorder;
 use super::surface::ShowBowl;
 use super::training::{Command, Live, TrainingLink};
 use crate::activation::Activation;
+use crate::export::{grid_csv, grid_json, save, series_csv, surface_glb, surface_ply};
 use crate::lesson::Lesson;
 use crate::session::{FrameKind, SessionConfig};
 use crate::synthetic::DataKind;
@@ -179,6 +181,7 @@ pub struct ViewControls<'w> {
     width: ResMut<'w, PanelWidth>,
     camera: MessageWriter<'w, ResetCamera>,
     home: ResMut<'w, HomeView>,
+    recorder: ResMut<'w, LiveRecorder>,
 }
 
 fn panel(
@@ -244,6 +247,12 @@ fn panel_contents(
     landscape_section(ui, link, live, view);
     ui.separator();
     ui.collapsing("data and model", |ui| model_section(ui, link, live));
+    ui.collapsing("export and record", |ui| {
+        export_section(ui, link, live, &mut view.recorder)
+    });
+    if let Some(notice) = live.notice.clone().or_else(|| view.recorder.message()) {
+        ui.small(notice);
+    }
     ui.separator();
     plots(ui, &live.runs);
 }
@@ -456,4 +465,96 @@ fn model_section(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live) {
         live.model_draft = None;
         live.clear_history();
     }
+}
+
+/// The file name of an export: `curvscope[-run]-step<N>.<ext>` in the
+/// working folder (the run's label, lowercase, spaces as dashes).
+pub fn export_name(label: &str, step: u64, ext: &str) -> std::path::PathBuf {
+    let slug: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() {
+        format!("curvscope-step{step}.{ext}").into()
+    } else {
+        format!("curvscope-{slug}-step{step}.{ext}").into()
+    }
+}
+
+/// Buttons that write the runs' problem files, surfaces (glTF, PLY), grids
+/// (CSV, JSON) and time series (CSV) into the working folder, and the
+/// record button.
+fn export_section(
+    ui: &mut egui::Ui,
+    link: &TrainingLink,
+    live: &mut Live,
+    recorder: &mut LiveRecorder,
+) {
+    let mut notice = None;
+    for (i, run) in live.runs.iter().enumerate() {
+        let Some(snapshot) = run.latest.as_ref() else {
+            continue;
+        };
+        let name = |ext: &str| export_name(&run.label, snapshot.step, ext);
+        if !run.label.is_empty() {
+            ui.label(&run.label);
+        }
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("problem file").clicked() {
+                link.send(Command::SaveProblem(i, name("json")));
+            }
+            let mut write = |path: std::path::PathBuf, bytes: &[u8]| {
+                notice = Some(match save(&path, bytes) {
+                    Ok(()) => format!("wrote {}", path.display()),
+                    Err(e) => e.to_string(),
+                });
+            };
+            if let Some(surface) = &snapshot.surface {
+                if ui.button("surface .glb").clicked() {
+                    write(name("glb"), &surface_glb(surface));
+                }
+                if ui.button(".ply").clicked() {
+                    write(name("ply"), surface_ply(surface).as_bytes());
+                }
+                if ui.button("grid .csv").clicked() {
+                    write(name("grid.csv"), grid_csv(surface).as_bytes());
+                }
+                if ui.button("grid .json").clicked() {
+                    write(name("grid.json"), grid_json(surface).as_bytes());
+                }
+            }
+            if ui.button("series .csv").clicked() {
+                write(name("series.csv"), series_csv(&run.history).as_bytes());
+            }
+        });
+    }
+    if notice.is_some() {
+        live.notice = notice;
+    }
+    ui.separator();
+    if recorder.is_recording() {
+        if ui
+            .button(format!("■ stop recording ({} frames)", recorder.frames()))
+            .clicked()
+        {
+            recorder.stop();
+        }
+    } else if ui.button("● record video").clicked() {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        recorder.start(format!("curvscope-recording-{stamp}").into());
+        live.notice = None;
+    }
+    ui.small(
+        "Records the window as it renders (mp4 with ffmpeg, else PNG frames). \
+         For frame-exact videos use `curvscope record`.",
+    );
 }
