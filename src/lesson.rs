@@ -135,7 +135,7 @@ pub struct CameraSpec {
     pub yaw: f32,
     /// Elevation (default -0.55).
     pub pitch: f32,
-    /// Distance from the focus (> 0, default 6.5).
+    /// Distance from the focus (> 0, default 8).
     pub radius: f32,
 }
 
@@ -524,7 +524,7 @@ impl Reader<'_> {
             let mut camera = CameraSpec {
                 yaw: 0.7,
                 pitch: -0.55,
-                radius: 6.5,
+                radius: 8.0,
             };
             let angle = |x: f64| x.abs() <= 100.0;
             if let Some(v) = &raw.yaw {

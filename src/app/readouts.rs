@@ -6,7 +6,7 @@ use crate::curvature::{CurvatureSnapshot, StabilityBand};
 use crate::export::SeriesRow;
 use crate::session::Snapshot;
 use bevy_egui::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Corner, Legend, Line, Plot, PlotPoints};
 
 /// The readout line of a stability band.
 pub fn band_text(band: StabilityBand) -> &'static str {
@@ -180,12 +180,27 @@ fn name(run: &RunView, what: &str) -> String {
     }
 }
 
+/// A small, see-through legend in the top-left corner.
+fn legend() -> Legend {
+    Legend::default()
+        .text_style(egui::TextStyle::Small)
+        .background_alpha(0.5)
+        .position(Corner::LeftTop)
+}
+
+/// Whether run `i`'s limit line would repeat the first run's (same η and β
+/// now): then it is drawn once.
+fn same_limit_as_first(runs: &[RunView], i: usize) -> bool {
+    let last = |r: &RunView| r.history.last().map(|h| (h.learning_rate, h.momentum));
+    i > 0 && last(&runs[i]) == last(&runs[0])
+}
+
 /// The three plots over every run's history.
 pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
     ui.small("losses");
     Plot::new("losses")
         .height(110.0)
-        .legend(Legend::default())
+        .legend(legend())
         .show(ui, |p| {
             for (run, color) in runs.iter().zip(RUN_COLORS) {
                 p.line(
@@ -205,16 +220,24 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
     ui.small("sharpness λmax and the stability limit 2(1+β)/η");
     Plot::new("sharpness")
         .height(110.0)
-        .legend(Legend::default())
+        .legend(legend())
         .show(ui, |p| {
-            for (run, color) in runs.iter().zip(RUN_COLORS) {
+            for (i, (run, color)) in runs.iter().zip(RUN_COLORS).enumerate() {
                 p.line(
                     Line::new(name(run, "λmax"), series(&run.history, |h| h.lambda_max))
                         .color(color),
                 );
+                if same_limit_as_first(runs, i) {
+                    continue;
+                }
+                let limit_name = if runs.len() > 1 && same_limit_as_first(runs, 1) {
+                    "2(1+β)/η".to_string()
+                } else {
+                    name(run, "2(1+β)/η")
+                };
                 p.line(
                     Line::new(
-                        name(run, "2(1+β)/η"),
+                        limit_name,
                         series(&run.history, |h| Some(limit(h) / h.learning_rate)),
                     )
                     .color(egui::Color32::WHITE.gamma_multiply(0.6))
@@ -225,9 +248,9 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
     ui.small("η·λmax against its limit 2(1+β)");
     Plot::new("eta-lambda")
         .height(90.0)
-        .legend(Legend::default())
+        .legend(legend())
         .show(ui, |p| {
-            for (run, color) in runs.iter().zip(RUN_COLORS) {
+            for (i, (run, color)) in runs.iter().zip(RUN_COLORS).enumerate() {
                 p.line(
                     Line::new(
                         name(run, "η·λmax"),
@@ -235,8 +258,13 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
                     )
                     .color(color),
                 );
+                // Both runs' limits coincide unless their momenta differ.
+                let momentum = |r: &RunView| r.history.last().map(|h| h.momentum);
+                if i > 0 && momentum(run) == momentum(&runs[0]) {
+                    continue;
+                }
                 p.line(
-                    Line::new(name(run, "limit"), series(&run.history, |h| Some(limit(h))))
+                    Line::new("limit 2(1+β)", series(&run.history, |h| Some(limit(h))))
                         .color(egui::Color32::WHITE.gamma_multiply(0.6))
                         .style(egui_plot::LineStyle::dashed_dense()),
                 );
