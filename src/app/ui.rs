@@ -86,6 +86,21 @@ fn restart(link: &TrainingLink, live: &mut Live) {
     live.clear_history();
 }
 
+/// Whether two configurations have the same data and model (what the
+/// "data and model" section edits).
+fn same_model(a: &SessionConfig, b: &SessionConfig) -> bool {
+    let model = |c: &SessionConfig| {
+        (
+            c.data,
+            c.samples,
+            c.noise.to_bits(),
+            c.hidden.clone(),
+            c.activation,
+        )
+    };
+    model(a) == model(b)
+}
+
 /// Data and model controls over a draft configuration; true when the user
 /// asks to rebuild with it (which starts training over).
 pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionConfig) -> bool {
@@ -123,16 +138,7 @@ pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionC
                 ui.selectable_value(&mut draft.activation, a, a.name());
             }
         });
-    let model = |c: &SessionConfig| {
-        (
-            c.data,
-            c.samples,
-            c.noise.to_bits(),
-            c.hidden.clone(),
-            c.activation,
-        )
-    };
-    let changed = model(draft) != model(running);
+    let changed = !same_model(draft, running);
     let rebuild = ui
         .add_enabled(changed, egui::Button::new("rebuild (starts over)"))
         .clicked();
@@ -434,16 +440,7 @@ fn model_section(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live) {
     if model_ui(ui, draft, running) {
         // A changed model means synthetic data: a problem file is kept
         // only for a new seed.
-        let model = |c: &SessionConfig| {
-            (
-                c.data,
-                c.samples,
-                c.noise.to_bits(),
-                c.hidden.clone(),
-                c.activation,
-            )
-        };
-        let problem = (model(draft) == model(running))
+        let problem = same_model(draft, running)
             .then(|| draft.problem.clone())
             .flatten();
         let draft = SessionConfig {
