@@ -669,3 +669,37 @@ fn export_names_carry_the_run_and_the_step() {
         Some("curvscope-batch-8-step3.grid.csv")
     );
 }
+
+#[test]
+fn the_divergence_line_uses_the_learning_rate_that_diverged() {
+    use curvscope::app::readouts::divergence_text;
+    use curvscope::session::Session;
+    let mut config = SessionConfig {
+        data: curvscope::synthetic::DataKind::Sine,
+        grid: (5, 1.0),
+        ..SessionConfig::default()
+    };
+    config.settings = TrainerSettings {
+        learning_rate: 0.01,
+        batch_size: None,
+        momentum: 0.0,
+    };
+    let mut session = Session::new(config.clone());
+    session.train(20);
+    session.measure();
+    let lambda = session.snapshot().curvature.unwrap().top[0];
+    assert!(divergence_text(&session.snapshot()).is_none());
+    // η raised far past 2/λ after the last measurement.
+    let eta = 10.0 / lambda;
+    session.set_settings(TrainerSettings {
+        learning_rate: eta,
+        ..config.settings
+    });
+    assert!(session.train(10_000).is_some(), "it must diverge");
+    let text = divergence_text(&session.snapshot()).unwrap();
+    let d = session.diverged().unwrap();
+    assert_eq!(
+        text,
+        format!("diverged at step {} (η·λmax was {:.3})", d.step, 10.0)
+    );
+}

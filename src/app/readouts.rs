@@ -5,6 +5,7 @@ use super::training::RunView;
 use crate::curvature::{CurvatureSnapshot, StabilityBand};
 use crate::export::SeriesRow;
 use crate::session::Snapshot;
+use crate::trainer::TrainerSettings;
 use bevy_egui::egui;
 use egui_plot::{Corner, Legend, Line, Plot, PlotPoints};
 
@@ -26,14 +27,15 @@ pub fn band_color(band: StabilityBand) -> egui::Color32 {
     }
 }
 
-/// The divergence line: "diverged at step N (η·λmax was X)".
+/// The divergence line: "diverged at step N (η·λmax was X)", with the
+/// learning rate in force when it diverged and the last measured λmax.
 pub fn divergence_text(snapshot: &Snapshot) -> Option<String> {
     let d = snapshot.diverged?;
     let eta_l = snapshot
         .curvature
         .as_ref()
         .map_or("not measured".to_string(), |c| {
-            format!("{:.3}", c.eta_lambda[0])
+            format!("{:.3}", snapshot.settings.learning_rate * c.top[0])
         });
     Some(format!("diverged at step {} (η·λmax was {eta_l})", d.step))
 }
@@ -103,11 +105,16 @@ pub fn run_readouts(ui: &mut egui::Ui, run: &RunView) {
     }
     if let Some(c) = &snapshot.curvature {
         ui.separator();
-        curvature_readouts(ui, c);
+        curvature_readouts(ui, c, snapshot.settings);
     }
 }
 
-fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot) {
+/// The curvature readouts. η·λ and the limit use the settings in force now
+/// (so a slider moves the gauge at once) with the last measured λ.
+fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot, settings: TrainerSettings) {
+    let limit = settings.stability_limit();
+    let eta_lambda: Vec<f64> = c.top.iter().map(|l| settings.learning_rate * l).collect();
+    let band = StabilityBand::classify(eta_lambda[0], limit);
     // Negative beyond round-off and Lanczos tolerance: a saddle.
     let saddle = c.min < -1e-3 * c.top[0].abs();
     ui.label(format!(
@@ -126,15 +133,14 @@ fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot) {
             .map_or("—".into(), |v| format!("{v:.3e}"))
     ));
     ui.colored_label(
-        band_color(c.band),
+        band_color(band),
         format!(
-            "η·λmax {:.3} / {:.2}: {}",
-            c.eta_lambda[0],
-            c.limit,
-            band_text(c.band)
+            "η·λmax {:.3} / {limit:.2}: {}",
+            eta_lambda[0],
+            band_text(band)
         ),
     );
-    gauge(ui, c.eta_lambda[0], c.limit, 14.0);
+    gauge(ui, eta_lambda[0], limit, 14.0);
     egui::Grid::new(ui.next_auto_id())
         .num_columns(3)
         .spacing([8.0, 2.0])
@@ -143,8 +149,8 @@ fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot) {
             ui.small("λ");
             ui.small("η·λ");
             ui.end_row();
-            for (k, (l, el)) in c.top.iter().zip(&c.eta_lambda).enumerate() {
-                let band = StabilityBand::classify(*el, c.limit);
+            for (k, (l, el)) in c.top.iter().zip(&eta_lambda).enumerate() {
+                let band = StabilityBand::classify(*el, limit);
                 ui.small(format!("λ{}", k + 1));
                 ui.small(format!("{l:.4}"));
                 ui.colored_label(band_color(band), format!("{el:.3}"));
