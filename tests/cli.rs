@@ -755,3 +755,30 @@ fn app_refuses_a_missing_or_bad_problem_file_before_opening_a_window() {
         assert_eq!(out.status.code(), Some(1), "{}", describe(&args, &out));
     }
 }
+
+#[test]
+fn without_a_display_the_app_commands_say_so_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("v");
+    let shot = dir.path().join("s.png");
+    for args in [
+        vec!["record", "--seconds", "0.2", "--out", out.to_str().unwrap()],
+        vec!["screenshot", "--out", shot.to_str().unwrap()],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_curvscope"))
+            .args(&args)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("WAYLAND_SOCKET")
+            .output()
+            .unwrap();
+        let stderr = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stderr.starts_with("error: cannot open a window") && stderr.contains("xvfb-run"),
+            "{stderr}"
+        );
+    }
+    assert!(!out.exists() && !shot.exists());
+}

@@ -4,6 +4,7 @@ mod analyze;
 mod app;
 mod bench;
 mod record;
+mod window;
 
 use clap::{Parser, Subcommand};
 
@@ -39,7 +40,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Bench(b)) => bench::run(b),
         Some(Command::Record(r)) => record::run(r),
         Some(Command::Screenshot(s)) => {
-            let exit = curvscope::app::run(s.options()?);
+            let options = s.options()?;
+            let exit = window::with_window(|| curvscope::app::run(options))?;
             if !exit.is_success() {
                 anyhow::bail!("the app stopped before the screenshot was saved ({exit:?})");
             }
@@ -47,7 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         None => {
-            let exit = curvscope::app::run(cli.app.options()?);
+            let options = cli.app.options()?;
+            let exit = window::with_window(|| curvscope::app::run(options))?;
             if exit.is_success() {
                 Ok(())
             } else {

@@ -103,14 +103,18 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     if let Some(spf) = args.steps_per_frame {
         pace.steps_per_frame = spf;
     }
+    super::window::check_display()?;
     let folder = frames_folder(&args.out, kind);
     prepare_folder(&folder)?;
     let progress: SharedProgress = Arc::new(Mutex::new(Progress::default()));
     let bar = progress_bar(frames, "rendering");
     let watcher = watch(progress.clone(), bar.clone());
-    let exit = curvscope::app::record(options, director, pace, folder.clone(), progress.clone());
+    let exit = super::window::with_window(|| {
+        curvscope::app::record(options, director, pace, folder.clone(), progress.clone())
+    });
     watcher.stop();
     bar.finish_and_clear();
+    let exit = exit?;
     let (written, error) = match progress.lock() {
         Ok(p) => (p.written, p.error.clone()),
         Err(_) => (0, Some("the recorder stopped".into())),
