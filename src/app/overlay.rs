@@ -55,12 +55,13 @@ pub fn axis_label(kind: FrameKind, axis: usize, curvature: f64, top: &[f64]) -> 
             .map_or(String::new(), |(k, _)| format!(" v{}", k + 1));
         format!("eigenvector{rank}  λ = {curvature:.4}")
     } else {
+        // (Only glyphs the default egui font has.)
         let name = match (kind, axis) {
-            (FrameKind::EigenRandom, _) => "random ⊥ v",
-            (_, 0) => "random d₁",
-            _ => "random d₂",
+            (FrameKind::EigenRandom, _) => "random, orthogonal to v1",
+            (_, 0) => "random direction 1",
+            _ => "random direction 2",
         };
-        format!("{name}  dᵀHd/dᵀd = {curvature:.4}")
+        format!("{name}  curvature {curvature:.4}")
     }
 }
 
@@ -278,8 +279,11 @@ mod tests {
             axis_label(FrameKind::Eigen, 1, 0.2808, &top),
             "eigenvector v1  λ = 0.2808"
         );
-        assert!(axis_label(FrameKind::Random, 1, 0.5, &top).starts_with("random d₂"));
-        assert!(axis_label(FrameKind::EigenRandom, 1, 0.5, &top).starts_with("random ⊥ v"));
+        assert_eq!(
+            axis_label(FrameKind::Random, 1, 0.5, &top),
+            "random direction 2  curvature 0.5000"
+        );
+        assert!(axis_label(FrameKind::EigenRandom, 1, 0.5, &top).starts_with("random, orthogonal"));
         assert!(axis_label(FrameKind::EigenRandom, 0, 0.28, &top).starts_with("eigenvector v1"));
     }
 }

@@ -49,9 +49,14 @@ pub struct Script {
     director: Director,
     /// How it advances.
     pub pace: Pace,
-    /// Frames advanced so far (the frame being prepared now is this one).
+    /// Frames prepared for capture so far (frame `frame - 1` is shown now).
     pub frame: u64,
+    /// Frames rendered so far, warm-up included.
+    tick: u64,
 }
+
+/// Frames rendered before the first captured one.
+const WARMUP_FRAMES: u64 = 5;
 
 impl Script {
     /// Whether every frame was advanced.
@@ -94,12 +99,16 @@ impl Plugin for ScriptedPlugin {
             director,
             pace,
             frame: 0,
+            tick: 0,
         })
         .add_systems(PreUpdate, advance_script);
     }
 }
 
 /// Frame k shows the runs after k·steps_per_frame steps and k/fps seconds.
+/// Frame 0 is prepared on the first tick and shown for WARMUP_FRAMES
+/// uncaptured frames while the renderer sets itself up (meshes, pipelines,
+/// egui's fonts), so that the first captured frame is complete.
 fn advance_script(
     mut script: ResMut<Script>,
     mut live: ResMut<Live>,
@@ -111,6 +120,36 @@ fn advance_script(
     if script.finished() {
         return;
     }
+    let tick = script.tick;
+    script.tick += 1;
+    let k = tick.saturating_sub(WARMUP_FRAMES);
+    if tick == 0 || k > 0 {
+        prepare(
+            k,
+            &mut script,
+            &mut live,
+            &mut bowl,
+            &mut caption,
+            home,
+            &mut camera,
+        );
+    }
+    if tick >= WARMUP_FRAMES {
+        script.frame = k + 1;
+    }
+}
+
+/// Sets up frame `k`: trains, measures, applies the timeline's view
+/// changes, and turns the camera.
+fn prepare(
+    k: u64,
+    script: &mut Script,
+    live: &mut Live,
+    bowl: &mut ShowBowl,
+    caption: &mut Caption,
+    home: Option<Res<HomeView>>,
+    camera: &mut Query<(&mut Orbit, &mut Transform)>,
+) {
     let Pace {
         fps,
         steps_per_frame,
@@ -118,7 +157,6 @@ fn advance_script(
         orbit_deg_per_s,
         ..
     } = script.pace;
-    let k = script.frame;
     let dt = 1.0 / f64::from(fps.max(1));
     let changes = if k == 0 {
         script.director.advance(0, 0.0)
@@ -160,5 +198,4 @@ fn advance_script(
         orbit.yaw = start.yaw + (orbit_deg_per_s.to_radians() * k as f32) / fps.max(1) as f32;
         *transform = orbit.transform();
     }
-    script.frame += 1;
 }

@@ -538,12 +538,12 @@ fn export_section(
     ui.separator();
     if recorder.is_recording() {
         if ui
-            .button(format!("■ stop recording ({} frames)", recorder.frames()))
+            .button(format!("stop recording ({} frames)", recorder.frames()))
             .clicked()
         {
             recorder.stop();
         }
-    } else if ui.button("● record video").clicked() {
+    } else if ui.button("record video").clicked() {
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
