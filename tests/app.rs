@@ -469,6 +469,21 @@ fn record_gives_exactly_seconds_times_fps_identical_frames_on_every_run() {
     }
     // The frames move: training and the orbit change the picture.
     assert!(first[0].3 != first[3].3);
+    // The first frame is already complete: surfaces, panel and text.
+    let colours = |png_bytes: &[u8]| {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let channels = info.line_size / info.width as usize;
+        buf.chunks_exact(channels)
+            .map(|p| (p[0], p[1], p[2]))
+            .collect::<HashSet<_>>()
+            .len()
+    };
+    let first_colours = colours(&first[0].3);
+    assert!(first_colours > 1000, "frame 0 has {first_colours} colours");
 }
 
 #[test]
