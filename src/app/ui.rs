@@ -328,12 +328,20 @@ fn training_section(
         live.steps_per_second = speed;
         link.send(Command::Speed(speed));
     }
-    ui.small(format!(
-        "training {:.0} steps/s · curvature + surface {:.0} ms every {:.2} s",
-        live.achieved_steps_per_second,
-        1e3 * live.measure_seconds,
-        live.measure_interval
-    ));
+    let all_diverged = live
+        .runs
+        .iter()
+        .all(|r| r.latest.as_ref().is_some_and(|s| s.diverged.is_some()));
+    if all_diverged {
+        ui.small("training stopped: diverged (restart, or change η and restart)");
+    } else {
+        ui.small(format!(
+            "training {:.0} steps/s · curvature + surface {:.0} ms every {:.2} s",
+            live.achieved_steps_per_second,
+            1e3 * live.measure_seconds,
+            live.measure_interval
+        ));
+    }
     ui.horizontal(|ui| {
         let label = if live.paused { "resume" } else { "pause" };
         if ui.button(label).clicked() {
