@@ -718,3 +718,26 @@ fn the_divergence_line_uses_the_learning_rate_that_diverged() {
         format!("diverged at step {} (η·λmax was {:.3})", d.step, 10.0)
     );
 }
+
+#[test]
+fn restarting_plain_runs_keeps_the_settings_they_have_now() {
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        TrainingPlugin::single(SessionConfig::default()),
+    ));
+    update_until(&mut app, "training", |l| {
+        l.latest().is_some_and(|s| s.step >= 30)
+    });
+    let new = TrainerSettings {
+        learning_rate: 0.03,
+        batch_size: Some(64),
+        momentum: 0.5,
+    };
+    let link = app.world().resource::<TrainingLink>();
+    link.send(Command::Settings(0, new));
+    link.send(Command::Restart);
+    update_until(&mut app, "a restart with the new settings", |l| {
+        l.latest().is_some_and(|s| s.settings == new && s.step < 30)
+    });
+}

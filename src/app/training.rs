@@ -302,13 +302,16 @@ impl Measurer {
     }
 }
 
+/// The name of [`plain_lesson`]s.
+const PLAIN_LESSON: &str = "custom";
+
 /// A lesson of these runs with no timeline (what the app trains without one).
 pub fn plain_lesson(runs: Vec<(String, SessionConfig)>) -> Lesson {
-    let mut lesson = Lesson::from_json_str(
-        r#"{"format": "curvscope-lesson/1", "name": "custom", "title": "", "caption": ""}"#,
-        "built in",
-    )
-    .expect("the built-in plain lesson is valid");
+    let text = format!(
+        r#"{{"format": "curvscope-lesson/1", "name": "{PLAIN_LESSON}", "title": "", "caption": ""}}"#
+    );
+    let mut lesson =
+        Lesson::from_json_str(&text, "built in").expect("the built-in plain lesson is valid");
     lesson.runs = runs
         .into_iter()
         .map(|(label, config)| RunSpec { label, config })
@@ -378,6 +381,17 @@ fn training_loop(
                     measure_now = true;
                 }
                 Ok(Command::Restart) => {
+                    // A lesson replays as written; plain runs start over
+                    // with the settings they have now.
+                    if source.name == PLAIN_LESSON {
+                        let runs = director
+                            .labels()
+                            .iter()
+                            .cloned()
+                            .zip(director.snapshots().into_iter().map(|s| s.config))
+                            .collect();
+                        source = plain_lesson(runs);
+                    }
                     director = Director::new(&source);
                     measure_now = true;
                 }
