@@ -9,7 +9,7 @@
 //!   top-5, the bottom-5 and the number of negative eigenvalues, and the exact
 //!   diagonal the per-layer traces.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! `.expected.json` states, and every file in `tests/data/bad/` is refused
 //! with the field its line in `tests/data/bad/README.md` names.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
