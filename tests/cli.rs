@@ -715,11 +715,21 @@ fn record_refuses_bad_options_and_unwritable_outputs_before_rendering() {
     std::fs::write(&file, "").unwrap();
     let under_file = file.join("demo.mp4");
     let out = under_file.to_str().unwrap();
-    let line = fails_with(
-        &["record", "--seconds", "1", "--out", out],
-        &["cannot create the frames folder", "a-file/demo.mp4.frames"],
+    // A display is named (none is reached: the folder is refused first).
+    let o = Command::new(env!("CARGO_BIN_EXE_curvscope"))
+        .args(["record", "--seconds", "1", "--out", out])
+        .env("DISPLAY", ":12345")
+        .output()
+        .unwrap();
+    let line = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{line}");
+    assert!(
+        line.starts_with("error: cannot create the frames folder")
+            && line.contains("a-file/demo.mp4.frames")
+            && line.to_lowercase().contains("not a directory")
+            && line.trim_end().lines().count() == 1,
+        "{line}"
     );
-    assert!(line.to_lowercase().contains("not a directory"), "{line}");
     fails_with(&["record", "--out", "x.avi"], &["x.avi", ".mp4, .gif"]);
     fails_with(
         &["record", "--out", "v", "--fps", "0"],
