@@ -8,8 +8,11 @@ use super::surface::ShowBowl;
 use super::training::{LessonState, Live, RunView, TrainingLink, Update};
 use crate::director::{Director, ViewChange};
 use bevy::prelude::*;
+use bevy::render::render_resource::{CachedPipelineState, PipelineCache};
+use bevy::render::{Render, RenderApp, RenderSystems};
 use bevy::time::TimeUpdateStrategy;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How a script advances.
@@ -53,10 +56,40 @@ pub struct Script {
     pub frame: u64,
     /// Frames rendered so far, warm-up included.
     tick: u64,
+    /// Still showing frame 0 uncaptured while the renderer sets up.
+    warming: bool,
+    /// Warm-up ticks in a row on which the renderer was ready.
+    ready_ticks: u64,
 }
 
-/// Frames rendered before the first captured one.
+/// Whether the render world has every render pipeline built (so nothing is
+/// left out of a frame because a shader is still loading). Set by a system
+/// in the render app; always true without one (headless tests).
+#[derive(Resource, Clone)]
+pub struct RenderReady(Arc<AtomicBool>);
+
+impl RenderReady {
+    /// Whether the last rendered frame had every pipeline ready.
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Reports, after each render, whether every pipeline is built.
+fn report_render_ready(cache: Res<PipelineCache>, ready: Res<RenderReady>) {
+    let mut pipelines = cache.pipelines().peekable();
+    let any = pipelines.peek().is_some();
+    let built = pipelines.all(|p| matches!(p.state, CachedPipelineState::Ok(_)));
+    let waiting = cache.waiting_pipelines().next().is_some();
+    ready.0.store(any && built && !waiting, Ordering::Release);
+}
+
+/// Frames rendered at least before the first captured one.
 const WARMUP_FRAMES: u64 = 5;
+/// Ticks in a row with every pipeline built before capturing starts.
+const READY_TICKS: u64 = 3;
+/// Give up waiting for the renderer after this many frames.
+const MAX_WARMUP_FRAMES: u64 = 1000;
 
 impl Script {
     /// Whether every frame was advanced.
@@ -100,17 +133,30 @@ impl Plugin for ScriptedPlugin {
             pace,
             frame: 0,
             tick: 0,
+            warming: true,
+            ready_ticks: 0,
         })
         .add_systems(PreUpdate, advance_script);
+        let ready = RenderReady(Arc::new(AtomicBool::new(true)));
+        if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
+            ready.0.store(false, Ordering::Release);
+            render_app
+                .insert_resource(ready.clone())
+                .add_systems(Render, report_render_ready.in_set(RenderSystems::Cleanup));
+        }
+        app.insert_resource(ready);
     }
 }
 
 /// Frame k shows the runs after k·steps_per_frame steps and k/fps seconds.
-/// Frame 0 is prepared on the first tick and shown for WARMUP_FRAMES
-/// uncaptured frames while the renderer sets itself up (meshes, pipelines,
-/// egui's fonts), so that the first captured frame is complete.
+/// Frame 0 is prepared on the first tick and shown, uncaptured and with the
+/// bowl on, until the renderer is ready (every shader loaded and every
+/// render pipeline built, for READY_TICKS ticks in a row, and at least
+/// WARMUP_FRAMES ticks): shaders load asynchronously, so only then is the
+/// first captured frame complete on any machine.
 fn advance_script(
     mut script: ResMut<Script>,
+    ready: Res<RenderReady>,
     mut live: ResMut<Live>,
     mut bowl: ResMut<ShowBowl>,
     mut caption: ResMut<Caption>,
@@ -122,21 +168,47 @@ fn advance_script(
     }
     let tick = script.tick;
     script.tick += 1;
-    let k = tick.saturating_sub(WARMUP_FRAMES);
-    if tick == 0 || k > 0 {
-        prepare(
-            k,
-            &mut script,
-            &mut live,
-            &mut bowl,
-            &mut caption,
-            home,
-            &mut camera,
-        );
+    if script.warming {
+        if tick == 0 {
+            prepare(
+                0,
+                &mut script,
+                &mut live,
+                &mut bowl,
+                &mut caption,
+                home,
+                &mut camera,
+            );
+            // Every pipeline a recording may need gets built now.
+            bowl.0 = true;
+        }
+        script.ready_ticks = if ready.is_ready() {
+            script.ready_ticks + 1
+        } else {
+            0
+        };
+        let warm = tick >= WARMUP_FRAMES && script.ready_ticks >= READY_TICKS;
+        if warm || tick >= MAX_WARMUP_FRAMES {
+            if !warm {
+                warn!("the renderer was not ready after {tick} frames; recording anyway");
+            }
+            script.warming = false;
+            bowl.0 = script.director.view().bowl;
+            script.frame = 1;
+        }
+        return;
     }
-    if tick >= WARMUP_FRAMES {
-        script.frame = k + 1;
-    }
+    let k = script.frame;
+    prepare(
+        k,
+        &mut script,
+        &mut live,
+        &mut bowl,
+        &mut caption,
+        home,
+        &mut camera,
+    );
+    script.frame = k + 1;
 }
 
 /// Sets up frame `k`: trains, measures, applies the timeline's view
