@@ -465,7 +465,15 @@ fn record_gives_exactly_seconds_times_fps_identical_frames_on_every_run() {
         assert_eq!((*w, *h), (480, 270));
     }
     for (a, b) in first.iter().zip(&second) {
-        assert!(a.3 == b.3, "{} differs between two runs", a.0);
+        if a.3 != b.3 {
+            // Keep both recordings for a look.
+            let kept = dir.keep();
+            panic!(
+                "{} differs between two runs (kept in {})",
+                a.0,
+                kept.display()
+            );
+        }
     }
     // The frames move: training and the orbit change the picture.
     assert!(first[0].3 != first[3].3);

@@ -137,12 +137,16 @@ fn overlay(
     caption: Res<Caption>,
     panel: Option<Res<PanelWidth>>,
     window: Single<&Window, With<PrimaryWindow>>,
-    camera: Query<(&Camera, &GlobalTransform), With<super::camera::Orbit>>,
+    camera: Query<(&Camera, &Transform), With<super::camera::Orbit>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    let Ok((camera, at)) = camera.single() else {
+    let Ok((camera, transform)) = camera.single() else {
         return Ok(());
     };
+    // The camera has no parent: its global transform is its transform, as
+    // set this frame (the propagated one may still be last frame's, as this
+    // pass is not ordered after transform propagation).
+    let at = &GlobalTransform::from(*transform);
     let left = panel.map_or(0.0, |p| p.0);
     let view = egui::Rect::from_min_max(egui::pos2(left, 0.0), ctx.viewport_rect().max);
     let painter = ctx
