@@ -749,3 +749,49 @@ fn restarting_plain_runs_keeps_the_settings_they_have_now() {
         l.latest().is_some_and(|s| s.settings == new && s.step < 30)
     });
 }
+
+#[test]
+fn a_frame_that_cannot_be_written_stops_the_recording_and_keeps_the_others() {
+    // A folder in the place of frame 2 makes its write fail mid-recording,
+    // as a full disk would.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("frames");
+    std::fs::create_dir_all(out.join("frame-00002.png")).unwrap();
+    let o = record(
+        &[
+            "--seconds",
+            "1",
+            "--fps",
+            "5",
+            "--size",
+            "320x200",
+            "--no-ui",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // (Mesa and Xvfb print their own "error:" lines before ours.)
+    let line = stderr
+        .lines()
+        .rfind(|l| l.starts_with("error: "))
+        .expect("an error line");
+    assert!(
+        line.starts_with("error: recording stopped: cannot write")
+            && line.contains("frame-00002.png")
+            && line.contains("frames written are kept in"),
+        "{line}"
+    );
+    for k in [0, 1] {
+        let frame = out.join(format!("frame-0000{k}.png"));
+        let bytes = std::fs::read(&frame).expect("frames before the failure are kept");
+        assert!(
+            png::Decoder::new(std::io::Cursor::new(bytes))
+                .read_info()
+                .is_ok()
+        );
+    }
+}

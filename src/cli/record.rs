@@ -196,7 +196,8 @@ fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with("frame-") && name.ends_with(".png") {
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && name.starts_with("frame-") && name.ends_with(".png") {
             std::fs::remove_file(entry.path()).with_context(|| {
                 format!("cannot remove the old frame {}", entry.path().display())
             })?;
