@@ -186,6 +186,13 @@ fn name(run: &RunView, what: &str) -> String {
     }
 }
 
+/// A stability limit: a dashed grey line.
+fn limit_line(name: String, points: PlotPoints<'static>) -> Line<'static> {
+    Line::new(name, points)
+        .color(egui::Color32::WHITE.gamma_multiply(0.6))
+        .style(egui_plot::LineStyle::dashed_dense())
+}
+
 /// A small, see-through legend in the top-left corner.
 fn legend() -> Legend {
     Legend::default()
@@ -241,14 +248,10 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
                 } else {
                     name(run, "2(1+β)/η")
                 };
-                p.line(
-                    Line::new(
-                        limit_name,
-                        series(&run.history, |h| Some(limit(h) / h.learning_rate)),
-                    )
-                    .color(egui::Color32::WHITE.gamma_multiply(0.6))
-                    .style(egui_plot::LineStyle::dashed_dense()),
-                );
+                p.line(limit_line(
+                    limit_name,
+                    series(&run.history, |h| Some(limit(h) / h.learning_rate)),
+                ));
             }
         });
     ui.small("η·λmax against its limit 2(1+β)");
@@ -269,11 +272,10 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
                 if i > 0 && momentum(run) == momentum(&runs[0]) {
                     continue;
                 }
-                p.line(
-                    Line::new("limit 2(1+β)", series(&run.history, |h| Some(limit(h))))
-                        .color(egui::Color32::WHITE.gamma_multiply(0.6))
-                        .style(egui_plot::LineStyle::dashed_dense()),
-                );
+                p.line(limit_line(
+                    "limit 2(1+β)".into(),
+                    series(&run.history, |h| Some(limit(h))),
+                ));
             }
         });
 }

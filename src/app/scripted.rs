@@ -168,47 +168,45 @@ fn advance_script(
     }
     let tick = script.tick;
     script.tick += 1;
-    if script.warming {
-        if tick == 0 {
-            prepare(
-                0,
-                &mut script,
-                &mut live,
-                &mut bowl,
-                &mut caption,
-                home,
-                &mut camera,
-            );
-            // Every pipeline a recording may need gets built now.
-            bowl.0 = true;
-        }
-        script.ready_ticks = if ready.is_ready() {
-            script.ready_ticks + 1
-        } else {
-            0
-        };
-        let warm = tick >= WARMUP_FRAMES && script.ready_ticks >= READY_TICKS;
-        if warm || tick >= MAX_WARMUP_FRAMES {
-            if !warm {
-                warn!("the renderer was not ready after {tick} frames; recording anyway");
-            }
-            script.warming = false;
-            bowl.0 = script.director.view().bowl;
-            script.frame = 1;
-        }
+    // Frame 0 once at the start; then, after the warm-up, one per tick.
+    let to_prepare = if script.warming {
+        (tick == 0).then_some(0)
+    } else {
+        Some(script.frame)
+    };
+    if let Some(k) = to_prepare {
+        prepare(
+            k,
+            &mut script,
+            &mut live,
+            &mut bowl,
+            &mut caption,
+            home,
+            &mut camera,
+        );
+    }
+    if !script.warming {
+        script.frame += 1;
         return;
     }
-    let k = script.frame;
-    prepare(
-        k,
-        &mut script,
-        &mut live,
-        &mut bowl,
-        &mut caption,
-        home,
-        &mut camera,
-    );
-    script.frame = k + 1;
+    if tick == 0 {
+        // Every pipeline a recording may need gets built now.
+        bowl.0 = true;
+    }
+    script.ready_ticks = if ready.is_ready() {
+        script.ready_ticks + 1
+    } else {
+        0
+    };
+    let warm = tick >= WARMUP_FRAMES && script.ready_ticks >= READY_TICKS;
+    if warm || tick >= MAX_WARMUP_FRAMES {
+        if !warm {
+            warn!("the renderer was not ready after {tick} frames; recording anyway");
+        }
+        script.warming = false;
+        bowl.0 = script.director.view().bowl;
+        script.frame = 1;
+    }
 }
 
 /// Sets up frame `k`: trains, measures, applies the timeline's view
