@@ -791,4 +791,21 @@ fn without_a_display_the_app_commands_say_so_and_create_nothing() {
         );
     }
     assert!(!out.exists() && !shot.exists());
+    // A display that is named but cannot be reached.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_curvscope"))
+        .args(["screenshot", "--out", shot.to_str().unwrap()])
+        .env("DISPLAY", ":12345")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .output()
+        .unwrap();
+    let stderr = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let line = stderr.lines().rfind(|l| l.starts_with("error: ")).unwrap();
+    assert!(
+        line.starts_with("error: cannot open a window (") && line.contains("xvfb-run"),
+        "{stderr}"
+    );
+    assert!(!shot.exists());
 }

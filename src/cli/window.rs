@@ -40,8 +40,19 @@ pub fn with_window<T>(app: impl FnOnce() -> T) -> anyhow::Result<T> {
             .cloned()
             .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "unknown panic".into());
-        if let Ok(mut m) = seen.lock() {
-            m.get_or_insert(text);
+        let thread = std::thread::current();
+        match thread.name() {
+            // The main thread's panic ends the app: reported below.
+            Some("main") => {
+                if let Ok(mut m) = seen.lock() {
+                    m.get_or_insert(text);
+                }
+            }
+            // Another thread's (the training thread's) is said at once.
+            name => eprintln!(
+                "error: internal error in thread {}: {text}",
+                name.unwrap_or("unnamed")
+            ),
         }
     }));
     let result = catch_unwind(AssertUnwindSafe(app));
