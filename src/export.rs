@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::colormap::{viridis, viridis_srgb8};
 use crate::fsutil::write_atomically;
-use crate::session::{FrameKind, Snapshot, Surface};
+use crate::session::{Snapshot, Surface};
 
 /// The `format` tag of [`grid_json`] documents.
 pub const GRID_FORMAT: &str = "curvscope-grid/1";
@@ -42,16 +42,6 @@ pub fn save(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
         path: path.to_path_buf(),
         cause,
     })
-}
-
-/// The short name of a plane kind in exported files: `eigen`, `random` or
-/// `eigen-random` (the names of `curvscope analyze --directions`).
-pub fn frame_kind_tag(kind: FrameKind) -> &'static str {
-    match kind {
-        FrameKind::Eigen => "eigen",
-        FrameKind::Random => "random",
-        FrameKind::EigenRandom => "eigen-random",
-    }
 }
 
 /// The loss grid with every non-finite value replaced by the largest finite
@@ -188,7 +178,7 @@ pub fn surface_glb(surface: &Surface) -> Vec<u8> {
         "scenes": [{ "nodes": [0] }],
         "nodes": [{ "mesh": 0, "name": "loss surface" }],
         "meshes": [{
-            "name": format!("loss surface ({})", frame_kind_tag(surface.kind)),
+            "name": format!("loss surface ({})", surface.kind.tag()),
             "primitives": [{
                 "attributes": { "POSITION": 0, "NORMAL": 1, "COLOR_0": 2 },
                 "indices": 3,
@@ -236,7 +226,7 @@ pub fn surface_ply(surface: &Surface) -> String {
          element vertex {}\nproperty float x\nproperty float y\nproperty float z\n\
          property uchar red\nproperty uchar green\nproperty uchar blue\n\
          element face {}\nproperty list uchar uint vertex_indices\nend_header\n",
-        frame_kind_tag(surface.kind),
+        surface.kind.tag(),
         v.positions.len(),
         tris.len()
     );
@@ -280,7 +270,7 @@ pub fn grid_json(surface: &Surface) -> String {
         .collect();
     json!({
         "format": GRID_FORMAT,
-        "kind": frame_kind_tag(surface.kind),
+        "kind": surface.kind.tag(),
         "coords": surface.coords,
         "loss": rows,
         "axis_curvatures": surface.axis_curvatures,
@@ -367,6 +357,7 @@ pub fn series_csv(rows: &[SeriesRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::FrameKind;
     use ndarray::array;
 
     fn surface() -> Surface {

@@ -414,15 +414,8 @@ impl Reader<'_> {
     }
 
     fn frame(&self, value: &Value, path: &str) -> Result<FrameKind, LessonError> {
-        self.choice(
-            value,
-            path,
-            &[
-                ("eigen", FrameKind::Eigen),
-                ("random", FrameKind::Random),
-                ("eigen-random", FrameKind::EigenRandom),
-            ],
-        )
+        let names = FrameKind::ALL.map(|k| (k.tag(), k));
+        self.choice(value, path, &names)
     }
 
     /// Applies the run object at `path` to `config` (and `label`).

@@ -40,6 +40,16 @@ impl FrameKind {
             FrameKind::EigenRandom => "top eigenvector + random",
         }
     }
+
+    /// Its name in files: `eigen`, `random` or `eigen-random` (the names of
+    /// `curvscope analyze --directions`), in lessons and exports.
+    pub fn tag(self) -> &'static str {
+        match self {
+            FrameKind::Eigen => "eigen",
+            FrameKind::Random => "random",
+            FrameKind::EigenRandom => "eigen-random",
+        }
+    }
 }
 
 /// Everything a session is built from.

@@ -54,6 +54,11 @@ impl DataKind {
         }
     }
 
+    /// The kind of a [`DataKind::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The loss that fits the targets.
     pub fn loss(self) -> LossKind {
         match self {

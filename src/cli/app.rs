@@ -1,7 +1,8 @@
 //! The app's command-line options (shared by the default command and `screenshot`).
 
 use anyhow::Context as _;
-use clap::{Args, ValueEnum};
+use clap::Args;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use curvscope::app::AppOptions;
 use curvscope::lesson::Lesson;
 use curvscope::problem::Problem;
@@ -9,24 +10,19 @@ use curvscope::synthetic::DataKind;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The synthetic data set.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Data {
-    Moons,
-    Circles,
-    Spirals2,
-    Spirals3,
-    Xor,
-    Blobs,
-    Sine,
+/// Parses `--data` as one of [`DataKind::ALL`]'s names (clap lists them in
+/// `--help` and in its error).
+fn data_kind() -> impl TypedValueParser<Value = DataKind> {
+    PossibleValuesParser::new(DataKind::ALL.map(DataKind::name))
+        .map(|name| DataKind::from_name(&name).expect("a listed name"))
 }
 
 /// Options of the live app.
 #[derive(Debug, Args, Clone)]
 pub struct AppArgs {
     /// The data set to train on.
-    #[arg(long, value_enum, default_value = "moons")]
-    data: Data,
+    #[arg(long, default_value = "moons", value_parser = data_kind())]
+    data: DataKind,
     /// Learning rate η.
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     lr: f64,
@@ -105,15 +101,7 @@ impl AppArgs {
             ..AppOptions::default()
         };
         let s = &mut options.runs[0].1;
-        s.data = match self.data {
-            Data::Moons => DataKind::Moons,
-            Data::Circles => DataKind::Circles,
-            Data::Spirals2 => DataKind::Spirals2,
-            Data::Spirals3 => DataKind::Spirals3,
-            Data::Xor => DataKind::Xor,
-            Data::Blobs => DataKind::Blobs,
-            Data::Sine => DataKind::Sine,
-        };
+        s.data = self.data;
         s.seed = self.seed;
         s.settings.learning_rate = self.lr;
         s.settings.batch_size = (self.batch > 0).then_some(self.batch);
