@@ -37,9 +37,44 @@ impl VideoKind {
     }
 }
 
-/// The ffmpeg pattern of the frames in a folder.
+/// The file of frame `k` in a frames folder.
+pub fn frame_path(folder: &Path, k: u64) -> PathBuf {
+    folder.join(format!("frame-{k:05}.png"))
+}
+
+/// The ffmpeg pattern of the frames in a folder (matching [`frame_path`]).
 pub fn frame_pattern(folder: &Path) -> PathBuf {
     folder.join("frame-%05d.png")
+}
+
+/// Removes frames 0..`frames` once encoded (and the folder if that leaves
+/// it empty).
+pub fn remove_frames(folder: &Path, frames: u64) {
+    for k in 0..frames {
+        let _ = std::fs::remove_file(frame_path(folder, k));
+    }
+    let _ = std::fs::remove_dir(folder);
+}
+
+/// What became of a folder of frames meant for an mp4.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mp4Outcome {
+    /// Encoded, and the frames removed.
+    Written,
+    /// ffmpeg was not found: the frames stay, and this command encodes them.
+    NoFfmpeg(String),
+}
+
+/// Encodes `frames` frames of the folder into `out` with ffmpeg and removes
+/// them; without ffmpeg, keeps them and gives the command that encodes
+/// them. The error (ffmpeg failing) keeps the frames too.
+pub fn finish_mp4(folder: &Path, frames: u64, fps: u32, out: &Path) -> Result<Mp4Outcome, String> {
+    let Some(ffmpeg) = find_ffmpeg() else {
+        return Ok(Mp4Outcome::NoFfmpeg(ffmpeg_command_line(folder, fps, out)));
+    };
+    encode_mp4(&ffmpeg, folder, fps, out)?;
+    remove_frames(folder, frames);
+    Ok(Mp4Outcome::Written)
 }
 
 /// The ffmpeg program to use: `$CURVSCOPE_FFMPEG` if set, else `ffmpeg`
@@ -143,7 +178,7 @@ pub fn encode_gif(
     let mut encoder: Option<gif::Encoder<BufWriter<File>>> = None;
     let delay = (100.0 / f64::from(fps.max(1))).round().max(1.0) as u16;
     for k in 0..frames {
-        let (w, h, rgb) = read_rgb(&folder.join(format!("frame-{k:05}.png")))?;
+        let (w, h, rgb) = read_rgb(&frame_path(folder, k))?;
         let (w16, h16) = match (u16::try_from(w), u16::try_from(h)) {
             (Ok(w), Ok(h)) => (w, h),
             _ => return Err(format!("{w}×{h} is too large for a GIF (65535 at most)")),

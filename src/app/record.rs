@@ -3,6 +3,7 @@
 //! frames into a video is the command line's job ([`crate::video`]).
 
 use super::scripted::Script;
+use crate::video::{Mp4Outcome, finish_mp4, frame_path};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use std::path::{Path, PathBuf};
@@ -44,11 +45,6 @@ impl Plugin for RecordPlugin {
         })
         .add_systems(Last, (capture_frame, exit_when_done).chain());
     }
-}
-
-/// The file of frame `k` in a recording folder.
-pub fn frame_path(folder: &Path, k: u64) -> PathBuf {
-    folder.join(format!("frame-{k:05}.png"))
 }
 
 /// Asks for a screenshot of the frame just prepared (frame `script.frame - 1`).
@@ -219,21 +215,14 @@ fn finish_live_recording(rec: &ActiveRecording, fps: u32) -> String {
     let mut video = rec.folder.clone().into_os_string();
     video.push(".mp4");
     let video = PathBuf::from(video);
-    match crate::video::find_ffmpeg() {
-        None => format!(
-            "{written} frames in {folder} (ffmpeg not found; encode with: {})",
-            crate::video::ffmpeg_command_line(&rec.folder, fps, &video)
-        ),
-        Some(ffmpeg) => match crate::video::encode_mp4(&ffmpeg, &rec.folder, fps, &video) {
-            Ok(()) => {
-                for k in 0..written {
-                    let _ = std::fs::remove_file(frame_path(&rec.folder, k));
-                }
-                let _ = std::fs::remove_dir(&rec.folder);
-                format!("wrote {} ({written} frames, {fps} fps)", video.display())
-            }
-            Err(e) => format!("{e}; the frames are kept in {folder}"),
-        },
+    match finish_mp4(&rec.folder, written, fps, &video) {
+        Ok(Mp4Outcome::Written) => {
+            format!("wrote {} ({written} frames, {fps} fps)", video.display())
+        }
+        Ok(Mp4Outcome::NoFfmpeg(command)) => {
+            format!("{written} frames in {folder} (ffmpeg not found; encode with: {command})")
+        }
+        Err(e) => format!("{e}; the frames are kept in {folder}"),
     }
 }
 

@@ -384,12 +384,12 @@ fn training_loop(
                     // A lesson replays as written; plain runs start over
                     // with the settings they have now.
                     if source.name == PLAIN_LESSON {
-                        let runs = director
-                            .labels()
+                        let configs: Vec<SessionConfig> = director
+                            .sessions_mut()
                             .iter()
-                            .cloned()
-                            .zip(director.snapshots().into_iter().map(|s| s.config))
+                            .map(|s| s.config().clone())
                             .collect();
+                        let runs = director.labels().iter().cloned().zip(configs).collect();
                         source = plain_lesson(runs);
                     }
                     director = Director::new(&source);

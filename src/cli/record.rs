@@ -4,11 +4,11 @@
 use super::app::{AppArgs, parse_size};
 use anyhow::{Context, bail};
 use clap::Args;
-use curvscope::app::record::{Progress, SharedProgress, frame_path};
+use curvscope::app::record::{Progress, SharedProgress};
 use curvscope::app::scripted::Pace;
 use curvscope::app::training::plain_lesson;
 use curvscope::director::Director;
-use curvscope::video::{VideoKind, encode_gif, encode_mp4, ffmpeg_command_line, find_ffmpeg};
+use curvscope::video::{Mp4Outcome, VideoKind, encode_gif, finish_mp4, remove_frames};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -76,33 +76,20 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     let mut options = args.app.options()?;
     options.size = args.size;
     options.panel = !args.no_ui;
-    let (director, mut pace) = match options.lesson.take() {
-        Some(lesson) => {
-            let pace = Pace {
-                fps: args.fps,
-                steps_per_frame: lesson.steps_per_frame,
-                measure_every_frames: lesson.measure_every_frames,
-                frames,
-                orbit_deg_per_s: args.orbit as f32,
-            };
-            (Director::new(&lesson), pace)
-        }
-        None => {
-            let config = options.runs[0].1.clone();
-            let pace = Pace {
-                fps: args.fps,
-                steps_per_frame: 10,
-                measure_every_frames: 1,
-                frames,
-                orbit_deg_per_s: args.orbit as f32,
-            };
-            let plain = plain_lesson(vec![(String::new(), config)]);
-            (Director::new(&plain), pace)
-        }
+    // Without a lesson: the run the app options describe, at the lesson
+    // format's defaults (10 steps and one measurement per frame).
+    let lesson = options
+        .lesson
+        .take()
+        .unwrap_or_else(|| plain_lesson(vec![(String::new(), options.runs[0].1.clone())]));
+    let pace = Pace {
+        fps: args.fps,
+        steps_per_frame: args.steps_per_frame.unwrap_or(lesson.steps_per_frame),
+        measure_every_frames: lesson.measure_every_frames,
+        frames,
+        orbit_deg_per_s: args.orbit as f32,
     };
-    if let Some(spf) = args.steps_per_frame {
-        pace.steps_per_frame = spf;
-    }
+    let director = Director::new(&lesson);
     super::window::check_display()?;
     let folder = frames_folder(&args.out, kind);
     prepare_folder(&folder)?;
@@ -148,20 +135,17 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
                 args.fps
             );
         }
-        VideoKind::Mp4 => match find_ffmpeg() {
-            None => {
+        VideoKind::Mp4 => match finish_mp4(&folder, frames, args.fps, &args.out)
+            .map_err(|e| anyhow::anyhow!("{e}; the frames are kept in {}", folder.display()))?
+        {
+            Mp4Outcome::NoFfmpeg(command) => {
                 println!(
                     "ffmpeg was not found, so the {frames} frames are left as PNGs in {}.\n\
-                     Install ffmpeg and encode them with:\n  {}",
+                     Install ffmpeg and encode them with:\n  {command}",
                     folder.display(),
-                    ffmpeg_command_line(&folder, args.fps, &args.out)
                 );
             }
-            Some(ffmpeg) => {
-                encode_mp4(&ffmpeg, &folder, args.fps, &args.out).map_err(|e| {
-                    anyhow::anyhow!("{e}; the frames are kept in {}", folder.display())
-                })?;
-                remove_frames(&folder, frames);
+            Mp4Outcome::Written => {
                 println!(
                     "wrote {} ({frames} frames, {w}×{h}, {} fps)",
                     args.out.display(),
@@ -209,14 +193,6 @@ fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write into the frames folder {}", folder.display()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
-}
-
-/// Removes the frames once encoded (and the folder if that leaves it empty).
-fn remove_frames(folder: &Path, frames: u64) {
-    for k in 0..frames {
-        let _ = std::fs::remove_file(frame_path(folder, k));
-    }
-    let _ = std::fs::remove_dir(folder);
 }
 
 fn progress_bar(len: u64, what: &str) -> ProgressBar {
