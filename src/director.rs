@@ -8,7 +8,7 @@
 //! further step; an `at_second` event fires at the end of the call whose
 //! time reaches it.
 
-use crate::lesson::{Actions, CameraSpec, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
+use crate::lesson::{Actions, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
 use crate::session::{Session, SessionConfig, Snapshot};
 
 /// A change of the view that a timeline event asked for (the settings and
@@ -198,11 +198,6 @@ impl Director {
     /// The view as the timeline left it (the lesson's, with bowl events).
     pub fn view(&self) -> &ViewSpec {
         &self.view
-    }
-
-    /// The lesson's camera, if it sets one.
-    pub fn camera(&self) -> Option<CameraSpec> {
-        self.view.camera
     }
 
     /// Simulated seconds passed.
