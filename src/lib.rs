@@ -1,35 +1,8 @@
-//! curvscope: exact float64 curvature and loss landscapes of small MLPs.
+//! curvscope: the live app over the numerical core.
 //!
-//! The numerical core (every module but [`app`]) has no Bevy types, so it is
-//! tested and benchmarked on its own; the app ([`app`], Bevy plugins) and the
-//! command line sit on it.
+//! The core (`curvscope-core`, in `crates/curvscope-core`) computes; this
+//! crate shows: [`app`] is the Bevy app (one plugin per concern), and the
+//! `curvscope` binary (`src/main.rs`, `src/cli/`) is the command line.
+//! ARCHITECTURE.md at the repository root gives the whole picture.
 
-pub mod activation;
-pub mod analysis;
 pub mod app;
-pub mod architecture;
-pub mod bench;
-pub mod colormap;
-pub mod curvature;
-pub mod dataset;
-pub mod directions;
-pub mod director;
-pub mod eigen;
-pub mod export;
-pub mod fastmath;
-pub mod frame;
-pub mod fsutil;
-pub mod hessian;
-pub mod lanczos;
-pub mod landscape;
-pub mod lesson;
-pub mod loss;
-pub mod objective;
-pub mod problem;
-pub mod samples;
-pub mod session;
-pub mod synthetic;
-pub mod trace;
-pub mod trainer;
-pub mod tridiagonal;
-pub mod video;

@@ -1,39 +1,25 @@
 //! The live app: its logic in real Bevy `App`s (no window), and its
 //! rendering in a real window under Xvfb with Mesa's software Vulkan.
 
+#[path = "common/app.rs"]
+mod app_common;
+
+use app_common::{training_app, update_until};
 use bevy::prelude::*;
 use curvscope::app::heights::{HEIGHT, HeightMap};
+use curvscope::app::state::{Live, TrainingLink};
 use curvscope::app::surface::surface_mesh;
-use curvscope::app::training::{Command, Live, TrainingLink, TrainingPlugin};
-use curvscope::session::SessionConfig;
-use curvscope::trainer::TrainerSettings;
+use curvscope::app::training::TrainingPlugin;
+use curvscope_core::train::runner::{Command, Runner, Source};
+use curvscope_core::train::session::SessionConfig;
+use curvscope_core::train::trainer::TrainerSettings;
 use std::collections::HashSet;
 use std::process::Command as Process;
-use std::time::{Duration, Instant};
-
-/// Runs `app` until `done` holds (or panics after 60 s).
-fn update_until(app: &mut App, what: &str, done: impl Fn(&Live) -> bool) {
-    let start = Instant::now();
-    loop {
-        app.update();
-        if done(app.world().resource::<Live>()) {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
+use std::time::Duration;
 
 #[test]
 fn a_slider_change_reaches_the_running_trainer_without_a_reset() {
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        TrainingPlugin::single(SessionConfig::default()),
-    ));
+    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest()
             .is_some_and(|s| s.step >= 30 && s.curvature.is_some())
@@ -65,7 +51,7 @@ fn a_slider_change_reaches_the_running_trainer_without_a_reset() {
 #[test]
 fn divergence_is_caught_and_reported_without_stopping_the_app() {
     let config = SessionConfig {
-        data: curvscope::synthetic::DataKind::Sine,
+        data: curvscope_core::train::synthetic::DataKind::Sine,
         settings: TrainerSettings {
             learning_rate: 10.0,
             batch_size: None,
@@ -73,8 +59,7 @@ fn divergence_is_caught_and_reported_without_stopping_the_app() {
         },
         ..SessionConfig::default()
     };
-    let mut app = App::new();
-    app.add_plugins((MinimalPlugins, TrainingPlugin::single(config)));
+    let mut app = training_app(TrainingPlugin::single(config));
     update_until(&mut app, "the divergence", |l| {
         l.latest().is_some_and(|s| s.diverged.is_some())
     });
@@ -185,18 +170,11 @@ fn the_bowl_is_the_stability_quadratic_in_the_surface_height_scale() {
 
 #[test]
 fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
-    use curvscope::app::camera::ResetCamera;
-    use curvscope::app::surface::ShowBowl;
+    use curvscope::app::state::ShowBowl;
     use curvscope::app::ui::shortcuts;
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        TrainingPlugin::single(SessionConfig::default()),
-    ))
-    .init_resource::<ButtonInput<KeyCode>>()
-    .insert_resource(ShowBowl(true))
-    .add_message::<ResetCamera>()
-    .add_systems(Update, shortcuts);
+    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
+    app.init_resource::<ButtonInput<KeyCode>>()
+        .add_systems(Update, shortcuts);
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 20)
     });
@@ -210,10 +188,8 @@ fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
         keys.clear();
     };
     press(&mut app, KeyCode::Space);
-    assert!(app.world().resource::<Live>().paused);
     // Paused: the step count stops moving.
-    std::thread::sleep(Duration::from_millis(100));
-    update_until(&mut app, "a paused snapshot", |_| true);
+    update_until(&mut app, "a paused snapshot", |l| l.paused);
     let held = app.world().resource::<Live>().latest().unwrap().step;
     std::thread::sleep(Duration::from_millis(200));
     app.update();
@@ -221,20 +197,19 @@ fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
     press(&mut app, KeyCode::KeyB);
     assert!(!app.world().resource::<ShowBowl>().0);
     press(&mut app, KeyCode::KeyR);
-    update_until(&mut app, "a restarted run", |l| {
-        l.latest().is_some_and(|s| s.step < held)
-    });
+    update_until(&mut app, "a restarted run", |l| l.generation == 1);
+    assert_eq!(
+        app.world().resource::<Live>().latest().unwrap().step,
+        0,
+        "restarted while paused: still at the start"
+    );
 }
 
 #[test]
 fn rebuilding_with_another_data_set_and_model_starts_a_new_run() {
-    use curvscope::activation::Activation;
-    use curvscope::synthetic::DataKind;
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        TrainingPlugin::single(SessionConfig::default()),
-    ));
+    use curvscope_core::model::activation::Activation;
+    use curvscope_core::train::synthetic::DataKind;
+    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 20)
     });
@@ -275,11 +250,10 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
         },
         ..small.clone()
     };
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        TrainingPlugin::runs(vec![("batch 8".into(), small), ("full batch".into(), full)]),
-    ));
+    let mut app = training_app(TrainingPlugin::from_runner(Runner::plain(vec![
+        ("batch 8".into(), small),
+        ("full batch".into(), full),
+    ])));
     update_until(&mut app, "both runs", |l| {
         l.runs.len() == 2
             && l.runs.iter().all(|r| {
@@ -316,25 +290,22 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
 
 #[test]
 fn top_k_and_the_plane_change_every_run_without_a_reset() {
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        TrainingPlugin::single(SessionConfig::default()),
-    ));
+    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.curvature.is_some())
     });
     let link = app.world().resource::<TrainingLink>();
     link.send(Command::TopK(5));
     link.send(Command::Landscape(
-        curvscope::session::FrameKind::Random,
+        curvscope_core::train::session::PlaneKind::Random,
         (21, 0.5),
     ));
     update_until(&mut app, "five eigenvalues on a random plane", |l| {
         l.latest().is_some_and(|s| {
             s.curvature.as_ref().is_some_and(|c| c.top.len() == 5)
                 && s.surface.as_ref().is_some_and(|g| {
-                    g.kind == curvscope::session::FrameKind::Random && g.coords.len() == 21
+                    g.kind == curvscope_core::train::session::PlaneKind::Random
+                        && g.coords.len() == 21
                 })
         })
     });
@@ -353,7 +324,7 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
     use curvscope::app::heights::{run_offset, world_point};
     use curvscope::app::overlay::hit_surface;
     use curvscope::app::surface::Heights;
-    use curvscope::session::{FrameKind, Surface};
+    use curvscope_core::train::session::{PlaneKind, Surface};
     let coords: Vec<f64> = (0..21).map(|k| -2.0 + 0.2 * k as f64).collect();
     let loss = ndarray::Array2::from_shape_fn((21, 21), |(i, j)| {
         1.0 + coords[i] * coords[i] + 0.5 * coords[j]
@@ -362,7 +333,7 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
         coords,
         loss: loss.clone(),
         axis_curvatures: [2.0, 0.0],
-        kind: FrameKind::Random,
+        kind: PlaneKind::Random,
         path: vec![],
     };
     let heights = Heights {
@@ -581,9 +552,8 @@ fn record_encodes_gif_and_mp4_and_keeps_frames_when_ffmpeg_fails() {
 
 #[test]
 fn a_lesson_plays_its_timeline_in_the_live_app_and_restart_replays_it() {
-    use curvscope::app::overlay::Caption;
-    use curvscope::app::surface::ShowBowl;
-    use curvscope::lesson::Lesson;
+    use curvscope::app::state::{Caption, ShowBowl};
+    use curvscope_core::lesson::Lesson;
     let lesson = Lesson::from_json_str(
         r#"{
           "format": "curvscope-lesson/1", "name": "test", "title": "A test",
@@ -598,24 +568,26 @@ fn a_lesson_plays_its_timeline_in_the_live_app_and_restart_replays_it() {
         "test lesson",
     )
     .unwrap();
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins)
-        .insert_resource(ShowBowl(false))
-        .init_resource::<Caption>()
-        .add_plugins(TrainingPlugin {
-            start: Lesson::bundled("sharp-vs-flat").unwrap(),
-            speed: 2000.0,
-        });
+    let mut app = training_app(TrainingPlugin::new(
+        Source::Lesson(Lesson::bundled("sharp-vs-flat").unwrap()),
+        2000.0,
+    ));
     update_until(&mut app, "the bundled lesson's two runs", |l| {
         l.runs.len() == 2 && l.runs.iter().all(|r| r.latest.is_some())
     });
-    app.world()
-        .resource::<TrainingLink>()
-        .send(Command::Lesson(Box::new(lesson)));
+    // Paused, so that the lesson's start is seen before its first event
+    // however slow the machine.
+    let link = app.world().resource::<TrainingLink>();
+    link.send(Command::Pause(true));
+    link.send(Command::Lesson(Box::new(lesson)));
     update_until(&mut app, "the new lesson", |l| {
-        l.runs.len() == 1 && l.lesson.title == "A test"
+        l.runs.len() == 1 && l.title == "A test"
     });
     assert_eq!(app.world().resource::<Caption>().0, "at the start");
+    assert!(!app.world().resource::<ShowBowl>().0, "the lesson's view");
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Pause(false));
     update_until(&mut app, "the timeline event", |l| {
         l.latest().is_some_and(|s| s.step >= 100)
     });
@@ -627,25 +599,23 @@ fn a_lesson_plays_its_timeline_in_the_live_app_and_restart_replays_it() {
         app.world().resource::<ShowBowl>().0,
         "the timeline showed the bowl"
     );
-    app.world()
-        .resource::<TrainingLink>()
-        .send(Command::Restart);
-    update_until(&mut app, "the replayed start", |l| {
-        l.latest()
-            .is_some_and(|s| s.step < 100 && s.settings.learning_rate == 0.05)
-    });
+    let link = app.world().resource::<TrainingLink>();
+    link.send(Command::Pause(true));
+    link.send(Command::Restart);
+    update_until(&mut app, "the replayed start", |l| l.generation == 2);
+    let live = app.world().resource::<Live>();
+    let s = live.latest().unwrap();
+    assert_eq!((s.step, s.settings.learning_rate), (0, 0.05));
+    assert_eq!(app.world().resource::<Caption>().0, "at the start");
+    assert!(!app.world().resource::<ShowBowl>().0, "the view replayed");
 }
 
 #[test]
 fn the_app_saves_a_run_as_a_problem_file_that_loads_back_at_that_point() {
-    use curvscope::problem::Problem;
+    use curvscope_core::io::problem::Problem;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.json");
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        TrainingPlugin::single(SessionConfig::default()),
-    ));
+    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 50)
     });
@@ -662,9 +632,12 @@ fn the_app_saves_a_run_as_a_problem_file_that_loads_back_at_that_point() {
     // Paused when saved: the file holds the point the snapshot shows.
     update_until(&mut app, "a paused snapshot", |_| true);
     let s = app.world().resource::<Live>().latest().cloned().unwrap();
-    let loss =
-        curvscope::objective::Objective::new(saved.architecture.clone(), saved.loss, &saved.data)
-            .loss(saved.params.as_slice().unwrap());
+    let loss = curvscope_core::model::objective::Objective::new(
+        saved.architecture.clone(),
+        saved.loss,
+        &saved.data,
+    )
+    .loss(saved.params.as_slice().unwrap());
     assert!(
         (loss - s.train_loss).abs() <= 1e-12 * s.train_loss.max(1.0),
         "{loss} vs {}",
@@ -696,9 +669,9 @@ fn export_names_carry_the_run_and_the_step() {
 #[test]
 fn the_divergence_line_uses_the_learning_rate_that_diverged() {
     use curvscope::app::readouts::divergence_text;
-    use curvscope::session::Session;
+    use curvscope_core::train::session::Session;
     let mut config = SessionConfig {
-        data: curvscope::synthetic::DataKind::Sine,
+        data: curvscope_core::train::synthetic::DataKind::Sine,
         grid: (5, 1.0),
         ..SessionConfig::default()
     };
@@ -729,11 +702,7 @@ fn the_divergence_line_uses_the_learning_rate_that_diverged() {
 
 #[test]
 fn restarting_plain_runs_keeps_the_settings_they_have_now() {
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        TrainingPlugin::single(SessionConfig::default()),
-    ));
+    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 30)
     });
@@ -743,11 +712,20 @@ fn restarting_plain_runs_keeps_the_settings_they_have_now() {
         momentum: 0.5,
     };
     let link = app.world().resource::<TrainingLink>();
+    link.send(Command::Pause(true));
     link.send(Command::Settings(0, new));
     link.send(Command::Restart);
-    update_until(&mut app, "a restart with the new settings", |l| {
-        l.latest().is_some_and(|s| s.settings == new && s.step < 30)
-    });
+    // The restart is an event (a new generation), not a time window.
+    update_until(&mut app, "a restart", |l| l.generation == 1);
+    let s = app.world().resource::<Live>().latest().cloned().unwrap();
+    assert_eq!((s.step, s.settings), (0, new));
+    assert!(
+        app.world().resource::<Live>().runs[0]
+            .history
+            .iter()
+            .all(|row| row.step == 0),
+        "the plots start afresh"
+    );
 }
 
 #[test]

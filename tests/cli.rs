@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use curvscope::problem::Problem;
+use curvscope_core::io::problem::Problem;
 use serde_json::Value;
 
 const SAMPLES: [&str; 3] = ["sine", "moons", "spiral3"];

@@ -2,9 +2,7 @@
 //! the mouse over egui. `ResetCamera` puts it back. The 3D view fills the
 //! window right of the side panel; egui draws through its own camera on top.
 
-use super::training::Live;
-use super::ui::PanelWidth;
-use crate::lesson::CameraSpec;
+use super::state::{AppSet, HomeView, Live, PanelWidth, ResetCamera, ensure_state};
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraOutputMode, Viewport};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
@@ -13,6 +11,8 @@ use bevy::render::render_resource::BlendState;
 use bevy::window::PrimaryWindow;
 use bevy_egui::input::egui_wants_any_pointer_input;
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
+use curvscope_core::defaults;
+use curvscope_core::lesson::CameraSpec;
 
 /// Where the camera orbits and from how far.
 #[derive(Component, Debug, Clone, Copy, PartialEq)]
@@ -29,12 +29,7 @@ pub struct Orbit {
 
 impl Default for Orbit {
     fn default() -> Self {
-        Self {
-            focus: Vec3::new(0.0, 0.5, 0.0),
-            radius: 8.0,
-            yaw: 0.7,
-            pitch: -0.55,
-        }
+        Self::from(defaults::CAMERA)
     }
 }
 
@@ -42,10 +37,10 @@ impl From<CameraSpec> for Orbit {
     /// A lesson's camera (around the default focus).
     fn from(c: CameraSpec) -> Self {
         Self {
+            focus: Vec3::new(0.0, 0.5, 0.0),
             yaw: c.yaw,
             pitch: c.pitch,
             radius: c.radius,
-            ..Self::default()
         }
     }
 }
@@ -80,34 +75,25 @@ pub struct CameraPlugin;
 
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
-        app.add_message::<ResetCamera>()
-            .init_resource::<HomeView>()
-            .add_systems(Startup, spawn_cameras)
-            .add_systems(
-                Update,
-                (
-                    orbit.run_if(not(egui_wants_any_pointer_input)),
-                    reset,
-                    fit_viewport,
-                ),
-            );
+        ensure_state(app);
+        app.add_systems(Startup, spawn_cameras).add_systems(
+            Update,
+            (
+                orbit.run_if(not(egui_wants_any_pointer_input)),
+                reset,
+                fit_viewport,
+            )
+                .in_set(AppSet::Scene),
+        );
     }
 }
-
-/// Puts the camera back to its starting view.
-#[derive(Message, Debug, Clone, Copy, Default)]
-pub struct ResetCamera;
-
-/// The starting view, set by a lesson (None: [`Orbit::for_runs`]).
-#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
-pub struct HomeView(pub Option<Orbit>);
 
 /// Back to the home view, and to the twin view when the number of runs
 /// changes.
 fn reset(
     mut messages: MessageReader<ResetCamera>,
     live: Res<Live>,
-    home: Option<Res<HomeView>>,
+    home: Res<HomeView>,
     camera: Single<(&mut Orbit, &mut Transform)>,
     mut runs_seen: Local<usize>,
 ) {
@@ -115,9 +101,7 @@ fn reset(
     if messages.read().last().is_some() || runs != *runs_seen {
         *runs_seen = runs;
         let (mut o, mut t) = camera.into_inner();
-        *o = home
-            .and_then(|h| h.0)
-            .unwrap_or_else(|| Orbit::for_runs(runs));
+        *o = home.0.map_or_else(|| Orbit::for_runs(runs), Orbit::from);
         *t = o.transform();
     }
 }
@@ -147,14 +131,14 @@ fn spawn_cameras(mut commands: Commands, mut egui: ResMut<EguiGlobalSettings>) {
 
 /// Keeps the 3D viewport right of the side panel.
 fn fit_viewport(
-    width: Option<Res<PanelWidth>>,
+    width: Res<PanelWidth>,
     window: Single<&Window, With<PrimaryWindow>>,
     mut camera: Query<&mut Camera, With<Orbit>>,
 ) {
     let Ok(mut camera) = camera.single_mut() else {
         return;
     };
-    let left = (width.map_or(0.0, |w| w.0) * window.scale_factor()) as u32;
+    let left = (width.0 * window.scale_factor()) as u32;
     let size = UVec2::new(window.physical_width(), window.physical_height());
     let viewport = (left + 64 < size.x && size.y > 0).then(|| Viewport {
         physical_position: UVec2::new(left, 0),

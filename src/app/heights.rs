@@ -13,24 +13,6 @@ pub const HEIGHT: f32 = 1.5;
 /// Gap between two surfaces side by side, in world units.
 const GAP: f32 = 1.2;
 
-/// The user's height controls.
-#[derive(Resource, Debug, Clone, Copy, PartialEq)]
-pub struct SurfaceScale {
-    /// Multiplies [`HEIGHT`].
-    pub factor: f32,
-    /// Heights (and colours) by log(loss) instead of loss.
-    pub log: bool,
-}
-
-impl Default for SurfaceScale {
-    fn default() -> Self {
-        Self {
-            factor: 1.0,
-            log: false,
-        }
-    }
-}
-
 /// Maps a loss to a normalized height in [0, 1] over a range of losses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeightMap {

@@ -1,14 +1,15 @@
 //! The live app: Bevy plugins over the numerical core, one per concern.
 //!
-//! - [`training`]: the training thread and the latest snapshots it sent;
+//! - [`state`]: the shared resources and the one system order ([`state::AppSet`]);
+//! - [`training`]: the training thread around the core's runner;
 //! - [`surface`]: the loss surface meshes with our own WGSL material, the
 //!   bowls, markers, paths and axes (heights mapped by [`heights`]);
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
 //! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots);
 //! - [`overlay`]: axis labels, run names, caption and hover readout;
 //! - [`capture`]: screenshots, and the `screenshot` command's exit;
-//! - [`scripted`] and [`record`]: frame-locked training and frame capture
-//!   for `curvscope record`.
+//! - [`scripted`] and [`record`]: frame-locked playing and frame capture
+//!   for `curvscope record`, and the panel's record button.
 
 pub mod camera;
 pub mod capture;
@@ -17,13 +18,15 @@ pub mod overlay;
 pub mod readouts;
 pub mod record;
 pub mod scripted;
+pub mod state;
 pub mod surface;
 pub mod training;
 pub mod ui;
 
-use crate::lesson::{Lesson, ViewSpec};
-use crate::session::SessionConfig;
 use bevy::prelude::*;
+use curvscope_core::defaults;
+use curvscope_core::train::runner::{Runner, Source};
+use curvscope_core::train::session::SessionConfig;
 use std::path::PathBuf;
 
 /// How the app is started.
@@ -31,27 +34,38 @@ use std::path::PathBuf;
 pub struct AppOptions {
     /// Window size in pixels.
     pub size: (u32, u32),
-    /// The runs to train: one, or two side by side (label, configuration).
-    pub runs: Vec<(String, SessionConfig)>,
+    /// What to play: plain runs or a lesson.
+    pub source: Source,
     /// Whether the side panel is shown.
     pub panel: bool,
-    /// Training speed at the start, in steps per second.
+    /// Training speed at the start, in steps per second (a lesson's own
+    /// speed replaces it).
     pub speed: f64,
     /// Take a screenshot to this file after `frames` frames, then exit.
     pub screenshot: Option<(PathBuf, u32)>,
-    /// A lesson to play instead of `runs` (its speed replaces `speed`).
-    pub lesson: Option<Lesson>,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
         Self {
             size: (1280, 800),
-            runs: vec![(String::new(), SessionConfig::default())],
+            source: Source::Plain(vec![curvscope_core::lesson::RunSpec {
+                label: String::new(),
+                config: SessionConfig::default(),
+            }]),
             panel: true,
-            speed: training::DEFAULT_STEPS_PER_SECOND,
+            speed: defaults::STEPS_PER_SECOND,
             screenshot: None,
-            lesson: None,
+        }
+    }
+}
+
+impl AppOptions {
+    /// The speed to start at: the lesson's, else the options'.
+    pub fn start_speed(&self) -> f64 {
+        match &self.source {
+            Source::Lesson(lesson) => lesson.speed,
+            Source::Plain(_) => self.speed,
         }
     }
 }
@@ -84,6 +98,7 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
                 }),
         )
         .add_plugins(bevy_egui::EguiPlugin::default())
+        .add_plugins(state::StatePlugin)
         .add_plugins((
             surface::SurfacePlugin,
             camera::CameraPlugin,
@@ -96,29 +111,12 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
     app
 }
 
-/// The view a lesson starts with: bowl, height scale, camera.
-pub fn apply_view(world: &mut World, view: &ViewSpec) {
-    world.insert_resource(surface::ShowBowl(view.bowl));
-    world.insert_resource(heights::SurfaceScale {
-        factor: view.height_scale as f32,
-        log: view.log_scale,
-    });
-    world.insert_resource(camera::HomeView(view.camera.map(camera::Orbit::from)));
-}
-
 /// Runs the app until its window closes (or the screenshot is taken).
 pub fn run(options: AppOptions) -> AppExit {
     let mut app = base_app(&options, false);
-    let (start, speed) = match options.lesson {
-        Some(lesson) => {
-            let speed = lesson.speed;
-            (lesson, speed)
-        }
-        None => (training::plain_lesson(options.runs), options.speed),
-    };
-    apply_view(app.world_mut(), &start.view);
+    let speed = options.start_speed();
     app.add_plugins((
-        training::TrainingPlugin { start, speed },
+        training::TrainingPlugin::new(options.source, speed),
         capture::CapturePlugin {
             screenshot: options.screenshot,
         },
@@ -130,15 +128,14 @@ pub fn run(options: AppOptions) -> AppExit {
 /// must exist), then exits; `progress` tells how far it got.
 pub fn record(
     options: AppOptions,
-    director: crate::director::Director,
-    pace: scripted::Pace,
+    runner: Runner,
+    pace: curvscope_core::io::video::Pace,
     folder: PathBuf,
     progress: record::SharedProgress,
 ) -> AppExit {
     let mut app = base_app(&options, true);
-    apply_view(app.world_mut(), director.view());
     app.add_plugins((
-        scripted::ScriptedPlugin::new(director, pace),
+        scripted::ScriptedPlugin::new(runner, pace),
         record::RecordPlugin { folder, progress },
     ));
     app.run()

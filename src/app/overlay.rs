@@ -3,20 +3,15 @@
 //! readout under the mouse.
 
 use super::heights::{EXTENT, run_offset, world_point};
+use super::state::{Caption, Live, PanelWidth, ensure_state};
 use super::surface::{AXIS_COLORS, Heights, axis_curve};
-use super::training::Live;
-use super::ui::PanelWidth;
-use crate::session::{FrameKind, Surface};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use curvscope_core::train::session::{PlaneKind, Surface};
 
 /// Paints the overlay.
 pub struct OverlayPlugin;
-
-/// The caption shown at the top of the view (a lesson's text).
-#[derive(Resource, Debug, Clone, Default, PartialEq)]
-pub struct Caption(pub String);
 
 /// What the mouse points at on a surface.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,8 +28,8 @@ pub struct Hovered {
 
 impl Plugin for OverlayPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<Caption>()
-            .add_systems(EguiPrimaryContextPass, overlay);
+        ensure_state(app);
+        app.add_systems(EguiPrimaryContextPass, overlay);
     }
 }
 
@@ -42,10 +37,10 @@ impl Plugin for OverlayPlugin {
 /// eigenvector axis is named by its rank among the `top` eigenvalues (the
 /// frame keeps its axes when eigenvalues cross, so the a axis is not always
 /// the top one).
-pub fn axis_label(kind: FrameKind, axis: usize, curvature: f64, top: &[f64]) -> String {
+pub fn axis_label(kind: PlaneKind, axis: usize, curvature: f64, top: &[f64]) -> String {
     let is_eigen = matches!(
         (kind, axis),
-        (FrameKind::Eigen, _) | (FrameKind::EigenRandom, 0)
+        (PlaneKind::Eigen, _) | (PlaneKind::EigenRandom, 0)
     );
     if is_eigen {
         let rank = top
@@ -57,7 +52,7 @@ pub fn axis_label(kind: FrameKind, axis: usize, curvature: f64, top: &[f64]) -> 
     } else {
         // (Only glyphs the default egui font has.)
         let name = match (kind, axis) {
-            (FrameKind::EigenRandom, _) => "random, orthogonal to v1",
+            (PlaneKind::EigenRandom, _) => "random, orthogonal to v1",
             (_, 0) => "random direction 1",
             _ => "random direction 2",
         };
@@ -276,18 +271,18 @@ mod tests {
     fn eigen_axes_are_named_by_their_rank_and_random_ones_by_kind() {
         let top = [0.28, 0.066, 0.011];
         assert_eq!(
-            axis_label(FrameKind::Eigen, 0, 0.066, &top),
+            axis_label(PlaneKind::Eigen, 0, 0.066, &top),
             "eigenvector v2  λ = 0.0660"
         );
         assert_eq!(
-            axis_label(FrameKind::Eigen, 1, 0.2808, &top),
+            axis_label(PlaneKind::Eigen, 1, 0.2808, &top),
             "eigenvector v1  λ = 0.2808"
         );
         assert_eq!(
-            axis_label(FrameKind::Random, 1, 0.5, &top),
+            axis_label(PlaneKind::Random, 1, 0.5, &top),
             "random direction 2  curvature 0.5000"
         );
-        assert!(axis_label(FrameKind::EigenRandom, 1, 0.5, &top).starts_with("random, orthogonal"));
-        assert!(axis_label(FrameKind::EigenRandom, 0, 0.28, &top).starts_with("eigenvector v1"));
+        assert!(axis_label(PlaneKind::EigenRandom, 1, 0.5, &top).starts_with("random, orthogonal"));
+        assert!(axis_label(PlaneKind::EigenRandom, 0, 0.28, &top).starts_with("eigenvector v1"));
     }
 }

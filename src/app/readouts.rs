@@ -1,12 +1,12 @@
 //! Readout widgets: a run's numbers, the stability gauge with its bands,
 //! and the plots (losses, λmax against 2(1+β)/η, η·λmax against 2(1+β)).
 
-use super::training::RunView;
-use crate::curvature::{CurvatureSnapshot, StabilityBand};
-use crate::export::SeriesRow;
-use crate::session::Snapshot;
-use crate::trainer::TrainerSettings;
+use super::state::RunView;
 use bevy_egui::egui;
+use curvscope_core::curvature::tracker::{CurvatureSnapshot, StabilityBand};
+use curvscope_core::io::export::SeriesRow;
+use curvscope_core::train::session::Snapshot;
+use curvscope_core::train::trainer::TrainerSettings;
 use egui_plot::{Corner, Legend, Line, Plot, PlotPoints};
 
 /// The readout line of a stability band.

@@ -1,22 +1,15 @@
 //! Recording: one screenshot per scripted frame, written as numbered PNGs
 //! (`frame-00000.png`, ...) into a folder, then the app exits. Encoding the
-//! frames into a video is the command line's job ([`crate::video`]).
+//! frames into a video is the command line's job ([`curvscope_core::io::video`]).
 
 use super::scripted::Script;
-use crate::video::{Mp4Outcome, finish_mp4, frame_path};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use curvscope_core::io::video::{
+    Mp4Outcome, Progress, VideoError, finish_mp4, frame_path, write_rgb_png,
+};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-/// How far a recording got; shared with the caller, who reports it.
-#[derive(Debug, Default)]
-pub struct Progress {
-    /// Frames written so far.
-    pub written: u64,
-    /// The first error (a frame that could not be written), if any.
-    pub error: Option<String>,
-}
 
 /// Shared view of a recording's [`Progress`].
 pub type SharedProgress = Arc<Mutex<Progress>>;
@@ -81,28 +74,16 @@ fn shoot(commands: &mut Commands, path: PathBuf, progress: SharedProgress) {
 }
 
 /// Writes an RGB PNG of a captured image.
-fn write_png(image: &Image, path: &Path) -> Result<(), String> {
+fn write_png(image: &Image, path: &Path) -> Result<(), VideoError> {
     let rgb = image
         .clone()
         .try_into_dynamic()
-        .map_err(|e| {
-            format!(
-                "frame {}: unexpected screenshot format: {e}",
-                path.display()
-            )
+        .map_err(|e| VideoError::Format {
+            path: path.to_path_buf(),
+            message: e.to_string(),
         })?
         .to_rgb8();
-    let (w, h) = (rgb.width(), rgb.height());
-    let cause = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
-    let file = std::fs::File::create(path).map_err(|e| cause(&e))?;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w, h);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| cause(&e))?;
-    writer
-        .write_image_data(rgb.as_raw())
-        .map_err(|e| cause(&e))?;
-    writer.finish().map_err(|e| cause(&e))
+    write_rgb_png(path, rgb.width(), rgb.height(), rgb.as_raw())
 }
 
 /// Exits once every frame is written, or at the first error.
@@ -198,11 +179,10 @@ impl LiveRecorder {
 fn finish_live_recording(rec: &ActiveRecording, fps: u32) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let (written, error) = loop {
-        let (written, error) = rec
-            .progress
-            .lock()
-            .map(|p| (p.written, p.error.clone()))
-            .unwrap_or((0, Some("the recorder stopped".into())));
+        let (written, error) = {
+            let p = rec.progress.lock().unwrap_or_else(|e| e.into_inner());
+            (p.written, p.error.clone())
+        };
         if written >= rec.requested || error.is_some() || std::time::Instant::now() > deadline {
             break (written, error);
         }

@@ -2,54 +2,38 @@
 //! runs a fixed number of steps and a fixed slice of simulated time, so the
 //! same command gives the same frames on any machine, however slow.
 
-use super::camera::{HomeView, Orbit};
-use super::overlay::Caption;
-use super::surface::ShowBowl;
-use super::training::{LessonState, Live, RunView, TrainingLink, Update};
-use crate::director::{Director, ViewChange};
+use super::camera::Orbit;
+use super::state::{AppSet, HomeView, Live, RunView, ShowBowl, TrainingLink, ensure_state};
 use bevy::prelude::*;
 use bevy::render::render_resource::{CachedPipelineState, PipelineCache};
 use bevy::render::{Render, RenderApp, RenderSystems};
 use bevy::time::TimeUpdateStrategy;
+use curvscope_core::io::video::Pace;
+use curvscope_core::train::runner::Runner;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How a script advances.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Pace {
-    /// Frames per second of the recording (its simulated clock).
-    pub fps: u32,
-    /// Optimizer steps per frame.
-    pub steps_per_frame: usize,
-    /// Curvature and surfaces are recomputed every this many frames.
-    pub measure_every_frames: usize,
-    /// Frames to advance; the last frame index is `frames - 1`.
-    pub frames: u64,
-    /// Camera orbit speed, degrees per simulated second.
-    pub orbit_deg_per_s: f32,
-}
-
-/// Drives a [`Director`] one step of the script per frame.
+/// Drives a [`Runner`] one frame of the script per rendered frame.
 pub struct ScriptedPlugin {
-    director: Mutex<Option<Director>>,
+    runner: Mutex<Option<Runner>>,
     pace: Pace,
 }
 
 impl ScriptedPlugin {
-    /// A plugin that plays `director` at `pace`.
-    pub fn new(director: Director, pace: Pace) -> Self {
+    /// A plugin that plays `runner` at `pace`.
+    pub fn new(runner: Runner, pace: Pace) -> Self {
         Self {
-            director: Mutex::new(Some(director)),
+            runner: Mutex::new(Some(runner)),
             pace,
         }
     }
 }
 
-/// The script being played: the director and the frame it is at.
+/// The script being played: the runner and the frame it is at.
 #[derive(Resource)]
 pub struct Script {
-    director: Director,
+    runner: Runner,
     /// How it advances.
     pub pace: Pace,
     /// Frames prepared for capture so far (frame `frame - 1` is shown now).
@@ -100,13 +84,14 @@ impl Script {
 
 impl Plugin for ScriptedPlugin {
     fn build(&self, app: &mut App) {
-        let director = self
-            .director
+        ensure_state(app);
+        let runner = self
+            .runner
             .lock()
             .ok()
             .and_then(|mut d| d.take())
             .expect("ScriptedPlugin is built once");
-        let labels = director.labels();
+        let labels = runner.director().labels();
         let runs = labels
             .iter()
             .map(|label| RunView {
@@ -119,24 +104,23 @@ impl Plugin for ScriptedPlugin {
             })
             .collect();
         let pace = self.pace;
+        let mut live = app.world_mut().resource_mut::<Live>();
+        live.runs = runs;
+        live.scripted = true;
         app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
             1.0 / f64::from(pace.fps.max(1)),
         )))
         .insert_resource(TrainingLink::detached())
-        .insert_resource(Live {
-            runs,
-            scripted: true,
-            ..default()
-        })
         .insert_resource(Script {
-            director,
+            runner,
             pace,
             frame: 0,
             tick: 0,
             warming: true,
             ready_ticks: 0,
         })
-        .add_systems(PreUpdate, advance_script);
+        .add_systems(PreUpdate, advance_script)
+        .add_systems(Update, warm_up_with_the_bowl.after(AppSet::View));
         let ready = RenderReady(Arc::new(AtomicBool::new(true)));
         if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
             ready.0.store(false, Ordering::Release);
@@ -150,17 +134,16 @@ impl Plugin for ScriptedPlugin {
 
 /// Frame k shows the runs after k·steps_per_frame steps and k/fps seconds.
 /// Frame 0 is prepared on the first tick and shown, uncaptured and with the
-/// bowl on, until the renderer is ready (every shader loaded and every
-/// render pipeline built, for READY_TICKS ticks in a row, and at least
-/// WARMUP_FRAMES ticks): shaders load asynchronously, so only then is the
-/// first captured frame complete on any machine.
+/// bowl on (so that its pipelines are built too), until the renderer is
+/// ready (every shader loaded and every render pipeline built, for
+/// READY_TICKS ticks in a row, and at least WARMUP_FRAMES ticks): shaders
+/// load asynchronously, so only then is the first captured frame complete on
+/// any machine.
 fn advance_script(
     mut script: ResMut<Script>,
     ready: Res<RenderReady>,
     mut live: ResMut<Live>,
-    mut bowl: ResMut<ShowBowl>,
-    mut caption: ResMut<Caption>,
-    home: Option<Res<HomeView>>,
+    home: Res<HomeView>,
     mut camera: Query<(&mut Orbit, &mut Transform)>,
 ) {
     if script.finished() {
@@ -175,23 +158,11 @@ fn advance_script(
         Some(script.frame)
     };
     if let Some(k) = to_prepare {
-        prepare(
-            k,
-            &mut script,
-            &mut live,
-            &mut bowl,
-            &mut caption,
-            home,
-            &mut camera,
-        );
+        prepare(k, &mut script, &mut live, &home, &mut camera);
     }
     if !script.warming {
         script.frame += 1;
         return;
-    }
-    if tick == 0 {
-        // Every pipeline a recording may need gets built now.
-        bowl.0 = true;
     }
     script.ready_ticks = if ready.is_ready() {
         script.ready_ticks + 1
@@ -204,20 +175,32 @@ fn advance_script(
             warn!("the renderer was not ready after {tick} frames; recording anyway");
         }
         script.warming = false;
-        bowl.0 = script.director.view().bowl;
         script.frame = 1;
     }
 }
 
-/// Sets up frame `k`: trains, measures, applies the timeline's view
-/// changes, and turns the camera.
+/// Shows the bowl while warming up; then the view the lesson's timeline
+/// set (as of frame 0).
+fn warm_up_with_the_bowl(
+    script: Res<Script>,
+    mut bowl: ResMut<ShowBowl>,
+    mut was_warming: Local<bool>,
+) {
+    if script.warming {
+        bowl.0 = true;
+        *was_warming = true;
+    } else if std::mem::take(&mut *was_warming) {
+        bowl.0 = script.runner.director().view().bowl;
+    }
+}
+
+/// Sets up frame `k`: trains, measures, hands the update (and so the
+/// timeline's view changes) to [`Live`], and turns the camera.
 fn prepare(
     k: u64,
     script: &mut Script,
     live: &mut Live,
-    bowl: &mut ShowBowl,
-    caption: &mut Caption,
-    home: Option<Res<HomeView>>,
+    home: &HomeView,
     camera: &mut Query<(&mut Orbit, &mut Transform)>,
 ) {
     let Pace {
@@ -228,43 +211,24 @@ fn prepare(
         ..
     } = script.pace;
     let dt = 1.0 / f64::from(fps.max(1));
-    let changes = if k == 0 {
-        script.director.advance(0, 0.0)
+    let mut update = if k == 0 {
+        script.runner.tick_exact(0, 0.0, false)
     } else {
-        script.director.advance(steps_per_frame, dt)
+        let measure = k.is_multiple_of(measure_every_frames.max(1) as u64);
+        script.runner.tick_exact(steps_per_frame, dt, measure)
     };
-    if k > 0 && k.is_multiple_of(measure_every_frames.max(1) as u64) {
-        script.director.measure();
-    }
-    if k == 0 {
-        caption.0 = script.director.caption().to_string();
-        bowl.0 = script.director.view().bowl;
-    }
-    for change in changes {
-        match change {
-            ViewChange::Bowl(b) => bowl.0 = b,
-            ViewChange::Caption(c) => caption.0 = c,
-        }
-    }
-    let labels = script.director.labels().to_vec();
-    live.receive(Update {
-        runs: script.director.snapshots(),
-        labels,
-        speed: steps_per_frame as f64 * f64::from(fps),
-        lesson: LessonState {
-            title: String::new(),
-            caption: script.director.caption().to_string(),
-            bowl: script.director.view().bowl,
-        },
-        notice: None,
-        achieved_steps_per_second: steps_per_frame as f64 * f64::from(fps),
-        measure_seconds: 0.0,
-        measure_interval: measure_every_frames as f64 * dt,
-    });
+    let speed = steps_per_frame as f64 * f64::from(fps);
+    update.speed = speed;
+    update.achieved_steps_per_second = speed;
+    update.measure_seconds = 0.0;
+    update.measure_interval = measure_every_frames as f64 * dt;
+    live.receive(update);
+    // (Frame 0's starting view sets the home and resets the camera later
+    // in this tick; from frame 1 on the home is in place.)
     if let Ok((mut orbit, mut transform)) = camera.single_mut() {
         let start = home
-            .and_then(|h| h.0)
-            .unwrap_or_else(|| Orbit::for_runs(live.runs.len()));
+            .0
+            .map_or_else(|| Orbit::for_runs(live.runs.len()), Orbit::from);
         orbit.yaw = start.yaw + (orbit_deg_per_s.to_radians() * k as f32) / fps.max(1) as f32;
         *transform = orbit.transform();
     }

@@ -1,23 +1,18 @@
-//! The loss surfaces as meshes with our own WGSL material (`shaders/surface.wgsl`,
-//! embedded in the binary), the stability bowls, the markers of the current
+//! The loss surfaces as meshes with our own WGSL material (`surface.wgsl`
+//! beside this file, embedded in the binary), the stability bowls, the markers of the current
 //! points, the training paths and the axes. One surface per run, side by
 //! side, in one shared height scale.
 
-use super::heights::{EXTENT, HEIGHT, HeightMap, SurfaceScale, run_offset, world_point};
-use super::training::Live;
-use crate::colormap::viridis;
-use crate::session::Surface;
-use bevy::asset::io::embedded::EmbeddedAssetRegistry;
-use bevy::asset::{AssetPath, RenderAssetUsages};
+use super::heights::{EXTENT, HEIGHT, HeightMap, run_offset, world_point};
+use super::state::{AppSet, Live, ShowBowl, SurfaceScale, ensure_state};
+use bevy::asset::{AssetPath, RenderAssetUsages, embedded_asset, embedded_path};
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::{AsBindGroup, ShaderType};
 use bevy::shader::ShaderRef;
+use curvscope_core::colormap::viridis;
+use curvscope_core::train::session::Surface;
 use ndarray::Array2;
-use std::path::{Path, PathBuf};
-
-/// Where the embedded shader is registered (`embedded://` + this).
-const SHADER_PATH: &str = "curvscope/surface.wgsl";
 
 /// Shader parameters (mirrors `SurfaceParams` in surface.wgsl).
 #[derive(Debug, Clone, Copy, ShaderType)]
@@ -42,7 +37,9 @@ pub struct SurfaceMaterial {
 
 impl Material for SurfaceMaterial {
     fn fragment_shader() -> ShaderRef {
-        ShaderRef::Path(AssetPath::from_path(Path::new(SHADER_PATH)).with_source("embedded"))
+        ShaderRef::Path(
+            AssetPath::from_path_buf(embedded_path!("surface.wgsl")).with_source("embedded"),
+        )
     }
 }
 
@@ -72,25 +69,14 @@ impl Default for Heights {
     }
 }
 
-/// Whether the stability bowl is shown.
-#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShowBowl(pub bool);
-
 /// Builds and updates the surface.
 pub struct SurfacePlugin;
 
 impl Plugin for SurfacePlugin {
     fn build(&self, app: &mut App) {
-        app.world_mut()
-            .resource_mut::<EmbeddedAssetRegistry>()
-            .insert_asset(
-                PathBuf::from("shaders/surface.wgsl"),
-                Path::new(SHADER_PATH),
-                include_bytes!("../../shaders/surface.wgsl").as_slice(),
-            );
+        ensure_state(app);
+        embedded_asset!(app, "surface.wgsl");
         app.add_plugins(MaterialPlugin::<SurfaceMaterial>::default())
-            .insert_resource(ShowBowl(true))
-            .init_resource::<SurfaceScale>()
             .init_resource::<Heights>()
             .add_systems(
                 Update,
@@ -101,7 +87,8 @@ impl Plugin for SurfacePlugin {
                     draw_markers_and_paths,
                     draw_axes,
                 )
-                    .chain(),
+                    .chain()
+                    .in_set(AppSet::Scene),
             );
     }
 }

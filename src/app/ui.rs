@@ -1,21 +1,21 @@
 //! The egui side panel: readouts, training, optimizer, landscape, data and
 //! model sections and the plots; and the keyboard shortcuts.
 
-use super::camera::{HomeView, Orbit, ResetCamera};
-use super::heights::SurfaceScale;
 use super::readouts::{plots, run_readouts};
 use super::record::LiveRecorder;
-use super::surface::ShowBowl;
-use super::training::{Command, Live, TrainingLink};
-use crate::activation::Activation;
-use crate::export::{grid_csv, grid_json, save, series_csv, surface_glb, surface_ply};
-use crate::lesson::Lesson;
-use crate::session::{FrameKind, SessionConfig};
-use crate::synthetic::DataKind;
-use crate::trainer::TrainerSettings;
+use super::state::{
+    Live, PanelWidth, ResetCamera, ShowBowl, SurfaceScale, TrainingLink, ensure_state,
+};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use curvscope_core::io::export::{grid_csv, grid_json, save, series_csv, surface_glb, surface_ply};
+use curvscope_core::lesson::Lesson;
+use curvscope_core::model::activation::Activation;
+use curvscope_core::train::runner::Command;
+use curvscope_core::train::session::{PlaneKind, SessionConfig};
+use curvscope_core::train::synthetic::DataKind;
+use curvscope_core::train::trainer::TrainerSettings;
 
 /// Draws the side panel (unless `panel` is false: a bare view for videos).
 pub struct UiPlugin {
@@ -23,14 +23,43 @@ pub struct UiPlugin {
     pub panel: bool,
 }
 
-/// Width of the side panel in logical pixels (0 without one): the 3D view
-/// uses the rest of the window.
-#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
-pub struct PanelWidth(pub f32);
+/// What the panel itself remembers between frames (nothing the runner
+/// reports): the data-and-model draft and which run the optimizer
+/// controls act on.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Panel {
+    /// The data and model being edited, and the runner generation it
+    /// belongs to: a draft of an older generation is dropped (a lesson or a
+    /// restart replaced the model), and after a rebuild the draft waits for
+    /// the rebuilt generation instead of falling back to the old model.
+    draft: Option<(u64, SessionConfig)>,
+    /// Which run the optimizer controls act on.
+    pub controlled: usize,
+}
+
+impl Panel {
+    /// The draft for the running model `running` of generation `generation`.
+    pub fn draft(&mut self, generation: u64, running: &SessionConfig) -> &mut SessionConfig {
+        let stale = self.draft.as_ref().is_none_or(|(g, _)| *g < generation);
+        if stale {
+            self.draft = Some((generation, running.clone()));
+        }
+        &mut self
+            .draft
+            .get_or_insert_with(|| (generation, running.clone()))
+            .1
+    }
+
+    /// Keeps `rebuilt` as the draft until generation `generation` is running.
+    pub fn rebuilding(&mut self, generation: u64, rebuilt: SessionConfig) {
+        self.draft = Some((generation, rebuilt));
+    }
+}
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<PanelWidth>().add_systems(
+        ensure_state(app);
+        app.init_resource::<Panel>().add_systems(
             Update,
             shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
         );
@@ -45,20 +74,19 @@ impl Plugin for UiPlugin {
 pub fn shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
     link: Res<TrainingLink>,
-    mut live: ResMut<Live>,
+    live: Res<Live>,
     mut bowl: ResMut<ShowBowl>,
     mut camera: MessageWriter<ResetCamera>,
     mut commands: Commands,
 ) {
     if keys.just_pressed(KeyCode::Space) {
-        live.paused = !live.paused;
-        link.send(Command::Pause(live.paused));
+        link.send(Command::Pause(!live.paused));
     }
     if keys.just_pressed(KeyCode::KeyS) {
         link.send(Command::Step);
     }
     if keys.just_pressed(KeyCode::KeyR) {
-        restart(&link, &mut live);
+        link.send(Command::Restart);
     }
     if keys.just_pressed(KeyCode::KeyC) {
         camera.write(ResetCamera);
@@ -78,12 +106,6 @@ fn screenshot(commands: &mut Commands, live: &Live) {
     commands
         .spawn(Screenshot::primary_window())
         .observe(save_to_disk(path));
-}
-
-/// Starts the lesson, or the runs, over from the beginning.
-fn restart(link: &TrainingLink, live: &mut Live) {
-    link.send(Command::Restart);
-    live.clear_history();
 }
 
 /// Whether two configurations have the same data and model (what the
@@ -167,7 +189,11 @@ pub fn optimizer_ui(
     if full {
         s.batch_size = None;
     } else {
-        let mut b = s.batch_size.unwrap_or(32).min(samples.max(1));
+        let mut b = s
+            .batch_size
+            .or(curvscope_core::defaults::BATCH_SIZE)
+            .unwrap_or(1)
+            .min(samples.max(1));
         ui.add(
             egui::Slider::new(&mut b, 1..=samples.max(1))
                 .logarithmic(true)
@@ -186,8 +212,8 @@ pub struct ViewControls<'w> {
     scale: ResMut<'w, SurfaceScale>,
     width: ResMut<'w, PanelWidth>,
     camera: MessageWriter<'w, ResetCamera>,
-    home: ResMut<'w, HomeView>,
     recorder: ResMut<'w, LiveRecorder>,
+    panel: ResMut<'w, Panel>,
 }
 
 fn panel(
@@ -234,10 +260,10 @@ fn panel_contents(
         return;
     }
     if !live.scripted {
-        lesson_menu(ui, link, live, view);
+        lesson_menu(ui, link, live);
     }
-    if !live.lesson.title.is_empty() {
-        ui.strong(&live.lesson.title);
+    if !live.title.is_empty() {
+        ui.strong(&live.title);
     }
     readouts_section(ui, live);
     ui.separator();
@@ -248,11 +274,13 @@ fn panel_contents(
     }
     training_section(ui, link, live, view, commands);
     ui.separator();
-    optimizer_section(ui, link, live);
+    optimizer_section(ui, link, live, &mut view.panel);
     ui.separator();
     landscape_section(ui, link, live, view);
     ui.separator();
-    ui.collapsing("data and model", |ui| model_section(ui, link, live));
+    ui.collapsing("data and model", |ui| {
+        model_section(ui, link, live, &mut view.panel)
+    });
     ui.collapsing("export and record", |ui| {
         export_section(ui, link, live, &mut view.recorder)
     });
@@ -265,13 +293,13 @@ fn panel_contents(
 
 /// Picks a bundled lesson: its runs, timeline, speed and view replace the
 /// current ones.
-fn lesson_menu(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live, view: &mut ViewControls) {
+fn lesson_menu(ui: &mut egui::Ui, link: &TrainingLink, live: &Live) {
     let mut chosen = None;
     egui::ComboBox::from_label("lesson")
-        .selected_text(if live.lesson.title.is_empty() {
+        .selected_text(if live.title.is_empty() {
             "choose a lesson…"
         } else {
-            live.lesson.title.as_str()
+            live.title.as_str()
         })
         .show_ui(ui, |ui| {
             for name in Lesson::names() {
@@ -286,16 +314,8 @@ fn lesson_menu(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live, view: &m
     // The bundled lessons are checked by the tests, so this only fails if
     // the binary is broken; say so rather than crash.
     match Lesson::bundled(name) {
-        Ok(lesson) => {
-            view.bowl.0 = lesson.view.bowl;
-            view.scale.factor = lesson.view.height_scale as f32;
-            view.scale.log = lesson.view.log_scale;
-            view.home.0 = lesson.view.camera.map(Orbit::from);
-            view.camera.write(ResetCamera);
-            live.clear_history();
-            live.model_draft = None;
-            link.send(Command::Lesson(Box::new(lesson)));
-        }
+        // Its view reaches the screen with the runner's next update.
+        Ok(lesson) => link.send(Command::Lesson(Box::new(lesson))),
         Err(e) => error!("{e}"),
     }
 }
@@ -345,14 +365,13 @@ fn training_section(
     ui.horizontal(|ui| {
         let label = if live.paused { "resume" } else { "pause" };
         if ui.button(label).clicked() {
-            live.paused = !live.paused;
-            link.send(Command::Pause(live.paused));
+            link.send(Command::Pause(!live.paused));
         }
         if ui.button("step").clicked() {
             link.send(Command::Step);
         }
         if ui.button("restart").clicked() {
-            restart(link, live);
+            link.send(Command::Restart);
         }
         if ui.button("screenshot").clicked() {
             screenshot(commands, live);
@@ -367,18 +386,18 @@ fn training_section(
     ui.small("keys: space pause · S step · R restart · C camera · B bowl · P screenshot");
 }
 
-fn optimizer_section(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live) {
+fn optimizer_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, panel: &mut Panel) {
     let n = live.runs.len();
     if n > 1 {
         ui.horizontal(|ui| {
             ui.label("optimizer of");
             for i in 0..n {
                 let label = live.runs[i].label.clone();
-                ui.selectable_value(&mut live.controlled, i, label);
+                ui.selectable_value(&mut panel.controlled, i, label);
             }
         });
     }
-    let i = live.controlled.min(n.saturating_sub(1));
+    let i = panel.controlled.min(n.saturating_sub(1));
     let Some(snapshot) = live.runs.get(i).and_then(|r| r.latest.as_ref()) else {
         return;
     };
@@ -391,11 +410,11 @@ fn landscape_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, view: 
     let Some(config) = live.latest().map(|s| s.config.clone()) else {
         return;
     };
-    let (mut kind, (mut n, mut r), mut k) = (config.frame, config.grid, config.top_k);
+    let (mut kind, (mut n, mut r), mut k) = (config.plane, config.grid, config.top_k);
     egui::ComboBox::from_label("plane")
         .selected_text(kind.name())
         .show_ui(ui, |ui| {
-            for f in FrameKind::ALL {
+            for f in PlaneKind::ALL {
                 ui.selectable_value(&mut kind, f, f.name());
             }
         });
@@ -405,7 +424,7 @@ fn landscape_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, view: 
             .logarithmic(true)
             .text("range R"),
     );
-    if (kind, n, r) != (config.frame, config.grid.0, config.grid.1) {
+    if (kind, n, r) != (config.plane, config.grid.0, config.grid.1) {
         link.send(Command::Landscape(kind, (n, r)));
     }
     if ui
@@ -439,12 +458,12 @@ fn landscape_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, view: 
     }
 }
 
-fn model_section(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live) {
+fn model_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, panel: &mut Panel) {
     let configs = live.configs();
     let Some(running) = configs.first() else {
         return;
     };
-    let draft = live.model_draft.get_or_insert_with(|| running.clone());
+    let draft = panel.draft(live.generation, running);
     if model_ui(ui, draft, running) {
         // A changed model means synthetic data: a problem file is kept
         // only for a new seed.
@@ -460,15 +479,14 @@ fn model_section(ui: &mut egui::Ui, link: &TrainingLink, live: &mut Live) {
             .iter()
             .map(|c| SessionConfig {
                 settings: c.settings,
-                frame: c.frame,
+                plane: c.plane,
                 grid: c.grid,
                 top_k: c.top_k,
                 ..draft.clone()
             })
             .collect();
         link.send(Command::Reset(rebuilt));
-        live.model_draft = None;
-        live.clear_history();
+        panel.rebuilding(live.generation + 1, draft);
     }
 }
 

@@ -2,9 +2,9 @@
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use curvscope::analysis::{AnalyzeOptions, DirectionChoice, analyze};
-use curvscope::fsutil::write_atomically;
-use curvscope::problem::Problem;
+use curvscope_core::analysis::analyze::{AnalyzeOptions, DirectionChoice, analyze};
+use curvscope_core::io::fsutil::write_atomically;
+use curvscope_core::io::problem::Problem;
 use std::path::PathBuf;
 
 /// Directions of the landscape plane.

@@ -4,9 +4,12 @@ use anyhow::Context as _;
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use curvscope::app::AppOptions;
-use curvscope::lesson::Lesson;
-use curvscope::problem::Problem;
-use curvscope::synthetic::DataKind;
+use curvscope_core::defaults;
+use curvscope_core::io::problem::Problem;
+use curvscope_core::lesson::{Lesson, RunSpec};
+use curvscope_core::train::runner::Source;
+use curvscope_core::train::session::SessionConfig;
+use curvscope_core::train::synthetic::DataKind;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -24,13 +27,13 @@ pub struct AppArgs {
     #[arg(long, default_value = "moons", value_parser = data_kind())]
     data: DataKind,
     /// Learning rate η.
-    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = defaults::LEARNING_RATE, allow_negative_numbers = true)]
     lr: f64,
     /// Batch size (0 for full batch).
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = defaults::BATCH_SIZE.unwrap_or(0))]
     batch: usize,
     /// Momentum β in [0, 1).
-    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = defaults::MOMENTUM, allow_negative_numbers = true)]
     momentum: f64,
     /// Seed of the data, the initialization and the batch order.
     #[arg(long, default_value_t = 0)]
@@ -44,7 +47,7 @@ pub struct AppArgs {
     #[arg(long, value_name = "NAME|FILE")]
     pub lesson: Option<String>,
     /// Training speed at the start, in steps per second (1 to 100000).
-    #[arg(long, default_value_t = 300.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = defaults::STEPS_PER_SECOND, allow_negative_numbers = true)]
     speed: f64,
 }
 
@@ -81,39 +84,37 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
 impl AppArgs {
     /// The app options these arguments describe.
     pub fn options(&self) -> anyhow::Result<AppOptions> {
-        if !(self.lr > 0.0 && self.lr.is_finite()) {
-            anyhow::bail!("--lr: expected a finite number > 0, got {}", self.lr);
-        }
-        if !(0.0..1.0).contains(&self.momentum) {
-            anyhow::bail!(
-                "--momentum: expected a number in [0, 1), got {}",
-                self.momentum
-            );
-        }
-        if !(1.0..=100_000.0).contains(&self.speed) {
-            anyhow::bail!(
-                "--speed: expected steps per second from 1 to 100000, got {}",
-                self.speed
-            );
-        }
-        let mut options = AppOptions {
-            speed: self.speed,
-            ..AppOptions::default()
+        let lr = defaults::LEARNING_RATE_RULE
+            .check(self.lr)
+            .context("--lr")?;
+        let momentum = defaults::MOMENTUM_RULE
+            .check(self.momentum)
+            .context("--momentum")?;
+        let speed = defaults::SPEED_RULE.check(self.speed).context("--speed")?;
+        let mut config = SessionConfig {
+            data: self.data,
+            seed: self.seed,
+            ..SessionConfig::default()
         };
-        let s = &mut options.runs[0].1;
-        s.data = self.data;
-        s.seed = self.seed;
-        s.settings.learning_rate = self.lr;
-        s.settings.batch_size = (self.batch > 0).then_some(self.batch);
-        s.settings.momentum = self.momentum;
+        config.settings.learning_rate = lr;
+        config.settings.batch_size = (self.batch > 0).then_some(self.batch);
+        config.settings.momentum = momentum;
         if let Some(path) = &self.problem {
             let problem = Problem::load(path).with_context(|| path.display().to_string())?;
-            s.problem = Some(Arc::new(problem));
+            config.problem = Some(Arc::new(problem));
         }
-        if let Some(name) = &self.lesson {
-            options.lesson = Some(Lesson::find(name)?);
-        }
-        Ok(options)
+        let source = match &self.lesson {
+            Some(name) => Source::Lesson(Lesson::find(name)?),
+            None => Source::Plain(vec![RunSpec {
+                label: String::new(),
+                config,
+            }]),
+        };
+        Ok(AppOptions {
+            source,
+            speed,
+            ..AppOptions::default()
+        })
     }
 }
 

@@ -2,13 +2,13 @@
 
 use anyhow::Context;
 use clap::Args;
-use curvscope::bench::{
+use curvscope_core::analysis::bench::{
     BenchReport, bench_live, bench_problem, kernel_matmul_gflops, library_matmul_gflops,
 };
-use curvscope::fsutil::write_atomically;
-use curvscope::problem::Problem;
-use curvscope::samples::SAMPLE_PROBLEMS;
-use curvscope::synthetic::wide_benchmark_problem;
+use curvscope_core::analysis::samples::SAMPLE_PROBLEMS;
+use curvscope_core::io::fsutil::write_atomically;
+use curvscope_core::io::problem::Problem;
+use curvscope_core::train::synthetic::wide_benchmark_problem;
 use std::path::PathBuf;
 
 /// Arguments of `curvscope bench`.

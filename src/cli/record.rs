@@ -4,11 +4,11 @@
 use super::app::{AppArgs, parse_size};
 use anyhow::{Context, bail};
 use clap::Args;
-use curvscope::app::record::{Progress, SharedProgress};
-use curvscope::app::scripted::Pace;
-use curvscope::app::training::plain_lesson;
-use curvscope::director::Director;
-use curvscope::video::{Mp4Outcome, VideoKind, encode_gif, finish_mp4, remove_frames};
+use curvscope::app::record::SharedProgress;
+use curvscope_core::io::video::{
+    Mp4Outcome, Pace, Progress, VideoKind, encode_gif, finish_mp4, remove_frames,
+};
+use curvscope_core::train::runner::{Runner, Source};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -72,24 +72,27 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     if args.steps_per_frame == Some(0) {
         bail!("--steps-per-frame: expected at least 1");
     }
-    let kind = VideoKind::of(&args.out).map_err(anyhow::Error::msg)?;
+    let kind = VideoKind::of(&args.out)?;
     let mut options = args.app.options()?;
     options.size = args.size;
     options.panel = !args.no_ui;
-    // Without a lesson: the run the app options describe, at the lesson
-    // format's defaults (10 steps and one measurement per frame).
-    let lesson = options
-        .lesson
-        .take()
-        .unwrap_or_else(|| plain_lesson(vec![(String::new(), options.runs[0].1.clone())]));
+    // A plain run records at the lesson format's defaults (10 steps and one
+    // measurement per frame).
+    let (steps_per_frame, measure_every_frames) = match &options.source {
+        Source::Lesson(l) => (l.steps_per_frame, l.measure_every_frames),
+        Source::Plain(_) => (
+            curvscope_core::defaults::STEPS_PER_FRAME,
+            curvscope_core::defaults::MEASURE_EVERY_FRAMES,
+        ),
+    };
     let pace = Pace {
         fps: args.fps,
-        steps_per_frame: args.steps_per_frame.unwrap_or(lesson.steps_per_frame),
-        measure_every_frames: lesson.measure_every_frames,
+        steps_per_frame: args.steps_per_frame.unwrap_or(steps_per_frame),
+        measure_every_frames,
         frames,
         orbit_deg_per_s: args.orbit as f32,
     };
-    let director = Director::new(&lesson);
+    let runner = Runner::new(options.source.clone(), options.start_speed());
     super::window::check_display()?;
     let folder = frames_folder(&args.out, kind);
     prepare_folder(&folder)?;
@@ -97,14 +100,14 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     let bar = progress_bar(frames, "rendering");
     let watcher = watch(progress.clone(), bar.clone());
     let exit = super::window::with_window(|| {
-        curvscope::app::record(options, director, pace, folder.clone(), progress.clone())
+        curvscope::app::record(options, runner, pace, folder.clone(), progress.clone())
     });
     watcher.stop();
     bar.finish_and_clear();
     let exit = exit?;
-    let (written, error) = match progress.lock() {
-        Ok(p) => (p.written, p.error.clone()),
-        Err(_) => (0, Some("the recorder stopped".into())),
+    let (written, error) = {
+        let p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        (p.written, p.error.clone())
     };
     if let Some(e) = error {
         bail!(

@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-/// The repository root.
+/// The repository root (the workspace's, whichever crate's tests run).
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .expect("the workspace root holds Cargo.lock")
 }
 
 /// Every file in `tests/data/bad/` with the field its line in that folder's

@@ -1,0 +1,256 @@
+//! `curvscope bench`: median timings of the core operations on the sample
+//! problems and a ~20k-parameter network, with achieved GFLOP/s.
+
+use crate::contiguous::Flat;
+use crate::curvature::lanczos::{LanczosOptions, lanczos};
+use crate::curvature::trace::hutchinson;
+use crate::curvature::trace::trace_for;
+use crate::io::problem::Problem;
+use crate::landscape::directions::{RandomScaling, random_direction};
+use crate::landscape::grid::{Slice, grid_coordinates};
+use crate::model::objective::Objective;
+use crate::train::session::{Session, SessionConfig};
+use ndarray::Array2;
+use rand::SeedableRng;
+use serde::Serialize;
+use std::time::Instant;
+
+/// Grid points per side of the benchmarked grid.
+pub const BENCH_GRID: usize = 51;
+
+/// Timings of one problem (seconds, medians).
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchRow {
+    /// Problem name.
+    pub problem: String,
+    /// Number of parameters.
+    pub params: usize,
+    /// Number of samples.
+    pub samples: usize,
+    /// 51×51 grid.
+    pub grid_s: f64,
+    /// Achieved GFLOP/s of the grid (matrix-product and layer arithmetic).
+    pub grid_gflops: f64,
+    /// Top-5 and smallest eigenvalues to 1e-10 (operator build + Lanczos).
+    pub eigen_s: f64,
+    /// Hessian-vector products the Lanczos run used.
+    pub eigen_hvps: usize,
+    /// Exact trace (or Hutchinson where the exact one is too costly).
+    pub trace_s: f64,
+    /// `exact` or `hutchinson`.
+    pub trace_method: &'static str,
+    /// Hutchinson with 100 probes.
+    pub hutchinson100_s: f64,
+}
+
+/// The whole benchmark report.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// Rayon worker threads used.
+    pub threads: usize,
+    /// Runs per median.
+    pub runs: usize,
+    /// float64 matrix-product throughput measured here (GFLOP/s, all threads):
+    /// the general library product (matrixmultiply, 512³) ...
+    pub library_matmul_gflops: f64,
+    /// ... and our small-product kernel on a cache-resident 192 × 192 × 512
+    /// product (the shape class of the grid's hot loop).
+    pub kernel_matmul_gflops: f64,
+    /// One row per problem.
+    pub rows: Vec<BenchRow>,
+    /// The live app's training session (default: moons, 2-16-16-1).
+    pub live: LiveBench,
+}
+
+/// What the live app's training thread does, timed without rendering.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveBench {
+    /// Optimizer steps per second (minibatch 32 of 256, momentum 0.9).
+    pub steps_per_second: f64,
+    /// One curvature measurement and 64×64 surface (warm-started Lanczos
+    /// for the top 3 and the smallest, trace, axis curvatures, grid, path).
+    pub measure_s: f64,
+}
+
+/// Times the default live session: training steps, then measurements
+/// between short bursts of training (as the app does them).
+pub fn bench_live(runs: usize) -> LiveBench {
+    let mut session = Session::new(SessionConfig::default());
+    session.train(1000);
+    session.measure();
+    const STEPS: usize = 20_000;
+    let train_s = median_seconds(runs, || {
+        session.train(STEPS);
+    });
+    let measure_s = median_seconds(runs, || {
+        session.train(100);
+        session.measure();
+    });
+    LiveBench {
+        steps_per_second: STEPS as f64 / train_s,
+        measure_s,
+    }
+}
+
+/// Median of `runs` timed calls of `f` after one warm-up call.
+pub fn median_seconds(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Floating-point operations of one grid point: the first layer's affine
+/// combination, the later layers' products, and the bias adds.
+fn grid_point_flops(problem: &Problem) -> f64 {
+    let n = problem.n_samples() as f64;
+    let layers = &problem.architecture.layers;
+    let first = 4.0 * n * layers[1] as f64;
+    let rest: f64 = layers[1..]
+        .windows(2)
+        .map(|w| (2.0 * w[0] as f64 + 1.0) * w[1] as f64 * n)
+        .sum();
+    first + rest
+}
+
+/// float64 matrix-product throughput of the general library product: one
+/// 512×512 product per thread, in parallel.
+pub fn library_matmul_gflops(runs: usize) -> f64 {
+    let n = 512;
+    let threads = rayon::current_num_threads();
+    let a = Array2::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f64 * 0.1);
+    let t = median_seconds(runs, || {
+        rayon::broadcast(|_| {
+            let c = a.dot(&a);
+            std::hint::black_box(c);
+        });
+    });
+    2.0 * (n as f64).powi(3) * threads as f64 / t / 1e9
+}
+
+/// float64 throughput of our small-product kernel: Z (192 × 512) += W · A
+/// with W 192 × 192, ten times per thread, all threads in parallel.
+pub fn kernel_matmul_gflops(runs: usize) -> f64 {
+    let (m, k, n, reps) = (192, 192, 512, 10);
+    let threads = rayon::current_num_threads();
+    let wt: Vec<f64> = (0..k * m).map(|i| ((i * 7) % 13) as f64 * 0.01).collect();
+    let a: Vec<f64> = (0..k * n).map(|i| ((i * 3) % 11) as f64 * 0.01).collect();
+    let t = median_seconds(runs, || {
+        rayon::broadcast(|_| {
+            let mut z = vec![0.0; m * n];
+            for _ in 0..reps {
+                crate::kernels::gemm::small_gemm_acc(&mut z, &wt, &a, m, k, n);
+            }
+            std::hint::black_box(z);
+        });
+    });
+    2.0 * (m * k * n * reps * threads) as f64 / t / 1e9
+}
+
+/// Benchmarks one problem.
+pub fn bench_problem(name: &str, problem: &Problem, runs: usize) -> BenchRow {
+    let objective = Objective::new(problem.architecture.clone(), problem.loss, &problem.data);
+    let theta = problem.params.flat();
+    let (d0, d1) = match &problem.directions {
+        Some(d) if d.len() >= 2 => (d[0].clone(), d[1].clone()),
+        _ => {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+            let mut r = || {
+                random_direction(
+                    &problem.architecture,
+                    theta,
+                    RandomScaling::Filter,
+                    &mut rng,
+                )
+            };
+            (r(), r())
+        }
+    };
+    let alphas = grid_coordinates(BENCH_GRID, 1.0);
+    let grid_s = median_seconds(runs, || {
+        let slice = Slice::new(&objective, problem.params.view(), d0.view(), d1.view());
+        std::hint::black_box(slice.grid(&alphas, &alphas));
+    });
+    let opts = LanczosOptions {
+        top_k: 5.min(problem.n_params()),
+        ..Default::default()
+    };
+    let mut hvps = 0;
+    let eigen_s = median_seconds(runs, || {
+        let op = objective.hessian_at(theta);
+        hvps = lanczos(&op, &opts, &[]).products;
+    });
+    let op = objective.hessian_at(theta);
+    let mut method = "exact";
+    let trace_s = median_seconds(runs, || method = trace_for(&op, 0).method.name());
+    let hutchinson100_s = median_seconds(runs, || {
+        std::hint::black_box(hutchinson(&op, 100, 0));
+    });
+    let points = (BENCH_GRID * BENCH_GRID) as f64;
+    BenchRow {
+        problem: name.to_string(),
+        params: problem.n_params(),
+        samples: problem.n_samples(),
+        grid_s,
+        grid_gflops: grid_point_flops(problem) * points / grid_s / 1e9,
+        eigen_s,
+        eigen_hvps: hvps,
+        trace_s,
+        trace_method: method,
+        hutchinson100_s,
+    }
+}
+
+impl BenchReport {
+    /// The report as a fixed-width table.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "{:<18} {:>6} {:>7} {:>10} {:>8} {:>10} {:>5} {:>10} {:>10}\n",
+            "problem",
+            "params",
+            "samples",
+            "grid 51²",
+            "GFLOP/s",
+            "top-5+min",
+            "HVPs",
+            "trace",
+            "hutch-100"
+        );
+        for r in &self.rows {
+            s += &format!(
+                "{:<18} {:>6} {:>7} {:>9.2}ms {:>8.1} {:>8.2}ms {:>5} {:>8.2}ms{} {:>8.2}ms\n",
+                r.problem,
+                r.params,
+                r.samples,
+                r.grid_s * 1e3,
+                r.grid_gflops,
+                r.eigen_s * 1e3,
+                r.eigen_hvps,
+                r.trace_s * 1e3,
+                if r.trace_method == "exact" { " " } else { "*" },
+                r.hutchinson100_s * 1e3,
+            );
+        }
+        s += &format!(
+            "medians of {} runs, {} threads; float64 matrix products measured here: \
+             {:.1} GFLOP/s (matrixmultiply, 512³), {:.1} GFLOP/s (our kernel, 192×192×512)\n",
+            self.runs, self.threads, self.library_matmul_gflops, self.kernel_matmul_gflops
+        );
+        s += &format!(
+            "live app session (moons, 2-16-16-1, batch 32): {:.0} steps/s; \
+             curvature + 64×64 surface {:.1} ms\n",
+            self.live.steps_per_second,
+            self.live.measure_s * 1e3
+        );
+        if self.rows.iter().any(|r| r.trace_method != "exact") {
+            s += "* trace by Hutchinson (the exact diagonal would cost too much)\n";
+        }
+        s
+    }
+}

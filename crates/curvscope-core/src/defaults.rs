@@ -1,0 +1,123 @@
+//! The default settings and the rules for settings, written once: the
+//! command line, the lesson reader, the app and plain runs all use these.
+
+use crate::lesson::CameraSpec;
+use crate::train::trainer::TrainerSettings;
+
+/// Learning rate η of a new run.
+pub const LEARNING_RATE: f64 = 0.1;
+/// Batch size of a new run (`None`: full batch).
+pub const BATCH_SIZE: Option<usize> = Some(32);
+/// Heavy-ball momentum β of a new run.
+pub const MOMENTUM: f64 = 0.9;
+/// A new run's optimizer settings.
+pub const SETTINGS: TrainerSettings = TrainerSettings {
+    learning_rate: LEARNING_RATE,
+    batch_size: BATCH_SIZE,
+    momentum: MOMENTUM,
+};
+/// Live training speed, optimizer steps per second: slow enough to watch
+/// the point move.
+pub const STEPS_PER_SECOND: f64 = 300.0;
+/// Recording: optimizer steps per frame.
+pub const STEPS_PER_FRAME: usize = 10;
+/// Recording: curvature and surface are recomputed every this many frames.
+pub const MEASURE_EVERY_FRAMES: usize = 1;
+/// Surface grid points per side and half-width.
+pub const GRID: (usize, f64) = (64, 1.0);
+/// Top eigenvalues tracked.
+pub const TOP_K: usize = 3;
+/// The orbit camera's home for a single run.
+pub const CAMERA: CameraSpec = CameraSpec {
+    yaw: 0.7,
+    pitch: -0.55,
+    radius: 8.0,
+};
+
+/// A rule a number must follow, with the words that describe it.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// What is expected, after "a finite number", e.g. `> 0`.
+    pub what: &'static str,
+    ok: fn(f64) -> bool,
+}
+
+/// A number that breaks its [`Rule`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("expected a finite number {what}, got {got}")]
+pub struct RuleError {
+    /// The rule's words.
+    pub what: &'static str,
+    /// The number given.
+    pub got: f64,
+}
+
+impl Rule {
+    /// Whether `x` is finite and follows the rule.
+    pub fn accepts(&self, x: f64) -> bool {
+        x.is_finite() && (self.ok)(x)
+    }
+
+    /// `x` if it follows the rule, else why not.
+    pub fn check(&self, x: f64) -> Result<f64, RuleError> {
+        if self.accepts(x) {
+            Ok(x)
+        } else {
+            Err(RuleError {
+                what: self.what,
+                got: x,
+            })
+        }
+    }
+}
+
+/// Learning rate η.
+pub const LEARNING_RATE_RULE: Rule = Rule {
+    what: "> 0",
+    ok: |x| x > 0.0,
+};
+/// Momentum β.
+pub const MOMENTUM_RULE: Rule = Rule {
+    what: "in [0, 1)",
+    ok: |x| (0.0..1.0).contains(&x),
+};
+/// Live training speed.
+pub const SPEED_RULE: Rule = Rule {
+    what: "from 1 to 100000 (steps per second)",
+    ok: |x| (1.0..=100_000.0).contains(&x),
+};
+
+/// Checks optimizer settings against their rules (batch sizes are checked
+/// against the data where it is known).
+pub fn check_settings(settings: &TrainerSettings) -> Result<(), (&'static str, RuleError)> {
+    LEARNING_RATE_RULE
+        .check(settings.learning_rate)
+        .map_err(|e| ("learning_rate", e))?;
+    MOMENTUM_RULE
+        .check(settings.momentum)
+        .map_err(|e| ("momentum", e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_follow_the_rules() {
+        assert!(check_settings(&SETTINGS).is_ok());
+        assert!(SPEED_RULE.accepts(STEPS_PER_SECOND));
+    }
+
+    #[test]
+    fn rules_refuse_non_finite_and_out_of_range_numbers() {
+        assert!(!LEARNING_RATE_RULE.accepts(0.0));
+        assert!(!LEARNING_RATE_RULE.accepts(f64::INFINITY));
+        assert!(!MOMENTUM_RULE.accepts(1.0));
+        assert!(!SPEED_RULE.accepts(1e308));
+        assert_eq!(
+            MOMENTUM_RULE.check(1.0).unwrap_err().to_string(),
+            "expected a finite number in [0, 1), got 1"
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! Problem files (`docs/problem-format.md`): a model, its data and a
+//! point in parameter space, read with every rule checked and written so
+//! that they read back bit-exactly.
+
+mod error;
+mod json;
+mod read;
+mod write;
+
+pub use error::ProblemError;
+
+use ndarray::Array1;
+
+use crate::model::architecture::Architecture;
+use crate::model::dataset::Dataset;
+use crate::model::loss::LossKind;
+
+/// The exact value of a problem file's `format` field.
+pub const FORMAT_TAG: &str = "curvscope-problem/1";
+
+/// Largest parameter count a problem file may declare.
+pub const MAX_PARAMS: usize = 50_000_000;
+
+/// Largest number of samples times the widest layer (the size of one
+/// activation buffer) a problem file may declare.
+pub const MAX_ACTIVATIONS: usize = 100_000_000;
+
+/// Everything the loss depends on: model, loss, data and parameters.
+///
+/// A `Problem` read from a file has passed every rule of the format: the
+/// parameter vector fits the architecture, every row fits the layer widths,
+/// every target fits the loss and every number is finite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Layer widths and hidden activation.
+    pub architecture: Architecture,
+    /// The loss the parameters are evaluated on.
+    pub loss: LossKind,
+    /// Inputs and targets.
+    pub data: Dataset,
+    /// All parameters, flat, in the layout of [`Architecture`].
+    pub params: Array1<f64>,
+    /// Optional parameter-space directions to slice the landscape along.
+    pub directions: Option<Vec<Array1<f64>>>,
+}
+
+impl Problem {
+    /// Number of parameters (the length of `params`).
+    pub fn n_params(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Number of samples (rows of `data.x`).
+    pub fn n_samples(&self) -> usize {
+        self.data.len()
+    }
+}

@@ -1,0 +1,7 @@
+//! Loss landscapes: random and eigen directions, the plane through the
+//! current point (projections, alignment between updates), and loss grids
+//! and lines on it.
+
+pub mod directions;
+pub mod grid;
+pub mod plane;

@@ -1,0 +1,8 @@
+//! The network and its objective: layer shapes and the flat parameter
+//! layout, activations, losses, data, and L(θ) with its exact gradient.
+
+pub mod activation;
+pub mod architecture;
+pub mod dataset;
+pub mod loss;
+pub mod objective;

@@ -1,0 +1,226 @@
+//! Drives the runs of a [`Lesson`] through its timeline, deterministically:
+//! the same calls give the same sessions, bit for bit, so a recording can
+//! step a lesson frame by frame and the live app can play it at its speed.
+//!
+//! Time has two clocks: optimizer steps (the runs train in lockstep) and
+//! simulated seconds (whatever each [`Director::advance`] call says passed).
+//! An `at_step` event fires once that many steps were taken, before any
+//! further step; an `at_second` event fires at the end of the call whose
+//! time reaches it.
+
+use crate::lesson::{Actions, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
+use crate::train::session::{Session, SessionConfig, Snapshot};
+
+/// A change of the view: a lesson's starting view, or what a timeline event
+/// asked for (the settings and plane changes are applied to the sessions by
+/// the director itself).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewChange {
+    /// The whole view a lesson starts with: bowl, height scale, camera.
+    Start(ViewSpec),
+    /// Show or hide the stability bowl.
+    Bowl(bool),
+    /// New caption text.
+    Caption(String),
+}
+
+/// One or two training sessions stepped through a lesson's timeline.
+pub struct Director {
+    labels: Vec<String>,
+    sessions: Vec<Session>,
+    /// Events not yet fired, step-timed then second-timed (as in the lesson).
+    pending: Vec<Event>,
+    caption: String,
+    view: ViewSpec,
+    /// The lesson's view and caption before any event.
+    start: (ViewSpec, String),
+    step: u64,
+    seconds: f64,
+    /// View changes of events due at the start, handed out by the first
+    /// [`Director::advance`].
+    queued: Vec<ViewChange>,
+}
+
+impl Director {
+    /// Builds the lesson's sessions and measures each once. Events due at
+    /// step 0 or second 0 are applied now; their view changes are returned
+    /// by the first [`Director::advance`].
+    pub fn new(lesson: &Lesson) -> Self {
+        let mut director = Self::build(
+            &lesson.runs,
+            lesson.timeline.clone(),
+            lesson.caption.clone(),
+            lesson.view.clone(),
+        );
+        director.queued = director.fire_due();
+        director.measure();
+        director
+    }
+
+    /// A single run without a lesson (no timeline, no caption), measured once.
+    pub fn from_config(config: SessionConfig) -> Self {
+        let run = RunSpec {
+            label: "run".to_string(),
+            config,
+        };
+        let mut director = Self::build(&[run], Vec::new(), String::new(), ViewSpec::default());
+        director.measure();
+        director
+    }
+
+    fn build(runs: &[RunSpec], timeline: Vec<Event>, caption: String, view: ViewSpec) -> Self {
+        Self {
+            labels: runs.iter().map(|r| r.label.clone()).collect(),
+            sessions: runs
+                .iter()
+                .map(|r| Session::new(r.config.clone()))
+                .collect(),
+            pending: timeline,
+            start: (view.clone(), caption.clone()),
+            caption,
+            view,
+            step: 0,
+            seconds: 0.0,
+            queued: Vec::new(),
+        }
+    }
+
+    /// Trains every run `steps` steps (stopping exactly at `at_step` events
+    /// to apply them), then adds `seconds` of simulated time and applies the
+    /// `at_second` events it reached. Returns the view changes that fired,
+    /// in order. A diverged run stays where it stopped; the others go on.
+    pub fn advance(&mut self, steps: usize, seconds: f64) -> Vec<ViewChange> {
+        let mut changes = std::mem::take(&mut self.queued);
+        let end = self.step + steps as u64;
+        loop {
+            changes.extend(self.fire_due());
+            let next = self
+                .pending
+                .iter()
+                .filter_map(|e| match e.at {
+                    EventTime::Step(s) if s > self.step && s <= end => Some(s),
+                    _ => None,
+                })
+                .min()
+                .unwrap_or(end);
+            let n = (next - self.step) as usize;
+            for session in &mut self.sessions {
+                session.train(n);
+            }
+            self.step = next;
+            if next == end {
+                break;
+            }
+        }
+        if seconds.is_finite() && seconds > 0.0 {
+            self.seconds += seconds;
+        }
+        changes.extend(self.fire_due());
+        changes
+    }
+
+    /// Applies every pending event whose time has come, in timeline order.
+    fn fire_due(&mut self) -> Vec<ViewChange> {
+        let (step, seconds) = (self.step, self.seconds);
+        let due = |e: &Event| match e.at {
+            EventTime::Step(s) => s <= step,
+            EventTime::Second(t) => t <= seconds,
+        };
+        let (fired, rest): (Vec<Event>, Vec<Event>) = self.pending.drain(..).partition(due);
+        self.pending = rest;
+        let mut changes = Vec::new();
+        for event in fired {
+            self.apply(event.target, &event.actions);
+            if let Some(bowl) = event.actions.bowl {
+                self.view.bowl = bowl;
+                changes.push(ViewChange::Bowl(bowl));
+            }
+            if let Some(caption) = event.actions.caption {
+                self.caption.clone_from(&caption);
+                changes.push(ViewChange::Caption(caption));
+            }
+        }
+        changes
+    }
+
+    /// Applies the settings and plane actions to the targeted sessions.
+    fn apply(&mut self, target: Target, actions: &Actions) {
+        for (i, session) in self.sessions.iter_mut().enumerate() {
+            let hit = match target {
+                Target::Both => true,
+                Target::Run => i == 0,
+                Target::Twin => i == 1,
+            };
+            if !hit {
+                continue;
+            }
+            let mut settings = session.config().settings;
+            if let Some(lr) = actions.learning_rate {
+                settings.learning_rate = lr;
+            }
+            if let Some(batch) = actions.batch_size {
+                settings.batch_size = batch;
+            }
+            if let Some(m) = actions.momentum {
+                settings.momentum = m;
+            }
+            if settings != session.config().settings {
+                session.set_settings(settings);
+            }
+            if let Some(plane) = actions.plane {
+                let grid = session.config().grid;
+                session.set_landscape(plane, grid);
+            }
+        }
+    }
+
+    /// The view changes that show the lesson's start: its view and caption
+    /// as written, before any event (the events due at the start follow in
+    /// the first [`Director::advance`]).
+    pub fn start_view(&self) -> Vec<ViewChange> {
+        let (view, caption) = self.start.clone();
+        vec![ViewChange::Start(view), ViewChange::Caption(caption)]
+    }
+
+    /// Measures curvature and recomputes the surface of every run.
+    pub fn measure(&mut self) {
+        for session in &mut self.sessions {
+            session.measure();
+        }
+    }
+
+    /// What each run shows now, in run order.
+    pub fn snapshots(&self) -> Vec<Snapshot> {
+        self.sessions.iter().map(Session::snapshot).collect()
+    }
+
+    /// The runs' labels, in run order.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// The sessions, in run order (e.g. for the app to change settings).
+    pub fn sessions_mut(&mut self) -> &mut [Session] {
+        &mut self.sessions
+    }
+
+    /// The current caption: the lesson's, replaced by timeline captions.
+    pub fn caption(&self) -> &str {
+        &self.caption
+    }
+
+    /// The view as the timeline left it (the lesson's, with bowl events).
+    pub fn view(&self) -> &ViewSpec {
+        &self.view
+    }
+
+    /// Simulated seconds passed.
+    pub fn seconds(&self) -> f64 {
+        self.seconds
+    }
+
+    /// Steps requested so far (a diverged run has taken fewer).
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+}

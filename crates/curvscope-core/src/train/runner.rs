@@ -1,0 +1,586 @@
+//! The live runner: a [`Director`] paced in time, with everything the app's
+//! controls ask of it. The app's training thread is a thin loop around it
+//! (commands in, [`Runner::tick`] with the time that passed, the update out);
+//! the recorder drives the same object frame by frame with
+//! [`Runner::tick_exact`]. Nothing here reads a clock except to time a
+//! measurement, so pacing, restarts and schedules are tested without threads.
+
+use crate::defaults;
+use crate::lesson::{Lesson, RunSpec};
+use crate::train::director::{Director, ViewChange};
+use crate::train::session::{PlaneKind, SessionConfig, Snapshot};
+use crate::train::trainer::TrainerSettings;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// What the controls ask of the runner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// New optimizer settings for one run, applied without a reset.
+    Settings(usize, TrainerSettings),
+    /// Pause or resume.
+    Pause(bool),
+    /// One step while paused.
+    Step,
+    /// Start over with these runs (one or two configurations, keeping the
+    /// runs' labels; a lesson's timeline is dropped).
+    Reset(Vec<SessionConfig>),
+    /// Start the lesson (or the runs) over from the beginning.
+    Restart,
+    /// Play a lesson: its runs, timeline, speed and view.
+    Lesson(Box<Lesson>),
+    /// Save a run's network, data and current parameters as a problem file.
+    SaveProblem(usize, PathBuf),
+    /// Training speed in steps per second (kept within [`defaults::SPEED_RULE`]).
+    Speed(f64),
+    /// The surfaces' plane, grid points per side and half-width (all runs).
+    Landscape(PlaneKind, (usize, f64)),
+    /// Number of top eigenvalues to track (all runs).
+    TopK(usize),
+}
+
+/// What is being played: a lesson (restart replays it as written) or plain
+/// runs (restart starts them over with the settings they have now).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A lesson with its timeline and view.
+    Lesson(Lesson),
+    /// Runs without a lesson.
+    Plain(Vec<RunSpec>),
+}
+
+impl Source {
+    /// The lesson the director plays for this source.
+    fn lesson(&self) -> Lesson {
+        match self {
+            Source::Lesson(lesson) => lesson.clone(),
+            Source::Plain(runs) => Lesson::plain(runs.clone()),
+        }
+    }
+
+    /// The title shown on screen (empty for plain runs).
+    fn title(&self) -> &str {
+        match self {
+            Source::Lesson(lesson) => &lesson.title,
+            Source::Plain(_) => "",
+        }
+    }
+}
+
+/// What the runner reports after each tick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// One snapshot per run.
+    pub runs: Vec<Snapshot>,
+    /// The runs' labels.
+    pub labels: Vec<String>,
+    /// Bumped at every start: a restart, a reset, a new lesson. Snapshots
+    /// of one generation belong to one continuous run.
+    pub generation: u64,
+    /// Whether training is paused.
+    pub paused: bool,
+    /// Training speed in force (steps per second).
+    pub speed: f64,
+    /// The lesson's title (empty without a lesson).
+    pub title: String,
+    /// The caption now.
+    pub caption: String,
+    /// View changes since the last update, in order: a lesson's starting
+    /// view, then its timeline's. The one way they reach the screen.
+    pub view_changes: Vec<ViewChange>,
+    /// Outcomes of commands that wrote a file since the last update.
+    pub notices: Vec<String>,
+    /// Steps per second actually trained over the last second (per run).
+    pub achieved_steps_per_second: f64,
+    /// Wall time of the last curvature and surface measurement (all runs).
+    pub measure_seconds: f64,
+    /// Time between measurements now (adapted to their cost).
+    pub measure_interval: f64,
+    /// Number of measurements in this generation (the start's included).
+    pub measurements: u64,
+}
+
+impl Update {
+    /// Folds an older, unread update into this newer one, so that nothing
+    /// that happened in between (view changes, notices) is lost.
+    pub fn absorb_older(&mut self, older: Update) {
+        let mut changes = older.view_changes;
+        changes.append(&mut self.view_changes);
+        self.view_changes = changes;
+        let mut notices = older.notices;
+        notices.append(&mut self.notices);
+        self.notices = notices;
+    }
+}
+
+/// Shortest time between two measurements of curvature and surface.
+pub const MIN_MEASURE_INTERVAL: f64 = 0.25;
+/// Measurements may take at most this share of the time: the interval grows
+/// with their cost, so training keeps its speed.
+pub const MEASURE_SHARE: f64 = 0.1;
+/// Longest stretch of time paid for in steps at once: a slow measurement is
+/// made up for, without a burst after a long stall.
+pub const MAX_CATCH_UP: f64 = 0.25;
+
+/// When to measure: every [`MIN_MEASURE_INTERVAL`], or less often when one
+/// measurement costs more than [`MEASURE_SHARE`] of that.
+#[derive(Debug, Clone, Default)]
+struct Schedule {
+    since_last: f64,
+    cost: f64,
+    count: u64,
+}
+
+impl Schedule {
+    fn interval(&self) -> f64 {
+        (self.cost / MEASURE_SHARE).max(MIN_MEASURE_INTERVAL)
+    }
+}
+
+/// Steps trained over about the last second, for the achieved rate.
+#[derive(Debug, Clone, Default)]
+struct RateWindow {
+    seconds: f64,
+    steps: usize,
+    rate: f64,
+}
+
+impl RateWindow {
+    fn add(&mut self, steps: usize, seconds: f64) {
+        self.steps += steps;
+        self.seconds += seconds;
+        if self.seconds >= 1.0 {
+            self.rate = self.steps as f64 / self.seconds;
+            (self.seconds, self.steps) = (0.0, 0);
+        }
+    }
+}
+
+/// A director paced in time, with pause, single steps, restarts and a
+/// measurement schedule.
+pub struct Runner {
+    source: Source,
+    director: Director,
+    speed: f64,
+    paused: bool,
+    step_once: bool,
+    measure_now: bool,
+    generation: u64,
+    /// Fractional steps owed to the speed.
+    owed: f64,
+    schedule: Schedule,
+    rate: RateWindow,
+    view_changes: Vec<ViewChange>,
+    notices: Vec<String>,
+}
+
+impl Runner {
+    /// Starts `source` at `speed` steps per second (the director measures
+    /// each run once), with
+    /// its starting view queued for the first update.
+    pub fn new(source: Source, speed: f64) -> Self {
+        let start = Instant::now();
+        let director = Director::new(&source.lesson());
+        let schedule = Schedule {
+            since_last: 0.0,
+            cost: start.elapsed().as_secs_f64(),
+            count: 1,
+        };
+        Self {
+            view_changes: director.start_view(),
+            source,
+            director,
+            speed: clamp_speed(speed),
+            paused: false,
+            step_once: false,
+            measure_now: false,
+            generation: 0,
+            owed: 0.0,
+            schedule,
+            rate: RateWindow::default(),
+            notices: Vec::new(),
+        }
+    }
+
+    /// Plain runs (label, configuration) at the default speed.
+    pub fn plain(runs: Vec<(String, SessionConfig)>) -> Self {
+        let runs = runs
+            .into_iter()
+            .map(|(label, config)| RunSpec { label, config })
+            .collect();
+        Self::new(Source::Plain(runs), defaults::STEPS_PER_SECOND)
+    }
+
+    /// Starts `source` over; `show_view` queues its starting view (a new
+    /// lesson), else the view stays as the user left it.
+    fn start(&mut self, source: Source, show_view: bool) {
+        self.source = source;
+        let start = Instant::now();
+        self.director = Director::new(&self.source.lesson());
+        self.schedule = Schedule {
+            since_last: 0.0,
+            cost: start.elapsed().as_secs_f64(),
+            count: 1,
+        };
+        if show_view {
+            self.view_changes = self.director.start_view();
+        } else {
+            self.view_changes.clear();
+        }
+        self.generation += 1;
+        self.owed = 0.0;
+    }
+
+    /// Applies one command.
+    pub fn handle(&mut self, command: Command) {
+        match command {
+            Command::Settings(run, settings) => {
+                if let Some(session) = self.director.sessions_mut().get_mut(run) {
+                    session.set_settings(settings);
+                }
+            }
+            Command::Pause(paused) => self.paused = paused,
+            Command::Step => self.step_once = true,
+            Command::Speed(speed) => self.speed = clamp_speed(speed),
+            Command::Landscape(kind, grid) => {
+                for session in self.director.sessions_mut() {
+                    session.set_landscape(kind, grid);
+                }
+                self.measure_now = true;
+            }
+            Command::TopK(k) => {
+                for session in self.director.sessions_mut() {
+                    session.set_top_k(k);
+                }
+                self.measure_now = true;
+            }
+            Command::Reset(configs) => {
+                let labels = self.director.labels().to_vec();
+                let runs = configs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, config)| RunSpec {
+                        label: labels.get(i).cloned().unwrap_or_default(),
+                        config,
+                    })
+                    .collect();
+                self.start(Source::Plain(runs), false);
+            }
+            Command::Restart => {
+                let source = match &self.source {
+                    Source::Lesson(_) => self.source.clone(),
+                    Source::Plain(_) => Source::Plain(self.current_runs()),
+                };
+                let show_view = matches!(source, Source::Lesson(_));
+                self.start(source, show_view);
+            }
+            Command::Lesson(lesson) => {
+                self.speed = clamp_speed(lesson.speed);
+                self.start(Source::Lesson(*lesson), true);
+            }
+            Command::SaveProblem(run, path) => {
+                let notice = match self.director.sessions_mut().get(run) {
+                    Some(s) => match s.to_problem().save(&path) {
+                        Ok(()) => format!("wrote {}", path.display()),
+                        Err(e) => e.to_string(),
+                    },
+                    None => format!("no run {run} to save"),
+                };
+                self.notices.push(notice);
+            }
+        }
+    }
+
+    /// The runs with the configurations they have now.
+    fn current_runs(&mut self) -> Vec<RunSpec> {
+        let labels = self.director.labels().to_vec();
+        self.director
+            .sessions_mut()
+            .iter()
+            .zip(labels)
+            .map(|(s, label)| RunSpec {
+                label,
+                config: s.config().clone(),
+            })
+            .collect()
+    }
+
+    /// Live pacing: trains the steps owed for `elapsed` seconds at the speed
+    /// (at most [`MAX_CATCH_UP`] seconds' worth; one step when paused and a
+    /// step was asked for), measures when due, and reports.
+    pub fn tick(&mut self, elapsed: f64) -> Update {
+        let elapsed = if elapsed.is_finite() {
+            elapsed.max(0.0)
+        } else {
+            0.0
+        };
+        let steps = if self.paused {
+            usize::from(std::mem::take(&mut self.step_once))
+        } else {
+            self.owed += self.speed * elapsed.min(MAX_CATCH_UP);
+            let whole = self.owed.floor();
+            self.owed -= whole;
+            whole as usize
+        };
+        let stepped = steps > 0 && self.paused;
+        let seconds = if self.paused { 0.0 } else { elapsed };
+        self.schedule.since_last += elapsed;
+        let due = self.schedule.since_last >= self.schedule.interval();
+        self.advance(steps, seconds, due || stepped);
+        self.rate.add(steps, elapsed);
+        self.update()
+    }
+
+    /// Frame-locked pacing for recordings: exactly `steps` steps and
+    /// `seconds` of simulated time, measuring when `measure` says so.
+    pub fn tick_exact(&mut self, steps: usize, seconds: f64, measure: bool) -> Update {
+        self.advance(steps, seconds, measure);
+        self.update()
+    }
+
+    /// Trains, applies the timeline, and measures when asked, when a
+    /// command asked, or when a run has just diverged.
+    fn advance(&mut self, steps: usize, seconds: f64, measure: bool) {
+        let diverged_before = self.diverged_runs();
+        let changes = self.director.advance(steps, seconds);
+        self.view_changes.extend(changes);
+        let diverged = self.diverged_runs() > diverged_before;
+        if measure || diverged || std::mem::take(&mut self.measure_now) {
+            self.measure();
+        }
+    }
+
+    fn diverged_runs(&mut self) -> usize {
+        self.director
+            .sessions_mut()
+            .iter()
+            .filter(|s| s.diverged().is_some())
+            .count()
+    }
+
+    fn measure(&mut self) {
+        let start = Instant::now();
+        self.director.measure();
+        self.schedule.cost = start.elapsed().as_secs_f64();
+        self.schedule.since_last = 0.0;
+        self.schedule.count += 1;
+    }
+
+    /// The state now, handing out the view changes and notices gathered
+    /// since the last update.
+    fn update(&mut self) -> Update {
+        Update {
+            runs: self.director.snapshots(),
+            labels: self.director.labels().to_vec(),
+            generation: self.generation,
+            paused: self.paused,
+            speed: self.speed,
+            title: self.source.title().to_string(),
+            caption: self.director.caption().to_string(),
+            view_changes: std::mem::take(&mut self.view_changes),
+            notices: std::mem::take(&mut self.notices),
+            achieved_steps_per_second: self.rate.rate,
+            measure_seconds: self.schedule.cost,
+            measure_interval: self.schedule.interval(),
+            measurements: self.schedule.count,
+        }
+    }
+
+    /// What is being played.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// The director (for frame-exact drivers and tests).
+    pub fn director(&self) -> &Director {
+        &self.director
+    }
+}
+
+/// Speeds outside [`defaults::SPEED_RULE`] are brought into it (a command
+/// from a slider; files and flags are refused before they get here).
+fn clamp_speed(speed: f64) -> f64 {
+    if speed.is_nan() {
+        defaults::STEPS_PER_SECOND
+    } else {
+        speed.clamp(1.0, 100_000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::synthetic::DataKind;
+
+    fn small() -> SessionConfig {
+        SessionConfig {
+            data: DataKind::Sine,
+            samples: (32, 8),
+            hidden: vec![4],
+            grid: (5, 1.0),
+            top_k: 1,
+            ..SessionConfig::default()
+        }
+    }
+
+    fn plain() -> Runner {
+        Runner::plain(vec![(String::new(), small())])
+    }
+
+    fn lesson(text: &str) -> Lesson {
+        Lesson::from_json_str(text, "test").unwrap()
+    }
+
+    #[test]
+    fn ticks_train_the_steps_the_speed_owes() {
+        let mut runner = plain();
+        runner.handle(Command::Speed(1000.0));
+        let mut last = runner.tick(0.0);
+        assert_eq!(last.runs[0].step, 0);
+        for _ in 0..10 {
+            last = runner.tick(0.01);
+        }
+        assert_eq!(last.runs[0].step, 100);
+        // A long stall is paid for up to MAX_CATCH_UP only.
+        let after = runner.tick(10.0);
+        assert_eq!(after.runs[0].step, 100 + 250);
+    }
+
+    #[test]
+    fn paused_runs_take_single_steps_only() {
+        let mut runner = plain();
+        runner.handle(Command::Pause(true));
+        assert_eq!(runner.tick(1.0).runs[0].step, 0);
+        runner.handle(Command::Step);
+        let one = runner.tick(1.0);
+        assert_eq!(one.runs[0].step, 1);
+        assert!(one.paused);
+        assert_eq!(runner.tick(1.0).runs[0].step, 1);
+    }
+
+    #[test]
+    fn restart_of_plain_runs_keeps_their_settings_now() {
+        let mut runner = plain();
+        runner.tick(0.1);
+        let new = TrainerSettings {
+            learning_rate: 0.03,
+            batch_size: Some(8),
+            momentum: 0.5,
+        };
+        runner.handle(Command::Settings(0, new));
+        runner.handle(Command::Restart);
+        let u = runner.tick(0.0);
+        assert_eq!(u.generation, 1);
+        assert_eq!(u.runs[0].step, 0);
+        assert_eq!(u.runs[0].settings, new);
+        // A plain restart keeps the user's view.
+        assert!(u.view_changes.is_empty());
+    }
+
+    #[test]
+    fn a_user_lesson_named_like_the_plain_one_keeps_its_timeline() {
+        let text = r#"{"format": "curvscope-lesson/1", "name": "plain",
+            "run": {"data": "sine", "hidden": [4], "grid": 5, "learning_rate": 0.05},
+            "timeline": [{"at_step": 3, "learning_rate": 0.2}]}"#;
+        let mut runner = Runner::new(Source::Lesson(lesson(text)), 100.0);
+        runner.tick_exact(5, 0.0, false);
+        runner.handle(Command::Restart);
+        let u = runner.tick_exact(0, 0.0, false);
+        assert_eq!(u.runs[0].settings.learning_rate, 0.05);
+        let u = runner.tick_exact(3, 0.0, false);
+        assert_eq!(u.runs[0].settings.learning_rate, 0.2, "replayed timeline");
+    }
+
+    #[test]
+    fn a_lesson_sends_its_view_then_its_timeline_changes_in_order() {
+        let text = r#"{"format": "curvscope-lesson/1", "name": "t", "caption": "start",
+            "run": {"data": "sine", "hidden": [4], "grid": 5},
+            "view": {"bowl": false, "height_scale": 2},
+            "timeline": [{"at_step": 2, "bowl": true, "caption": "later"}]}"#;
+        let mut runner = plain();
+        runner.handle(Command::Lesson(Box::new(lesson(text))));
+        let u = runner.tick_exact(0, 0.0, false);
+        assert_eq!(u.title, "t");
+        assert!(matches!(&u.view_changes[0], ViewChange::Start(v) if v.height_scale == 2.0));
+        assert!(
+            u.view_changes
+                .contains(&ViewChange::Caption("start".into()))
+        );
+        let u = runner.tick_exact(2, 0.0, false);
+        assert_eq!(
+            u.view_changes,
+            vec![ViewChange::Bowl(true), ViewChange::Caption("later".into())]
+        );
+        // Restart replays the lesson, view included.
+        runner.handle(Command::Restart);
+        let u = runner.tick_exact(0, 0.0, false);
+        assert!(matches!(u.view_changes[0], ViewChange::Start(_)));
+        assert_eq!(u.caption, "start");
+    }
+
+    #[test]
+    fn an_unread_update_keeps_the_older_ones_changes() {
+        let mut older = plain().tick(0.0);
+        older.notices = vec!["wrote a".into()];
+        let mut newer = plain().tick(0.0);
+        newer.notices = vec!["wrote b".into()];
+        newer.absorb_older(older);
+        assert_eq!(newer.notices, vec!["wrote a", "wrote b"]);
+    }
+
+    #[test]
+    fn measurements_follow_the_schedule_and_divergence() {
+        let mut runner = plain();
+        let first = runner.tick(0.0).measurements;
+        // Not due before the minimum interval (whatever the cost).
+        assert_eq!(runner.tick(0.01).measurements, first);
+        // Due after a long enough wait.
+        let mut u = runner.tick(0.0);
+        for _ in 0..100 {
+            u = runner.tick(1.0);
+            if u.measurements > first {
+                break;
+            }
+        }
+        assert!(u.measurements > first);
+        // A divergence measures at once.
+        runner.handle(Command::Settings(
+            0,
+            TrainerSettings {
+                learning_rate: 1e6,
+                batch_size: None,
+                momentum: 0.0,
+            },
+        ));
+        let before = runner.tick(0.0).measurements;
+        let mut diverged = runner.tick(0.004);
+        for _ in 0..1000 {
+            if diverged.runs[0].diverged.is_some() {
+                break;
+            }
+            diverged = runner.tick(0.004);
+        }
+        assert!(diverged.runs[0].diverged.is_some());
+        assert!(diverged.measurements > before);
+    }
+
+    #[test]
+    fn save_problem_reports_once() {
+        let dir = std::env::temp_dir().join(format!("curvscope-runner-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("run.json");
+        let mut runner = plain();
+        runner.handle(Command::SaveProblem(0, path.clone()));
+        runner.handle(Command::SaveProblem(3, path.clone()));
+        let u = runner.tick(0.0);
+        assert_eq!(
+            u.notices,
+            vec![
+                format!("wrote {}", path.display()),
+                "no run 3 to save".into()
+            ]
+        );
+        assert!(runner.tick(0.0).notices.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

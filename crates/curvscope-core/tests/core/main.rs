@@ -1,0 +1,12 @@
+//! The numerical core, lessons and exports, tested without a window (one
+//! test binary, so that the build links once).
+
+#[path = "../../../../tests/common/mod.rs"]
+mod common;
+
+mod expected_values;
+mod export;
+mod lessons;
+mod numerics;
+mod problem_files;
+mod training;

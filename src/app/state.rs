@@ -1,0 +1,304 @@
+//! The app's shared state, in one home: what the runner last reported
+//! ([`Live`]), the view settings several plugins read ([`ShowBowl`],
+//! [`Caption`], [`SurfaceScale`], [`HomeView`], [`PanelWidth`]), the link to
+//! the training thread, and the one ordering of the app's systems
+//! ([`AppSet`]). Plugin files import this module, never each other's
+//! resources, so they form no cycles.
+
+use bevy::prelude::*;
+use curvscope_core::io::export::SeriesRow;
+use curvscope_core::lesson::CameraSpec;
+use curvscope_core::train::director::ViewChange;
+use curvscope_core::train::runner::{Command, Update};
+use curvscope_core::train::session::{SessionConfig, Snapshot};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex};
+
+/// The order of the app's work in each frame's `Update`: take in the
+/// runner's newest update, apply its view changes, then bring the scene
+/// (meshes, bowls, camera, gizmos) up to date. The panel and overlay are
+/// drawn after, in egui's pass.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AppSet {
+    /// The newest update into [`Live`].
+    Receive,
+    /// View changes into [`ShowBowl`], [`Caption`], [`SurfaceScale`], [`HomeView`].
+    View,
+    /// Meshes, bowls, markers, camera.
+    Scene,
+}
+
+/// Adds the shared resources, the system order and the view-change system
+/// (added once, by whichever plugin needs it first).
+pub struct StatePlugin;
+
+impl Plugin for StatePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Live>()
+            .init_resource::<ShowBowl>()
+            .init_resource::<Caption>()
+            .init_resource::<SurfaceScale>()
+            .init_resource::<HomeView>()
+            .init_resource::<PanelWidth>()
+            .add_message::<ResetCamera>()
+            .configure_sets(
+                Update,
+                (AppSet::Receive, AppSet::View, AppSet::Scene).chain(),
+            )
+            .add_systems(Update, apply_view_changes.in_set(AppSet::View));
+    }
+}
+
+/// Adds [`StatePlugin`] unless it is there already.
+pub fn ensure_state(app: &mut App) {
+    if !app.is_plugin_added::<StatePlugin>() {
+        app.add_plugins(StatePlugin);
+    }
+}
+
+/// Whether the stability bowl is shown (at first, yes).
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShowBowl(pub bool);
+
+impl Default for ShowBowl {
+    fn default() -> Self {
+        Self(true)
+    }
+}
+
+/// The caption shown at the top of the view (a lesson's text).
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct Caption(pub String);
+
+/// The user's height controls.
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct SurfaceScale {
+    /// Multiplies the surface's world height.
+    pub factor: f32,
+    /// Heights (and colours) by log(loss) instead of loss.
+    pub log: bool,
+}
+
+impl Default for SurfaceScale {
+    fn default() -> Self {
+        Self {
+            factor: 1.0,
+            log: false,
+        }
+    }
+}
+
+/// The camera's home, set by a lesson (None: the default for the number of
+/// runs).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct HomeView(pub Option<CameraSpec>);
+
+/// Puts the camera back to its home.
+#[derive(Message, Debug, Clone, Copy, Default)]
+pub struct ResetCamera;
+
+/// Width of the side panel in logical pixels (0 without one): the 3D view
+/// uses the rest of the window.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct PanelWidth(pub f32);
+
+/// The newest update, left by the training thread for the app: a newer one
+/// replaces an unread one but keeps its view changes and notices.
+#[derive(Clone, Default)]
+pub struct Mailbox(Arc<Mutex<Option<Update>>>);
+
+impl Mailbox {
+    /// Leaves `update`; false once the app has dropped its end.
+    pub fn post(&self, mut update: Update) -> bool {
+        if Arc::strong_count(&self.0) < 2 {
+            return false;
+        }
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(older) = slot.take() {
+            update.absorb_older(older);
+        }
+        *slot = Some(update);
+        true
+    }
+
+    /// The update left since the last call, if any.
+    pub fn take(&self) -> Option<Update> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// The app's ends of the link to the training thread.
+#[derive(Resource)]
+pub struct TrainingLink {
+    commands: Sender<Command>,
+    updates: Mailbox,
+}
+
+impl TrainingLink {
+    /// The two ends of a new link, and the thread's ends.
+    pub fn new() -> (Self, std::sync::mpsc::Receiver<Command>, Mailbox) {
+        let (commands, rx) = channel();
+        let updates = Mailbox::default();
+        let thread_end = updates.clone();
+        (Self { commands, updates }, rx, thread_end)
+    }
+
+    /// Sends a command (ignored if the thread has ended).
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    /// A link to no thread, for runs driven frame by frame: commands are
+    /// dropped and no update arrives.
+    pub fn detached() -> Self {
+        Self::new().0
+    }
+
+    /// The newest update, if one arrived.
+    pub fn receive(&self) -> Option<Update> {
+        self.updates.take()
+    }
+}
+
+/// One run as the app shows it.
+#[derive(Debug, Clone, Default)]
+pub struct RunView {
+    /// Its name on screen ("batch 8", ...); empty for a single run.
+    pub label: String,
+    /// The newest snapshot.
+    pub latest: Option<Snapshot>,
+    /// One row per new step, thinned past [`HISTORY_POINTS`] (the plots,
+    /// and the time-series export).
+    pub history: Vec<SeriesRow>,
+}
+
+/// Plot points kept per run before the history is thinned: the history's
+/// memory is bounded by this.
+pub const HISTORY_POINTS: usize = 4096;
+
+impl RunView {
+    /// One history entry per new step (a paused run sends the same one
+    /// again); past [`HISTORY_POINTS`] the older half is thinned out, so the
+    /// plots stay cheap in a long session.
+    fn push_history(&mut self, snapshot: &Snapshot) {
+        if self.history.last().is_some_and(|h| h.step == snapshot.step) {
+            return;
+        }
+        if self.history.len() >= HISTORY_POINTS {
+            self.history = self.history.iter().step_by(2).cloned().collect();
+        }
+        self.history.push(SeriesRow::from_snapshot(snapshot));
+    }
+}
+
+/// What the runner last reported, and the history of its readouts.
+#[derive(Resource, Default)]
+pub struct Live {
+    /// The runs (one, or two side by side).
+    pub runs: Vec<RunView>,
+    /// The runner's generation (bumped by restarts, rebuilds, lessons).
+    pub generation: u64,
+    /// Whether training is paused.
+    pub paused: bool,
+    /// Bumped when a new surface arrives (in any run).
+    pub surface_version: u64,
+    /// Training speed in force (steps per second).
+    pub steps_per_second: f64,
+    /// Speed actually reached over the last second.
+    pub achieved_steps_per_second: f64,
+    /// Wall time of the last measurement of curvature and surfaces.
+    pub measure_seconds: f64,
+    /// Time between measurements now.
+    pub measure_interval: f64,
+    /// Driven frame by frame (a recording) rather than by the training
+    /// thread: no wall-clock readouts, no controls.
+    pub scripted: bool,
+    /// The lesson's title (empty without one).
+    pub title: String,
+    /// The outcome of the last file written ("wrote …" or why it failed).
+    pub notice: Option<String>,
+    /// View changes received and not yet applied.
+    pending_view: Vec<ViewChange>,
+}
+
+impl Live {
+    /// The first run's newest snapshot.
+    pub fn latest(&self) -> Option<&Snapshot> {
+        self.runs.first().and_then(|r| r.latest.as_ref())
+    }
+
+    /// The configurations of all runs as they are now.
+    pub fn configs(&self) -> Vec<SessionConfig> {
+        self.runs
+            .iter()
+            .filter_map(|r| r.latest.as_ref().map(|s| s.config.clone()))
+            .collect()
+    }
+
+    /// Takes in an update: newest snapshots, history (started afresh in a
+    /// new generation), surface version, view changes and notices.
+    pub fn receive(&mut self, update: Update) {
+        if update.generation != self.generation {
+            self.generation = update.generation;
+            for run in &mut self.runs {
+                run.history.clear();
+                run.latest = None;
+            }
+        }
+        self.paused = update.paused;
+        self.achieved_steps_per_second = update.achieved_steps_per_second;
+        self.measure_seconds = update.measure_seconds;
+        self.measure_interval = update.measure_interval;
+        self.steps_per_second = update.speed;
+        self.title = update.title;
+        if let Some(notice) = update.notices.into_iter().last() {
+            self.notice = Some(notice);
+        }
+        self.pending_view.extend(update.view_changes);
+        self.runs.resize_with(update.runs.len(), RunView::default);
+        let single = update.labels.len() < 2;
+        for (run, label) in self.runs.iter_mut().zip(update.labels) {
+            run.label = if single { String::new() } else { label };
+        }
+        let mut new_surface = false;
+        for (run, snapshot) in self.runs.iter_mut().zip(update.runs) {
+            new_surface |=
+                snapshot.surface.as_ref() != run.latest.as_ref().and_then(|s| s.surface.as_ref());
+            run.push_history(&snapshot);
+            run.latest = Some(snapshot);
+        }
+        if new_surface {
+            self.surface_version += 1;
+        }
+    }
+}
+
+/// Applies the view changes the runner sent, in order: the one way a
+/// lesson's view (live or recorded) reaches the screen.
+fn apply_view_changes(
+    mut live: ResMut<Live>,
+    mut bowl: ResMut<ShowBowl>,
+    mut caption: ResMut<Caption>,
+    mut scale: ResMut<SurfaceScale>,
+    mut home: ResMut<HomeView>,
+    mut camera: MessageWriter<ResetCamera>,
+) {
+    if live.pending_view.is_empty() {
+        return;
+    }
+    for change in std::mem::take(&mut live.pending_view) {
+        match change {
+            ViewChange::Start(view) => {
+                bowl.0 = view.bowl;
+                *scale = SurfaceScale {
+                    factor: view.height_scale as f32,
+                    log: view.log_scale,
+                };
+                home.0 = view.camera;
+                camera.write(ResetCamera);
+            }
+            ViewChange::Bowl(b) => bowl.0 = b,
+            ViewChange::Caption(c) => caption.0 = c,
+        }
+    }
+}
