@@ -4,7 +4,7 @@
 #[path = "common/app.rs"]
 mod app_common;
 
-use app_common::{training_app, update_until};
+use app_common::{single, training_app, update_until};
 use bevy::prelude::*;
 use curvscope::app::heights::{HEIGHT, HeightMap};
 use curvscope::app::state::{Live, TrainingLink};
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 #[test]
 fn a_slider_change_reaches_the_running_trainer_without_a_reset() {
-    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
+    let mut app = training_app(single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest()
             .is_some_and(|s| s.step >= 30 && s.curvature.is_some())
@@ -59,7 +59,7 @@ fn divergence_is_caught_and_reported_without_stopping_the_app() {
         },
         ..SessionConfig::default()
     };
-    let mut app = training_app(TrainingPlugin::single(config));
+    let mut app = training_app(single(config));
     update_until(&mut app, "the divergence", |l| {
         l.latest().is_some_and(|s| s.diverged.is_some())
     });
@@ -172,7 +172,7 @@ fn the_bowl_is_the_stability_quadratic_in_the_surface_height_scale() {
 fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
     use curvscope::app::state::ShowBowl;
     use curvscope::app::ui::shortcuts;
-    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
+    let mut app = training_app(single(SessionConfig::default()));
     app.init_resource::<ButtonInput<KeyCode>>()
         .add_systems(Update, shortcuts);
     update_until(&mut app, "training", |l| {
@@ -209,7 +209,7 @@ fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
 fn rebuilding_with_another_data_set_and_model_starts_a_new_run() {
     use curvscope_core::model::activation::Activation;
     use curvscope_core::train::synthetic::DataKind;
-    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
+    let mut app = training_app(single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 20)
     });
@@ -250,10 +250,9 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
         },
         ..small.clone()
     };
-    let mut app = training_app(TrainingPlugin::from_runner(Runner::plain(vec![
-        ("batch 8".into(), small),
-        ("full batch".into(), full),
-    ])));
+    let mut app = training_app(TrainingPlugin::new(
+        Runner::plain(vec![("batch 8".into(), small), ("full batch".into(), full)]).unwrap(),
+    ));
     update_until(&mut app, "both runs", |l| {
         l.runs.len() == 2
             && l.runs.iter().all(|r| {
@@ -290,7 +289,7 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
 
 #[test]
 fn top_k_and_the_plane_change_every_run_without_a_reset() {
-    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
+    let mut app = training_app(single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.curvature.is_some())
     });
@@ -569,8 +568,11 @@ fn a_lesson_plays_its_timeline_in_the_live_app_and_restart_replays_it() {
     )
     .unwrap();
     let mut app = training_app(TrainingPlugin::new(
-        Source::Lesson(Lesson::bundled("sharp-vs-flat").unwrap()),
-        2000.0,
+        Runner::new(
+            Source::Lesson(Lesson::bundled("sharp-vs-flat").unwrap()),
+            2000.0,
+        )
+        .unwrap(),
     ));
     update_until(&mut app, "the bundled lesson's two runs", |l| {
         l.runs.len() == 2 && l.runs.iter().all(|r| r.latest.is_some())
@@ -615,7 +617,7 @@ fn the_app_saves_a_run_as_a_problem_file_that_loads_back_at_that_point() {
     use curvscope_core::io::problem::Problem;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.json");
-    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
+    let mut app = training_app(single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 50)
     });
@@ -680,7 +682,7 @@ fn the_divergence_line_uses_the_learning_rate_that_diverged() {
         batch_size: None,
         momentum: 0.0,
     };
-    let mut session = Session::new(config.clone());
+    let mut session = Session::new(config.clone()).unwrap();
     session.train(20);
     session.measure();
     let lambda = session.snapshot().curvature.unwrap().top[0];
@@ -702,7 +704,7 @@ fn the_divergence_line_uses_the_learning_rate_that_diverged() {
 
 #[test]
 fn restarting_plain_runs_keeps_the_settings_they_have_now() {
-    let mut app = training_app(TrainingPlugin::single(SessionConfig::default()));
+    let mut app = training_app(single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 30)
     });

@@ -809,3 +809,122 @@ fn without_a_display_the_app_commands_say_so_and_create_nothing() {
     );
     assert!(!shot.exists());
 }
+
+/// A sample problem with every target replaced by `y`.
+fn with_targets(dir: &Path, name: &str, y: f64) -> PathBuf {
+    let mut v: Value = serde_json::from_str(&fs::read_to_string(sample(name)).unwrap()).unwrap();
+    for t in v["data"]["y"].as_array_mut().unwrap() {
+        *t = match t {
+            Value::Array(row) => Value::Array(row.iter().map(|_| y.into()).collect()),
+            _ => y.into(),
+        };
+    }
+    let path = dir.join(format!("{name}-y{y:e}.json"));
+    fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    path
+}
+
+/// Issue 10: a start whose loss is not finite panicked in `record
+/// --problem` (session.rs: index out of bounds) and froze the app; now
+/// every door refuses it with one line naming the cause, before any window
+/// or file.
+#[test]
+fn every_door_refuses_a_problem_whose_loss_is_not_finite_at_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = with_targets(dir.path(), "sine", 1e300);
+    let huge = huge.to_str().unwrap();
+    let cause = "data.y holds values up to 1e300, whose squares overflow float64";
+    let json = dir.path().join("out.json");
+    fails_with(
+        &["analyze", huge, "--json", json.to_str().unwrap()],
+        &["the loss is not finite (inf)", cause],
+    );
+    assert!(!json.exists(), "nothing written on refusal");
+    let video = dir.path().join("v.mp4");
+    for args in [
+        vec![
+            "record",
+            "--problem",
+            huge,
+            "--out",
+            video.to_str().unwrap(),
+        ],
+        vec!["--problem", huge],
+        vec!["screenshot", "--out", "never.png", "--problem", huge],
+    ] {
+        fails_with(
+            &args,
+            &["cannot start the run: the loss is not finite (inf)", cause],
+        );
+    }
+    assert!(!video.exists() && !dir.path().join("v.mp4.frames").exists());
+    assert!(!Path::new("never.png").exists());
+    // Just below the overflow the run starts (the same file, 1e150).
+    let big = with_targets(dir.path(), "sine", 1e150);
+    succeeds(&["analyze", big.to_str().unwrap(), "--grid", "3"]);
+}
+
+/// Issue 10: inputs of 1e300 saturate tanh, so loss and gradient are finite
+/// but the Hessian is not; `analyze` printed `trace NaN (exact)` and exited
+/// 0. Every reported number is checked now.
+#[test]
+fn analyze_refuses_results_that_are_not_finite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saturated.json");
+    fs::write(
+        &path,
+        r#"{"format": "curvscope-problem/1",
+            "model": {"layers": [1, 2, 1], "activation": "tanh"}, "loss": "mse",
+            "data": {"x": [[1e300], [1.0]], "y": [0.5, 0.2]},
+            "params": [0.3, -0.2, 0.1, 0.1, 0.5, 0.4, 0.0]}"#,
+    )
+    .unwrap();
+    let json = dir.path().join("out.json");
+    fails_with(
+        &[
+            "analyze",
+            path.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &["is not finite", "the Hessian overflows float64"],
+    );
+    assert!(!json.exists());
+}
+
+/// Issue 10: lesson values that hung or panicked the app are refused with
+/// their field and the limit.
+#[test]
+fn lessons_with_unbounded_values_are_refused_with_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    for (run, needles) in [
+        (
+            r#""run": {"noise": 1e308}"#,
+            vec!["run.noise", "from 0 to 10"],
+        ),
+        (r#""speed": 1e308"#, vec!["speed", "1 to 100000"]),
+        (
+            r#""steps_per_frame": 1000000"#,
+            vec!["steps_per_frame", "1..=10000"],
+        ),
+        (
+            r#""run": {"hidden": [512, 512, 512, 512]}"#,
+            vec!["run.hidden[0]", "1..=256"],
+        ),
+        (
+            r#""run": {"samples": [10000, 0], "hidden": [256, 256, 256, 256]}"#,
+            vec!["run:", "more work than a live run can show", "2e7"],
+        ),
+    ] {
+        let path = dir.path().join("l.json");
+        fs::write(
+            &path,
+            format!(r#"{{"format": "curvscope-lesson/1", "name": "x", {run}}}"#),
+        )
+        .unwrap();
+        let p = path.to_str().unwrap();
+        fails_with(&["--lesson", p], &needles);
+        fails_with(&["record", "--lesson", p, "--out", "never"], &needles);
+    }
+    assert!(!Path::new("never").exists());
+}

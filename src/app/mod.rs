@@ -25,6 +25,7 @@ pub mod ui;
 
 use bevy::prelude::*;
 use curvscope_core::defaults;
+use curvscope_core::train::director::StartError;
 use curvscope_core::train::runner::{Runner, Source};
 use curvscope_core::train::session::SessionConfig;
 use std::path::PathBuf;
@@ -67,6 +68,12 @@ impl AppOptions {
             Source::Lesson(lesson) => lesson.speed,
             Source::Plain(_) => self.speed,
         }
+    }
+
+    /// The runner of what the options ask for; refused, with the reason,
+    /// when a run cannot start (checked before any window opens).
+    pub fn runner(&self) -> Result<Runner, StartError> {
+        Runner::new(self.source.clone(), self.start_speed())
     }
 }
 
@@ -111,12 +118,12 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
     app
 }
 
-/// Runs the app until its window closes (or the screenshot is taken).
-pub fn run(options: AppOptions) -> AppExit {
+/// Runs the app, playing what `runner` plays, until its window closes (or
+/// the screenshot is taken).
+pub fn run(options: AppOptions, runner: Runner) -> AppExit {
     let mut app = base_app(&options, false);
-    let speed = options.start_speed();
     app.add_plugins((
-        training::TrainingPlugin::new(options.source, speed),
+        training::TrainingPlugin::new(runner),
         capture::CapturePlugin {
             screenshot: options.screenshot,
         },

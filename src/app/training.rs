@@ -4,7 +4,7 @@
 
 use super::state::{AppSet, Live, Mailbox, RunView, TrainingLink, ensure_state};
 use bevy::prelude::*;
-use curvscope_core::train::runner::{Command, Runner, Source};
+use curvscope_core::train::runner::{Command, Runner};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
@@ -19,23 +19,13 @@ pub struct TrainingPlugin {
 }
 
 impl TrainingPlugin {
-    /// Plays `source` at `speed` steps per second.
-    pub fn new(source: Source, speed: f64) -> Self {
-        Self::from_runner(Runner::new(source, speed))
-    }
-
-    /// Plays what `runner` plays.
-    pub fn from_runner(runner: Runner) -> Self {
+    /// Plays what `runner` plays, in the training thread.
+    pub fn new(runner: Runner) -> Self {
         let labels = runner.director().labels().to_vec();
         Self {
             runner: Mutex::new(Some(runner)),
             labels,
         }
-    }
-
-    /// A single plain run at the default speed.
-    pub fn single(config: curvscope_core::train::session::SessionConfig) -> Self {
-        Self::from_runner(Runner::plain(vec![(String::new(), config)]))
     }
 }
 

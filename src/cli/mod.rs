@@ -41,7 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Record(r)) => record::run(r),
         Some(Command::Screenshot(s)) => {
             let options = s.options()?;
-            let exit = window::with_window(|| curvscope::app::run(options))?;
+            let runner = options.runner()?;
+            let exit = window::with_window(|| curvscope::app::run(options, runner))?;
             if !exit.is_success() {
                 anyhow::bail!("the app stopped before the screenshot was saved ({exit:?})");
             }
@@ -50,7 +51,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         None => {
             let options = cli.app.options()?;
-            let exit = window::with_window(|| curvscope::app::run(options))?;
+            let runner = options.runner()?;
+            let exit = window::with_window(|| curvscope::app::run(options, runner))?;
             if exit.is_success() {
                 Ok(())
             } else {

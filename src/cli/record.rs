@@ -8,7 +8,7 @@ use curvscope::app::record::SharedProgress;
 use curvscope_core::io::video::{
     Mp4Outcome, Pace, Progress, VideoKind, encode_gif, finish_mp4, remove_frames,
 };
-use curvscope_core::train::runner::{Runner, Source};
+use curvscope_core::train::runner::Source;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -92,7 +92,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
         frames,
         orbit_deg_per_s: args.orbit as f32,
     };
-    let runner = Runner::new(options.source.clone(), options.start_speed());
+    let runner = options.runner()?;
     super::window::check_display()?;
     let folder = frames_folder(&args.out, kind);
     prepare_folder(&folder)?;

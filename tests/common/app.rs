@@ -3,6 +3,8 @@
 use bevy::prelude::*;
 use curvscope::app::state::Live;
 use curvscope::app::training::TrainingPlugin;
+use curvscope_core::train::runner::Runner;
+use curvscope_core::train::session::SessionConfig;
 use std::time::{Duration, Instant};
 
 /// Longest wait for an event. Events are what tests wait on (a step count,
@@ -28,4 +30,9 @@ pub fn training_app(training: TrainingPlugin) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, training));
     app
+}
+
+/// The training plugin of a single plain run.
+pub fn single(config: SessionConfig) -> TrainingPlugin {
+    TrainingPlugin::new(Runner::plain(vec![(String::new(), config)]).expect("the run starts"))
 }

@@ -87,6 +87,24 @@ pub const SPEED_RULE: Rule = Rule {
     ok: |x| (1.0..=100_000.0).contains(&x),
 };
 
+/// Synthetic data noise.
+pub const NOISE_RULE: Rule = Rule {
+    what: "from 0 to 10",
+    ok: |x| (0.0..=10.0).contains(&x),
+};
+
+/// Most training (and most test) samples of a synthetic data set.
+pub const MAX_SAMPLES: usize = 10_000;
+/// Widest hidden layer of a lesson's network.
+pub const MAX_WIDTH: usize = 256;
+/// Most optimizer steps per recorded frame.
+pub const MAX_STEPS_PER_FRAME: usize = 10_000;
+/// Most work of a live run, training samples × parameters: one measurement
+/// (a 64×64 surface) then costs about 2·64²·this ≈ 1.6e11 floating-point
+/// operations, a few seconds on two cores. Beyond it a lesson would show
+/// nothing for minutes.
+pub const MAX_WORK: f64 = 2e7;
+
 /// Checks optimizer settings against their rules (batch sizes are checked
 /// against the data where it is known).
 pub fn check_settings(settings: &TrainerSettings) -> Result<(), (&'static str, RuleError)> {

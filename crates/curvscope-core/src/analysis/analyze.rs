@@ -8,6 +8,7 @@ use crate::curvature::trace::trace_for;
 use crate::io::problem::Problem;
 use crate::landscape::directions::{RandomScaling, orthogonalize, random_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
+use crate::model::finite::{NotFinite, check_finite};
 use crate::model::objective::Objective;
 use ndarray::Array1;
 use rand::SeedableRng;
@@ -88,9 +89,19 @@ pub enum AnalysisError {
         /// What was expected and what was given.
         message: String,
     },
-    /// The loss or its derivatives are not finite at the parameters.
-    #[error("the loss is not finite at params ({0}): the parameters overflow the network")]
-    NotFinite(String),
+    /// The loss or its gradient is not finite at the parameters.
+    #[error("{0}")]
+    NotFinite(#[from] NotFinite),
+    /// A computed quantity (eigenvalue, trace) is not finite.
+    #[error(
+        "the {what} is not finite ({value:e}): the Hessian overflows float64 at these parameters"
+    )]
+    ResultNotFinite {
+        /// What: `largest eigenvalue`, `smallest eigenvalue`, `trace`, …
+        what: &'static str,
+        /// The value computed.
+        value: f64,
+    },
     /// The loss overflows somewhere on the grid.
     #[error(
         "the loss is not finite at grid point a = {a:e}, b = {b:e} (it overflows float64 there); use a smaller --range"
@@ -280,13 +291,9 @@ pub fn analyze(
     let theta = problem.params.flat();
 
     let t0 = Instant::now();
+    check_finite(&objective, &problem.data, theta)?;
     let op = objective.hessian_at(theta);
     let (loss, grad_norm) = (op.loss(), op.grad().dot(op.grad()).sqrt());
-    if !loss.is_finite() || !grad_norm.is_finite() {
-        return Err(AnalysisError::NotFinite(format!(
-            "loss {loss}, gradient norm {grad_norm}"
-        )));
-    }
     // Eigen directions need two eigenvectors even when fewer values are asked for.
     let k = opts.top_k.max(if choice == DirectionChoice::Eigen {
         2
@@ -301,13 +308,30 @@ pub fn analyze(
     };
     let eig = lanczos(&op, &lz_opts, &[]);
     let hessian_secs = t0.elapsed().as_secs_f64();
-    if eig.top.iter().any(|p| !p.value.is_finite()) {
-        return Err(AnalysisError::NotFinite("Hessian eigenvalues".into()));
+    let not_finite = |what, value: f64| {
+        (!value.is_finite()).then_some(AnalysisError::ResultNotFinite { what, value })
+    };
+    if let Some(e) = eig
+        .top
+        .iter()
+        .find_map(|p| not_finite("largest eigenvalues", p.value))
+        .or_else(|| {
+            eig.min
+                .as_ref()
+                .and_then(|p| not_finite("smallest eigenvalue", p.value))
+        })
+    {
+        return Err(e);
     }
 
     let t1 = Instant::now();
     let trace = trace_for(&op, opts.seed);
     let trace_secs = t1.elapsed().as_secs_f64();
+    if let Some(e) = not_finite("trace", trace.value)
+        .or_else(|| not_finite("trace's standard error", trace.stderr))
+    {
+        return Err(e);
+    }
 
     let t2 = Instant::now();
     let (d0, d1) = choose_directions(problem, choice, &eig, opts.seed);

@@ -75,7 +75,7 @@ pub struct LiveBench {
 /// Times the default live session: training steps, then measurements
 /// between short bursts of training (as the app does them).
 pub fn bench_live(runs: usize) -> LiveBench {
-    let mut session = Session::new(SessionConfig::default());
+    let mut session = Session::new(SessionConfig::default()).expect("the default run starts");
     session.train(1000);
     session.measure();
     const STEPS: usize = 20_000;

@@ -274,12 +274,13 @@ impl Reader<'_> {
                     format!("expected [train, test] sample counts, got {}", quote(v)),
                 )
             })?;
-            let train = self.usize_in(&pair[0], &format!("{path}[0]"), 1, 100_000)?;
-            let test = self.usize_in(&pair[1], &format!("{path}[1]"), 0, 100_000)?;
+            let max = defaults::MAX_SAMPLES as u64;
+            let train = self.usize_in(&pair[0], &format!("{path}[0]"), 1, max)?;
+            let test = self.usize_in(&pair[1], &format!("{path}[1]"), 0, max)?;
             config.samples = (train, test);
         }
         if let Some(v) = &raw.noise {
-            config.noise = self.number(v, &f("noise"), ">= 0", |x| x >= 0.0)?;
+            config.noise = self.ruled(v, &f("noise"), defaults::NOISE_RULE)?;
         }
         if let Some(v) = &raw.hidden {
             let path = f("hidden");
@@ -295,7 +296,9 @@ impl Reader<'_> {
             config.hidden = widths
                 .iter()
                 .enumerate()
-                .map(|(i, w)| self.usize_in(w, &format!("{path}[{i}]"), 1, 512))
+                .map(|(i, w)| {
+                    self.usize_in(w, &format!("{path}[{i}]"), 1, defaults::MAX_WIDTH as u64)
+                })
                 .collect::<Result<_, _>>()?;
         }
         if let Some(v) = &raw.activation {
@@ -326,6 +329,18 @@ impl Reader<'_> {
         }
         if let Some(v) = &raw.top_k {
             config.top_k = self.usize_in(v, &f("top_k"), 1, 10)?;
+        }
+        let work = config.work();
+        if work > defaults::MAX_WORK {
+            return Err(self.err(
+                path,
+                format!(
+                    "{} training samples × {} parameters = {work:.1e} is more work than a live run can show (at most {:.0e}: fewer samples or narrower layers)",
+                    config.samples.0,
+                    config.n_params(),
+                    defaults::MAX_WORK
+                ),
+            ));
         }
         Ok(())
     }
@@ -494,7 +509,12 @@ impl Reader<'_> {
             None => defaults::STEPS_PER_SECOND,
         };
         let steps_per_frame = match &raw.steps_per_frame {
-            Some(v) => self.usize_in(v, "steps_per_frame", 1, 1_000_000)?,
+            Some(v) => self.usize_in(
+                v,
+                "steps_per_frame",
+                1,
+                defaults::MAX_STEPS_PER_FRAME as u64,
+            )?,
             None => defaults::STEPS_PER_FRAME,
         };
         let measure_every_frames = match &raw.measure_every_frames {

@@ -4,5 +4,6 @@
 pub mod activation;
 pub mod architecture;
 pub mod dataset;
+pub mod finite;
 pub mod loss;
 pub mod objective;

@@ -9,7 +9,18 @@
 //! time reaches it.
 
 use crate::lesson::{Actions, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
+use crate::model::finite::NotFinite;
 use crate::train::session::{Session, SessionConfig, Snapshot};
+
+/// A run of a lesson that cannot start.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot start {}: {cause}", if run.is_empty() { "the run".to_string() } else { format!("run \"{run}\"") })]
+pub struct StartError {
+    /// The run's label (empty for a single unlabelled run).
+    pub run: String,
+    /// Why.
+    pub cause: NotFinite,
+}
 
 /// A change of the view: a lesson's starting view, or what a timeline event
 /// asked for (the settings and plane changes are applied to the sessions by
@@ -44,37 +55,53 @@ pub struct Director {
 impl Director {
     /// Builds the lesson's sessions and measures each once. Events due at
     /// step 0 or second 0 are applied now; their view changes are returned
-    /// by the first [`Director::advance`].
-    pub fn new(lesson: &Lesson) -> Self {
+    /// by the first [`Director::advance`]. Refused when a run's loss is not
+    /// finite at the start.
+    pub fn new(lesson: &Lesson) -> Result<Self, StartError> {
         let mut director = Self::build(
             &lesson.runs,
             lesson.timeline.clone(),
             lesson.caption.clone(),
             lesson.view.clone(),
-        );
+        )?;
         director.queued = director.fire_due();
         director.measure();
-        director
+        Ok(director)
     }
 
     /// A single run without a lesson (no timeline, no caption), measured once.
-    pub fn from_config(config: SessionConfig) -> Self {
+    pub fn from_config(config: SessionConfig) -> Result<Self, StartError> {
         let run = RunSpec {
             label: "run".to_string(),
             config,
         };
-        let mut director = Self::build(&[run], Vec::new(), String::new(), ViewSpec::default());
+        let mut director = Self::build(&[run], Vec::new(), String::new(), ViewSpec::default())?;
         director.measure();
-        director
+        Ok(director)
     }
 
-    fn build(runs: &[RunSpec], timeline: Vec<Event>, caption: String, view: ViewSpec) -> Self {
-        Self {
+    fn build(
+        runs: &[RunSpec],
+        timeline: Vec<Event>,
+        caption: String,
+        view: ViewSpec,
+    ) -> Result<Self, StartError> {
+        let sessions = runs
+            .iter()
+            .map(|r| {
+                Session::new(r.config.clone()).map_err(|cause| StartError {
+                    run: if runs.len() > 1 {
+                        r.label.clone()
+                    } else {
+                        String::new()
+                    },
+                    cause,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
             labels: runs.iter().map(|r| r.label.clone()).collect(),
-            sessions: runs
-                .iter()
-                .map(|r| Session::new(r.config.clone()))
-                .collect(),
+            sessions,
             pending: timeline,
             start: (view.clone(), caption.clone()),
             caption,
@@ -82,7 +109,7 @@ impl Director {
             step: 0,
             seconds: 0.0,
             queued: Vec::new(),
-        }
+        })
     }
 
     /// Trains every run `steps` steps (stopping exactly at `at_step` events

@@ -7,7 +7,7 @@
 
 use crate::defaults;
 use crate::lesson::{Lesson, RunSpec};
-use crate::train::director::{Director, ViewChange};
+use crate::train::director::{Director, StartError, ViewChange};
 use crate::train::session::{PlaneKind, SessionConfig, Snapshot};
 use crate::train::trainer::TrainerSettings;
 use std::path::PathBuf;
@@ -176,17 +176,17 @@ pub struct Runner {
 
 impl Runner {
     /// Starts `source` at `speed` steps per second (the director measures
-    /// each run once), with
-    /// its starting view queued for the first update.
-    pub fn new(source: Source, speed: f64) -> Self {
+    /// each run once), with its starting view queued for the first update;
+    /// refused when a run cannot start.
+    pub fn new(source: Source, speed: f64) -> Result<Self, StartError> {
         let start = Instant::now();
-        let director = Director::new(&source.lesson());
+        let director = Director::new(&source.lesson())?;
         let schedule = Schedule {
             since_last: 0.0,
             cost: start.elapsed().as_secs_f64(),
             count: 1,
         };
-        Self {
+        Ok(Self {
             view_changes: director.start_view(),
             source,
             director,
@@ -199,11 +199,11 @@ impl Runner {
             schedule,
             rate: RateWindow::default(),
             notices: Vec::new(),
-        }
+        })
     }
 
     /// Plain runs (label, configuration) at the default speed.
-    pub fn plain(runs: Vec<(String, SessionConfig)>) -> Self {
+    pub fn plain(runs: Vec<(String, SessionConfig)>) -> Result<Self, StartError> {
         let runs = runs
             .into_iter()
             .map(|(label, config)| RunSpec { label, config })
@@ -212,11 +212,18 @@ impl Runner {
     }
 
     /// Starts `source` over; `show_view` queues its starting view (a new
-    /// lesson), else the view stays as the user left it.
+    /// lesson), else the view stays as the user left it. A source that
+    /// cannot start leaves the current runs as they are, with a notice.
     fn start(&mut self, source: Source, show_view: bool) {
-        self.source = source;
         let start = Instant::now();
-        self.director = Director::new(&self.source.lesson());
+        self.director = match Director::new(&source.lesson()) {
+            Ok(director) => director,
+            Err(e) => {
+                self.notices.push(e.to_string());
+                return;
+            }
+        };
+        self.source = source;
         self.schedule = Schedule {
             since_last: 0.0,
             cost: start.elapsed().as_secs_f64(),
@@ -424,7 +431,7 @@ mod tests {
     }
 
     fn plain() -> Runner {
-        Runner::plain(vec![(String::new(), small())])
+        Runner::plain(vec![(String::new(), small())]).unwrap()
     }
 
     fn lesson(text: &str) -> Lesson {
@@ -482,7 +489,7 @@ mod tests {
         let text = r#"{"format": "curvscope-lesson/1", "name": "plain",
             "run": {"data": "sine", "hidden": [4], "grid": 5, "learning_rate": 0.05},
             "timeline": [{"at_step": 3, "learning_rate": 0.2}]}"#;
-        let mut runner = Runner::new(Source::Lesson(lesson(text)), 100.0);
+        let mut runner = Runner::new(Source::Lesson(lesson(text)), 100.0).unwrap();
         runner.tick_exact(5, 0.0, false);
         runner.handle(Command::Restart);
         let u = runner.tick_exact(0, 0.0, false);
@@ -516,6 +523,33 @@ mod tests {
         let u = runner.tick_exact(0, 0.0, false);
         assert!(matches!(u.view_changes[0], ViewChange::Start(_)));
         assert_eq!(u.caption, "start");
+    }
+
+    #[test]
+    fn a_run_that_cannot_start_is_refused_and_the_current_one_goes_on() {
+        let huge = SessionConfig {
+            noise: 1e308,
+            ..small()
+        };
+        let err = Runner::plain(vec![(String::new(), huge.clone())])
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string()
+                .starts_with("cannot start the run: the loss is not finite"),
+            "{err}"
+        );
+        let mut runner = plain();
+        runner.tick(0.1);
+        runner.handle(Command::Reset(vec![huge]));
+        let u = runner.tick(0.0);
+        assert_eq!(u.generation, 0, "the current run goes on");
+        assert_eq!(u.runs[0].config, small());
+        assert!(
+            u.notices[0].starts_with("cannot start the run:"),
+            "{:?}",
+            u.notices
+        );
     }
 
     #[test]

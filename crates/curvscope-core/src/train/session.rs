@@ -12,6 +12,7 @@ use crate::landscape::grid::{Slice, grid_coordinates};
 use crate::landscape::plane::Plane;
 use crate::model::activation::Activation;
 use crate::model::architecture::Architecture;
+use crate::model::finite::{NotFinite, check_finite};
 use crate::train::synthetic::{DataKind, init_params};
 use crate::train::trainer::{Diverged, Trainer, TrainerSettings};
 use ndarray::{Array1, Array2};
@@ -103,6 +104,35 @@ impl Default for SessionConfig {
     }
 }
 
+impl SessionConfig {
+    /// The network's number of parameters (the problem file's, if any).
+    pub fn n_params(&self) -> usize {
+        match &self.problem {
+            Some(p) => p.n_params(),
+            None => self.architecture().n_params(),
+        }
+    }
+
+    /// The synthetic network this configuration builds.
+    fn architecture(&self) -> Architecture {
+        let (n_in, n_out) = self.data.widths();
+        let mut layers = vec![n_in];
+        layers.extend(self.hidden.iter().copied().filter(|&w| w > 0));
+        layers.push(n_out);
+        Architecture::new(layers, self.activation)
+    }
+
+    /// Training samples × parameters: what one pass over the data costs
+    /// (see [`defaults::MAX_WORK`]).
+    pub fn work(&self) -> f64 {
+        let samples = match &self.problem {
+            Some(p) => p.n_samples(),
+            None => self.samples.0,
+        };
+        samples as f64 * self.n_params() as f64
+    }
+}
+
 /// A recorded training point, placed relative to the current surface.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PathPoint {
@@ -175,8 +205,9 @@ pub struct Session {
 impl Session {
     /// A fresh session: new data and initialization from the seed, or the
     /// network, training data and parameters of `config.problem` (with no
-    /// test set) when it is set.
-    pub fn new(config: SessionConfig) -> Self {
+    /// test set) when it is set. Refused when the loss or its gradient is
+    /// not finite at the start (the one check every entry point applies).
+    pub fn new(config: SessionConfig) -> Result<Self, NotFinite> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed);
         let (arch, loss, train, test, theta) = match &config.problem {
             Some(p) => (
@@ -187,17 +218,13 @@ impl Session {
                 p.params.clone(),
             ),
             None => {
-                let (n_in, n_out) = config.data.widths();
                 let train = config
                     .data
                     .generate(config.samples.0.max(1), config.noise, &mut rng);
                 let test = config
                     .data
                     .generate(config.samples.1, config.noise, &mut rng);
-                let mut layers = vec![n_in];
-                layers.extend(config.hidden.iter().copied().filter(|&w| w > 0));
-                layers.push(n_out);
-                let arch = Architecture::new(layers, config.activation);
+                let arch = config.architecture();
                 let theta = init_params(&arch, &mut rng);
                 (arch, config.data.loss(), train, Some(test), theta)
             }
@@ -209,7 +236,12 @@ impl Session {
                 .collect::<Array1<f64>>()
         });
         let trainer = Trainer::new(arch, loss, train, test, theta, config.settings, config.seed);
-        Self {
+        check_finite(
+            trainer.train_objective(),
+            trainer.train_data(),
+            trainer.theta().flat(),
+        )?;
+        Ok(Self {
             tracker: CurvatureTracker::new(config.top_k),
             config,
             trainer,
@@ -218,7 +250,7 @@ impl Session {
             surface: None,
             path: Vec::new(),
             random_base,
-        }
+        })
     }
 
     /// The current point as a problem: the network, its loss, the training
@@ -302,6 +334,10 @@ impl Session {
         let objective = self.trainer.train_objective();
         // One operator serves the eigenvalues, the trace and the axis curvatures.
         let op = objective.hessian_at(theta_s);
+        if !op.loss().is_finite() {
+            // Nothing here can be measured (the trainer stops on its own).
+            return;
+        }
         let curvature = self.tracker.measure(&self.trainer, &op);
         let tracked: Vec<Array1<f64>> = self
             .tracker
@@ -309,7 +345,7 @@ impl Session {
             .take(2)
             .map(|(_, d)| d.clone())
             .collect();
-        let [d0, d1] = <[_; 2]>::try_from(tracked).unwrap_or_else(|_| {
+        let pair = <[_; 2]>::try_from(tracked).or_else(|_| {
             // Fewer than two tracked eigenvectors: ask for two.
             let opts = LanczosOptions {
                 top_k: 2,
@@ -317,8 +353,14 @@ impl Session {
                 ..Default::default()
             };
             let eig = lanczos(&op, &opts, &[]);
-            [eig.top[0].vector.clone(), eig.top[1].vector.clone()]
+            <[_; 2]>::try_from(eig.top.into_iter().map(|p| p.vector).collect::<Vec<_>>())
         });
+        let Ok([d0, d1]) = pair else {
+            // No two eigenvectors (a Hessian that is not finite here): keep
+            // the last surface rather than draw a wrong one.
+            self.curvature = Some(curvature);
+            return;
+        };
         let arch = objective.architecture();
         let random = |k: usize| {
             scale_direction(

@@ -27,7 +27,7 @@ fn config() -> SessionConfig {
 
 /// A trained session's surface (7×7 grid).
 fn surface() -> Surface {
-    let mut session = Session::new(config());
+    let mut session = Session::new(config()).unwrap();
     assert!(session.train(100).is_none());
     session.measure();
     session.snapshot().surface.expect("a surface")
@@ -46,7 +46,7 @@ fn numbers(r: &AnalysisReport) -> Vec<f64> {
 
 #[test]
 fn a_session_saved_as_a_problem_analyzes_and_trains_like_the_original() {
-    let mut session = Session::new(config());
+    let mut session = Session::new(config()).unwrap();
     assert!(session.train(200).is_none());
     let snap = session.snapshot();
     assert_eq!(snap.step, 200);
@@ -83,7 +83,7 @@ fn a_session_saved_as_a_problem_analyzes_and_trains_like_the_original() {
         problem: Some(Arc::new(loaded)),
         ..config()
     };
-    let mut resumed = Session::new(from_file.clone());
+    let mut resumed = Session::new(from_file.clone()).unwrap();
     let start = resumed.snapshot();
     assert_eq!(start.step, 0);
     assert_eq!(start.train_loss, snap.train_loss);
@@ -101,7 +101,7 @@ fn a_session_saved_as_a_problem_analyzes_and_trains_like_the_original() {
             .is_some_and(|s| s.loss.iter().all(|v| v.is_finite()))
     );
     // Restarting with the same configuration goes back to the file's point.
-    let restarted = Session::new(from_file);
+    let restarted = Session::new(from_file).unwrap();
     assert_eq!(restarted.snapshot().train_loss, snap.train_loss);
     assert_eq!(restarted.to_problem().params, problem.params);
 }
@@ -297,7 +297,8 @@ fn series_csv_has_the_header_and_a_row_per_snapshot() {
             momentum: 0.5,
         },
         ..config()
-    });
+    })
+    .unwrap();
     let before = SeriesRow::from_snapshot(&session.snapshot());
     assert_eq!(before.lambda_max, None, "no measurement yet");
     session.train(10);

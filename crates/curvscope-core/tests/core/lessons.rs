@@ -23,7 +23,7 @@ fn cheap(name: &str) -> Lesson {
 /// Records `frames` frames as the recorder does, measuring every `every`
 /// frames (and at the end); returns each measurement's snapshots.
 fn record(lesson: &Lesson, frames: usize, every: usize) -> Vec<Vec<Snapshot>> {
-    let mut director = Director::new(lesson);
+    let mut director = Director::new(lesson).unwrap();
     let mut out = vec![director.snapshots()];
     for frame in 1..=frames {
         director.advance(lesson.steps_per_frame, 1.0 / FPS);
@@ -64,7 +64,7 @@ fn every_bundled_lesson_parses_and_runs_headless() {
         }
         assert!(!lesson.caption.is_empty() && !lesson.title.is_empty());
 
-        let mut director = Director::new(&lesson);
+        let mut director = Director::new(&lesson).unwrap();
         assert_eq!(director.labels().len(), lesson.runs.len());
         for frame in 1..=50 {
             director.advance(lesson.steps_per_frame, 1.0 / FPS);
@@ -226,7 +226,7 @@ fn bad_lesson_files_give_clear_messages() {
         (
             r#"{ "format": "curvscope-lesson/1", "name": "t", "run": { "hidden": [4, 600] } }"#
                 .into(),
-            "test.json: run.hidden[1]: expected an integer in 1..=512, got 600",
+            "test.json: run.hidden[1]: expected an integer in 1..=256, got 600",
         ),
         (
             r#"{ "format": "curvscope-lesson/1", "name": "t", "run": { "data": "mooons" } }"#
@@ -359,7 +359,7 @@ fn split_lesson() -> Lesson {
 #[test]
 fn an_at_step_event_applies_exactly_at_its_step() {
     let lesson = split_lesson();
-    let mut director = Director::new(&lesson);
+    let mut director = Director::new(&lesson).unwrap();
     assert!(director.advance(10, 0.1).is_empty());
     let s = &director.snapshots()[0];
     assert_eq!((s.step, s.settings.learning_rate), (10, 0.1));
@@ -371,7 +371,7 @@ fn an_at_step_event_applies_exactly_at_its_step() {
 
     // The same by hand: 15 steps, the change, 5 steps.
     let by_hand = |at: usize| {
-        let mut session = Session::new(lesson.runs[0].config.clone());
+        let mut session = Session::new(lesson.runs[0].config.clone()).unwrap();
         session.train(at);
         let mut settings = session.config().settings;
         settings.learning_rate = 0.4;
@@ -404,7 +404,7 @@ fn events_at_zero_apply_before_the_first_step() {
         "zero.json",
     )
     .unwrap();
-    let mut director = Director::new(&lesson);
+    let mut director = Director::new(&lesson).unwrap();
     assert_eq!(director.snapshots()[0].settings.learning_rate, 0.05);
     assert_eq!(director.caption(), "go");
     assert_eq!(director.advance(0, 0.0), [ViewChange::Caption("go".into())]);
@@ -418,7 +418,7 @@ fn directors_advanced_alike_agree_bit_for_bit() {
         run.config.grid.0 = 9;
     }
     let play = || {
-        let mut director = Director::new(&lesson);
+        let mut director = Director::new(&lesson).unwrap();
         let mut changes = Vec::new();
         for frame in 1..=12 {
             changes.extend(director.advance(7, 1.0 / FPS));
@@ -436,7 +436,7 @@ fn directors_advanced_alike_agree_bit_for_bit() {
     assert_eq!(a, b);
     assert!(a.0.iter().all(|s| s.surface.is_some()));
 
-    let mut single = Director::from_config(lesson.runs[0].config.clone());
+    let mut single = Director::from_config(lesson.runs[0].config.clone()).unwrap();
     single.advance(5, 0.0);
     assert_eq!(single.labels(), ["run"]);
     assert_eq!(single.snapshots()[0].step, 5);

@@ -214,7 +214,8 @@ fn a_session_projects_its_path_onto_the_surface_it_draws() {
     let mut session = Session::new(SessionConfig {
         grid: (9, 1.0),
         ..SessionConfig::default()
-    });
+    })
+    .unwrap();
     assert!(session.train(200).is_none());
     session.measure();
     let snap = session.snapshot();
@@ -247,7 +248,8 @@ fn every_plane_kind_gives_a_finite_surface() {
     let mut session = Session::new(SessionConfig {
         grid: (9, 0.5),
         ..SessionConfig::default()
-    });
+    })
+    .unwrap();
     session.train(100);
     for kind in PlaneKind::ALL {
         session.set_landscape(kind, (7, 0.3));
