@@ -517,16 +517,20 @@ fn record_encodes_gif_and_mp4_and_keeps_frames_when_ffmpeg_fails() {
         String::from_utf8_lossy(&probe.stdout).trim(),
         "h264,yuv420p,2"
     );
-    // An ffmpeg that fails: the message names it, the frames stay.
+    // An ffmpeg that writes half a file and fails: the message gives its
+    // own words, the frames stay, and an earlier video of that name is
+    // kept as it was (issue 10: it was replaced by a 48-byte file).
     let fake = dir.path().join("fake-ffmpeg");
     std::fs::write(
         &fake,
-        "#!/bin/sh\n[ \"$1\" = -version ] && exit 0\necho 'encoder exploded' >&2\nexit 3\n",
+        "#!/bin/sh\n[ \"$1\" = -version ] && exit 0\nfor last; do :; done\n\
+         printf half > \"$last\"\necho 'encoder exploded' >&2\nexit 3\n",
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     let bad = dir.path().join("bad.mp4");
+    std::fs::write(&bad, b"an earlier good video").unwrap();
     let o = record(&args(&with_out(&bad)), &[("CURVSCOPE_FFMPEG", &fake)]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
@@ -536,6 +540,15 @@ fn record_encodes_gif_and_mp4_and_keeps_frames_when_ffmpeg_fails() {
     );
     assert!(stderr.contains("bad.mp4.frames"), "{stderr}");
     assert_eq!(frames(&dir.path().join("bad.mp4.frames")).len(), 2);
+    assert_eq!(std::fs::read(&bad).unwrap(), b"an earlier good video");
+    let temporaries = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with(".curvscope-")
+        })
+        .count();
+    assert_eq!(temporaries, 0, "no temporary file left");
     // No ffmpeg at all: the frames and how to encode them.
     let none = dir.path().join("none.mp4");
     let missing = dir.path().join("no-such-ffmpeg");

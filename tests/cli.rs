@@ -928,3 +928,60 @@ fn lessons_with_unbounded_values_are_refused_with_the_limit() {
     }
     assert!(!Path::new("never").exists());
 }
+
+/// Issue 10: `--json` replaced whatever was at the path (a device node, a
+/// FIFO, its own input) and said so only after the whole computation.
+#[test]
+fn writes_refuse_their_input_and_special_files_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("self.json");
+    fs::copy(sample("sine"), &own).unwrap();
+    let before = fs::read(&own).unwrap();
+    let own_s = own.to_str().unwrap();
+    fails_with(
+        &["analyze", own_s, "--json", own_s],
+        &["--json", "the problem file itself"],
+    );
+    // Another spelling of the same file.
+    let other = format!("{}/./self.json", dir.path().display());
+    fails_with(
+        &["analyze", own_s, "--json", &other],
+        &["the problem file itself"],
+    );
+    assert_eq!(fs::read(&own).unwrap(), before, "the input is untouched");
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for args in [
+        vec!["analyze", own_s, "--json", "/dev/null"],
+        vec!["analyze", own_s, "--json", fifo.to_str().unwrap()],
+        vec![
+            "bench",
+            "--runs",
+            "1",
+            "--no-wide",
+            "--json",
+            fifo.to_str().unwrap(),
+        ],
+        vec!["screenshot", "--out", fifo.to_str().unwrap()],
+    ] {
+        let line = fails_with(&args, &["cannot write", "not a regular file"]);
+        assert!(
+            line.contains("is a device") || line.contains("is a FIFO"),
+            "{line}"
+        );
+    }
+    use std::os::unix::fs::FileTypeExt as _;
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        fs::symlink_metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}

@@ -42,8 +42,8 @@ pub struct AppOptions {
     /// Training speed at the start, in steps per second (a lesson's own
     /// speed replaces it).
     pub speed: f64,
-    /// Take a screenshot to this file after `frames` frames, then exit.
-    pub screenshot: Option<(PathBuf, u32)>,
+    /// Take a screenshot after some frames, then exit.
+    pub screenshot: Option<capture::ShotRequest>,
 }
 
 impl Default for AppOptions {

@@ -2,13 +2,12 @@
 //! (`frame-00000.png`, ...) into a folder, then the app exits. Encoding the
 //! frames into a video is the command line's job ([`curvscope_core::io::video`]).
 
+use super::capture::write_png;
 use super::scripted::Script;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
-use curvscope_core::io::video::{
-    Mp4Outcome, Progress, VideoError, finish_mp4, frame_path, write_rgb_png,
-};
-use std::path::{Path, PathBuf};
+use curvscope_core::io::video::{Mp4Outcome, Progress, finish_mp4, frame_path};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Shared view of a recording's [`Progress`].
@@ -71,19 +70,6 @@ fn shoot(commands: &mut Commands, path: PathBuf, progress: SharedProgress) {
             }
         },
     );
-}
-
-/// Writes an RGB PNG of a captured image.
-fn write_png(image: &Image, path: &Path) -> Result<(), VideoError> {
-    let rgb = image
-        .clone()
-        .try_into_dynamic()
-        .map_err(|e| VideoError::Format {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?
-        .to_rgb8();
-    write_rgb_png(path, rgb.width(), rgb.height(), rgb.as_raw())
 }
 
 /// Exits once every frame is written, or at the first error.

@@ -1,13 +1,13 @@
 //! The egui side panel: readouts, training, optimizer, landscape, data and
 //! model sections and the plots; and the keyboard shortcuts.
 
+use super::capture::save_screenshot;
 use super::readouts::{plots, run_readouts};
 use super::record::LiveRecorder;
 use super::state::{
     Live, PanelWidth, ResetCamera, ShowBowl, SurfaceScale, TrainingLink, ensure_state,
 };
 use bevy::prelude::*;
-use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use curvscope_core::io::export::{grid_csv, grid_json, save, series_csv, surface_glb, surface_ply};
 use curvscope_core::lesson::Lesson;
@@ -16,6 +16,7 @@ use curvscope_core::train::runner::Command;
 use curvscope_core::train::session::{PlaneKind, SessionConfig};
 use curvscope_core::train::synthetic::DataKind;
 use curvscope_core::train::trainer::TrainerSettings;
+use std::path::PathBuf;
 
 /// Draws the side panel (unless `panel` is false: a bare view for videos).
 pub struct UiPlugin {
@@ -99,13 +100,12 @@ pub fn shortcuts(
     }
 }
 
-/// Saves a PNG of the window in the working directory, named by the step.
+/// Saves a PNG of the window in the working directory, named by the step
+/// (the panel's notice confirms it).
 fn screenshot(commands: &mut Commands, live: &Live) {
     let step = live.latest().map_or(0, |s| s.step);
-    let path = format!("curvscope-step{step}.png");
-    commands
-        .spawn(Screenshot::primary_window())
-        .observe(save_to_disk(path));
+    let path = PathBuf::from(format!("curvscope-step{step}.png"));
+    save_screenshot(commands, path, None);
 }
 
 /// Whether two configurations have the same data and model (what the

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use curvscope_core::analysis::analyze::{AnalyzeOptions, DirectionChoice, analyze};
-use curvscope_core::io::fsutil::write_atomically;
+use curvscope_core::io::fsutil::{check_writable, same_file, write_atomically};
 use curvscope_core::io::problem::Problem;
 use std::path::PathBuf;
 
@@ -48,6 +48,17 @@ pub struct AnalyzeArgs {
 /// Runs `analyze`.
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     let shown = args.problem.display().to_string();
+    if let Some(out) = &args.json {
+        // Refused before any work: overwriting the input, or a path that
+        // cannot take the result.
+        if same_file(out, &args.problem) {
+            anyhow::bail!(
+                "--json {}: that is the problem file itself; choose another name",
+                out.display()
+            );
+        }
+        check_writable(out).with_context(|| format!("--json: cannot write {}", out.display()))?;
+    }
     let problem = Problem::load(&args.problem).with_context(|| shown.clone())?;
     let name = args
         .problem

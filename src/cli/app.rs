@@ -4,6 +4,7 @@ use anyhow::Context as _;
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use curvscope::app::AppOptions;
+use curvscope::app::capture::ShotRequest;
 use curvscope_core::defaults;
 use curvscope_core::io::problem::Problem;
 use curvscope_core::lesson::{Lesson, RunSpec};
@@ -126,7 +127,11 @@ impl ScreenshotArgs {
         }
         let mut options = self.app.options()?;
         options.size = self.size;
-        options.screenshot = Some((self.out.clone(), self.frames));
+        options.screenshot = Some(ShotRequest {
+            path: self.out.clone(),
+            frame: self.frames,
+            outcome: Default::default(),
+        });
         Ok(options)
     }
 

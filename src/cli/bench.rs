@@ -6,7 +6,7 @@ use curvscope_core::analysis::bench::{
     BenchReport, bench_live, bench_problem, kernel_matmul_gflops, library_matmul_gflops,
 };
 use curvscope_core::analysis::samples::SAMPLE_PROBLEMS;
-use curvscope_core::io::fsutil::write_atomically;
+use curvscope_core::io::fsutil::{check_writable, write_atomically};
 use curvscope_core::io::problem::Problem;
 use curvscope_core::train::synthetic::wide_benchmark_problem;
 use std::path::PathBuf;
@@ -40,6 +40,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if args.runs == 0 {
         anyhow::bail!("--runs: expected at least 1, got 0");
+    }
+    if let Some(out) = &args.json {
+        check_writable(out).with_context(|| format!("--json: cannot write {}", out.display()))?;
     }
     let mut problems: Vec<(String, Problem)> = Vec::new();
     if args.problems.is_empty() {

@@ -6,7 +6,9 @@ mod bench;
 mod record;
 mod window;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use curvscope_core::io::fsutil::check_writable;
 
 /// curvscope: exact float64 curvature and loss landscapes of small networks.
 /// Without a command it opens the live app.
@@ -41,13 +43,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Record(r)) => record::run(r),
         Some(Command::Screenshot(s)) => {
             let options = s.options()?;
+            // Refused before any window: a path that cannot take the picture.
+            check_writable(s.out())
+                .with_context(|| format!("--out: cannot write {}", s.out().display()))?;
             let runner = options.runner()?;
+            let outcome = options
+                .screenshot
+                .as_ref()
+                .map(|r| r.outcome.clone())
+                .unwrap_or_default();
             let exit = window::with_window(|| curvscope::app::run(options, runner))?;
-            if !exit.is_success() {
-                anyhow::bail!("the app stopped before the screenshot was saved ({exit:?})");
+            match outcome.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                Some(Ok(())) => {
+                    println!("wrote {}", s.out().display());
+                    Ok(())
+                }
+                Some(Err(e)) => Err(e.into()),
+                None => anyhow::bail!(
+                    "the app stopped before the screenshot was saved ({exit:?}); {} is unchanged",
+                    s.out().display()
+                ),
             }
-            println!("wrote {}", s.out().display());
-            Ok(())
         }
         None => {
             let options = cli.app.options()?;

@@ -7,6 +7,8 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::io::fsutil::write_via_temporary;
+
 /// Why a frame or a video could not be read, written or encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VideoError {
@@ -69,9 +71,30 @@ pub enum VideoError {
     /// Nothing to encode.
     #[error("no frames to encode")]
     NoFrames,
+    /// A file-system refusal or failure outside any one frame (see
+    /// [`VideoError::for_output`]).
+    #[error("{0}")]
+    Io(String),
+}
+
+impl From<std::io::Error> for VideoError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e.to_string())
+    }
 }
 
 impl VideoError {
+    /// Names `out` in a file-system error of writing it.
+    fn for_output(self, out: &Path) -> Self {
+        match self {
+            Self::Io(message) => Self::Write {
+                path: out.to_path_buf(),
+                message,
+            },
+            other => other,
+        }
+    }
+
     fn write(path: &Path, e: impl std::fmt::Display) -> Self {
         Self::Write {
             path: path.to_path_buf(),
@@ -181,7 +204,8 @@ pub fn finish_mp4(
     let Some(ffmpeg) = find_ffmpeg() else {
         return Ok(Mp4Outcome::NoFfmpeg(ffmpeg_command_line(folder, fps, out)));
     };
-    encode_mp4(&ffmpeg, folder, fps, out)?;
+    write_via_temporary(out, |temp| encode_mp4(&ffmpeg, folder, fps, temp))
+        .map_err(|e| e.for_output(out))?;
     remove_frames(folder, frames);
     Ok(Mp4Outcome::Written)
 }
@@ -245,7 +269,7 @@ pub fn encode_mp4(ffmpeg: &Path, folder: &Path, fps: u32, out: &Path) -> Result<
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
-        .unwrap_or("no message");
+        .unwrap_or("it printed nothing (was it stopped?)");
     Err(VideoError::Ffmpeg {
         status: output.status.to_string(),
         message: last.trim().to_string(),
@@ -278,10 +302,25 @@ fn read_rgb(path: &Path) -> Result<(u32, u32, Vec<u8>), VideoError> {
 
 /// Encodes `frames` frames of the folder into a looping GIF at `fps`
 /// (GIF delays are in hundredths of a second); `tick` is called after each.
+/// The GIF is written beside `out` and renamed over it once complete, so a
+/// failure keeps an earlier file of that name.
 pub fn encode_gif(
     folder: &Path,
     frames: u64,
     fps: u32,
+    out: &Path,
+    tick: impl FnMut(),
+) -> Result<(), VideoError> {
+    write_via_temporary(out, |temp| write_gif(folder, frames, fps, temp, out, tick))
+        .map_err(|e| e.for_output(out))
+}
+
+/// Writes the GIF into `temp` (errors name `out`, the file it becomes).
+fn write_gif(
+    folder: &Path,
+    frames: u64,
+    fps: u32,
+    temp: &Path,
     out: &Path,
     mut tick: impl FnMut(),
 ) -> Result<(), VideoError> {
@@ -300,7 +339,7 @@ pub fn encode_gif(
             }
         };
         if encoder.is_none() {
-            let file = BufWriter::new(File::create(out).map_err(|e| cause(&e))?);
+            let file = BufWriter::new(File::create(temp).map_err(|e| cause(&e))?);
             let mut e = gif::Encoder::new(file, w16, h16, &[]).map_err(|e| cause(&e))?;
             e.set_repeat(gif::Repeat::Infinite).map_err(|e| cause(&e))?;
             encoder = Some(e);
@@ -323,16 +362,25 @@ pub fn encode_gif(
     }
 }
 
-/// Writes an 8-bit RGB PNG (`rgb`: `width × height` pixels, row-major).
-pub fn write_rgb_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), VideoError> {
-    let cause = |e: &dyn std::fmt::Display| VideoError::write(path, e);
-    let file = File::create(path).map_err(|e| cause(&e))?;
-    let mut encoder = png::Encoder::new(BufWriter::new(file), width, height);
+/// Encodes an 8-bit RGB PNG (`rgb`: `width × height` pixels, row-major).
+pub fn encode_png(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| cause(&e))?;
-    writer.write_image_data(rgb).map_err(|e| cause(&e))?;
-    writer.finish().map_err(|e| cause(&e))
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(bytes)
+}
+
+/// Writes an 8-bit RGB PNG with the guarantees of
+/// [`crate::io::fsutil::write_atomically`] (an earlier file survives a
+/// failed write; only regular files are replaced).
+pub fn write_rgb_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), VideoError> {
+    let cause = |e: &dyn std::fmt::Display| VideoError::write(path, e);
+    let bytes = encode_png(width, height, rgb).map_err(|e| cause(&e))?;
+    crate::io::fsutil::write_atomically(path, &bytes).map_err(|e| cause(&e))
 }
 
 #[cfg(test)]
