@@ -985,3 +985,37 @@ fn writes_refuse_their_input_and_special_files_before_any_work() {
             .is_char_device()
     );
 }
+
+/// Issue 10: `analyze /dev/zero` read 8.4 GB before failing and a FIFO
+/// blocked forever; a byte-order mark was "expected value at line 1".
+#[test]
+fn inputs_must_be_regular_files_of_bounded_size_and_may_start_with_a_bom() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.json");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for path in ["/dev/zero", fifo.to_str().unwrap()] {
+        fails_with(&["analyze", path], &["file", "not a regular file"]);
+        fails_with(&["--problem", path], &["not a regular file"]);
+    }
+    let lesson = dir.path().join("lesson.json");
+    fs::write(
+        &lesson,
+        "{\"format\": \"curvscope-lesson/1\", \"name\": \"a\", \"name\": \"b\"}",
+    )
+    .unwrap();
+    fails_with(
+        &["--lesson", lesson.to_str().unwrap()],
+        &["json", "duplicate key \"name\""],
+    );
+    let bom = dir.path().join("bom.json");
+    let mut bytes = vec![0xef, 0xbb, 0xbf];
+    bytes.extend(fs::read(sample("sine")).unwrap());
+    fs::write(&bom, bytes).unwrap();
+    succeeds(&["analyze", bom.to_str().unwrap(), "--grid", "3"]);
+}

@@ -4,5 +4,6 @@
 
 pub mod export;
 pub mod fsutil;
+pub mod json;
 pub mod problem;
 pub mod video;

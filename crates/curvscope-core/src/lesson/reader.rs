@@ -554,12 +554,21 @@ impl Reader<'_> {
     }
 }
 
+/// Largest lesson file read, in bytes (the bundled ones have about 2 KB).
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
 impl Lesson {
     /// Parses and checks a lesson's text; `source` names it in errors (a
     /// file path, or `lesson NAME`).
     pub fn from_json_str(text: &str, source: &str) -> Result<Lesson, LessonError> {
-        let doc: Value = serde_json::from_str(text)
-            .map_err(|e| LessonError::new(source, "json", e.to_string()))?;
+        let doc: Value = crate::io::json::parse(text).map_err(|e| {
+            let field = if e.duplicate && !e.path.is_empty() {
+                e.path.as_str()
+            } else {
+                "json"
+            };
+            LessonError::new(source, field, e.message)
+        })?;
         Reader { origin: source }.lesson(&doc)
     }
 
@@ -567,8 +576,10 @@ impl Lesson {
     pub fn load(path: impl AsRef<Path>) -> Result<Lesson, LessonError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| LessonError::new(&origin, "file", format!("cannot read: {e}")))?;
+        let bytes = crate::io::json::read_bytes(path, MAX_FILE_BYTES)
+            .map_err(|message| LessonError::new(&origin, "file", message))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| LessonError::new(&origin, "json", format!("not UTF-8: {e}")))?;
         Self::from_json_str(&text, &origin)
     }
 

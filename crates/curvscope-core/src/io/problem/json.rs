@@ -1,31 +1,37 @@
 //! JSON text to a `serde_json::Value`, with clear messages for text that is
 //! not JSON.
 
+use crate::io::json::JsonError;
 use serde_json::Value;
 
 use super::ProblemError;
 
-/// serde_json's message for a number beyond float64 range.
-const OUT_OF_RANGE: &str = "number out of range";
-
-/// Parses `text` as one JSON document; any failure is an error on field `json`.
+/// Parses `text` as one JSON document (strictly: no duplicate keys; a
+/// byte-order mark is skipped); any failure is an error on field `json`,
+/// or on the object's path for a duplicate key.
 ///
 /// serde_json's `float_roundtrip` feature makes every float correctly rounded,
 /// so a file describes exactly the problem its writer meant.
 pub(super) fn parse(text: &str) -> Result<Value, ProblemError> {
-    if text.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if body.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
         return Err(ProblemError::new(
             "json",
             "empty file, expected a JSON object",
         ));
     }
-    serde_json::from_str(text).map_err(|e| json_error(text, &e))
+    crate::io::json::parse(body).map_err(|e| json_error(body, &e))
 }
 
-/// The `json` error for a serde_json failure, with its line and column.
-fn json_error(text: &str, e: &serde_json::Error) -> ProblemError {
-    let (line, column) = (e.line(), e.column());
-    let message = if e.to_string().starts_with(OUT_OF_RANGE) {
+/// The error for a JSON failure, with its line and column.
+fn json_error(text: &str, e: &JsonError) -> ProblemError {
+    let (line, column) = e.position.unwrap_or((0, 0));
+    let field = if e.duplicate && !e.path.is_empty() {
+        e.path.as_str()
+    } else {
+        "json"
+    };
+    let message = if e.out_of_range {
         format!(
             "a number is out of float64 range (magnitude above 1.8e308) at line {line} column {column}"
         )
@@ -33,10 +39,12 @@ fn json_error(text: &str, e: &serde_json::Error) -> ProblemError {
         format!(
             "non-JSON token {token} at line {line} column {column} (NaN and Infinity are not JSON numbers)"
         )
+    } else if e.duplicate {
+        e.message.clone()
     } else {
-        format!("invalid JSON: {e}")
+        format!("invalid JSON: {}", e.message)
     };
-    ProblemError::new("json", message)
+    ProblemError::new(field, message)
 }
 
 /// `NaN` or `Infinity` if that is what stands at the error position.

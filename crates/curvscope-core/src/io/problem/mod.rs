@@ -21,6 +21,11 @@ pub const FORMAT_TAG: &str = "curvscope-problem/1";
 /// Largest parameter count a problem file may declare.
 pub const MAX_PARAMS: usize = 50_000_000;
 
+/// Largest problem file read, in bytes (512 MiB: a 20-million-parameter
+/// problem written at full precision); larger files are refused before
+/// anything is read.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+
 /// Largest number of samples times the widest layer (the size of one
 /// activation buffer) a problem file may declare.
 pub const MAX_ACTIVATIONS: usize = 100_000_000;

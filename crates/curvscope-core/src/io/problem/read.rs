@@ -8,7 +8,7 @@ use std::path::Path;
 use ndarray::{Array1, Array2};
 use serde_json::{Map, Value};
 
-use super::{FORMAT_TAG, MAX_ACTIVATIONS, MAX_PARAMS, Problem, ProblemError, json};
+use super::{FORMAT_TAG, MAX_ACTIVATIONS, MAX_FILE_BYTES, MAX_PARAMS, Problem, ProblemError, json};
 use crate::model::activation::Activation;
 use crate::model::architecture::{Architecture, checked_param_count};
 use crate::model::dataset::{Dataset, Targets};
@@ -33,11 +33,11 @@ impl Problem {
         Self::from_json_str(text)
     }
 
-    /// Reads and checks the problem file at `path`.
+    /// Reads and checks the problem file at `path` (a regular file of at
+    /// most [`MAX_FILE_BYTES`]).
     pub fn load(path: &Path) -> Result<Problem, ProblemError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            ProblemError::new("file", format!("cannot read {}: {e}", path.display()))
-        })?;
+        let bytes = crate::io::json::read_bytes(path, MAX_FILE_BYTES)
+            .map_err(|message| ProblemError::new("file", message))?;
         Self::from_json_bytes(&bytes)
     }
 }
@@ -62,6 +62,7 @@ fn validate(doc: &Value) -> Result<Problem, ProblemError> {
     }
 
     let model = object(doc.get("model"), "model", "\"layers\" and \"activation\"")?;
+    known_keys(model, "model", &["layers", "activation"])?;
     let layers = layers(model.get("layers"))?;
     let activation = name_in(
         model.get("activation"),
@@ -86,6 +87,7 @@ fn validate(doc: &Value) -> Result<Problem, ProblemError> {
     let params = params(doc.get("params"), n_params, &layers)?;
 
     let data = object(doc.get("data"), "data", "\"x\" and \"y\"")?;
+    known_keys(data, "data", &["x", "y"])?;
     let xs = list(data.get("x"), "data.x", "a list of rows")?;
     let ys = list(data.get("y"), "data.y", "a list")?;
     check_sample_count(xs.len(), ys.len(), &layers)?;
@@ -104,6 +106,17 @@ fn validate(doc: &Value) -> Result<Problem, ProblemError> {
         params,
         directions,
     })
+}
+
+/// Refuses a key of `object` (at `path`) that the format does not define.
+fn known_keys(object: &Map<String, Value>, path: &str, known: &[&str]) -> Result<(), ProblemError> {
+    match object.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(key) => Err(ProblemError::new(
+            format!("{path}.{key}"),
+            format!("unknown field (expected {})", known.join(", ")),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `model.layers`: at least two integer widths, each at least 1.
