@@ -1019,3 +1019,75 @@ fn inputs_must_be_regular_files_of_bounded_size_and_may_start_with_a_bom() {
     fs::write(&bom, bytes).unwrap();
     succeeds(&["analyze", bom.to_str().unwrap(), "--grid", "3"]);
 }
+
+/// A tanh MLP problem with these layers and samples (deterministic values).
+fn mlp_problem(dir: &Path, layers: &[usize], samples: usize) -> PathBuf {
+    let n: usize = layers.windows(2).map(|w| w[0] * w[1] + w[1]).sum();
+    let params: Vec<f64> = (0..n)
+        .map(|i| 0.02 * ((i * 7919 % 101) as f64 / 50.0 - 1.0))
+        .collect();
+    let x: Vec<Vec<f64>> = (0..samples)
+        .map(|s| {
+            (0..layers[0])
+                .map(|j| ((s + j) % 7) as f64 / 7.0 - 0.5)
+                .collect()
+        })
+        .collect();
+    let y: Vec<f64> = (0..samples).map(|s| (s % 5) as f64 / 5.0).collect();
+    let doc = serde_json::json!({
+        "format": "curvscope-problem/1",
+        "model": {"layers": layers, "activation": "tanh"},
+        "loss": "mse",
+        "data": {"x": x, "y": y},
+        "params": params,
+    });
+    let path = dir.join(format!("mlp-{n}-{samples}.json"));
+    fs::write(&path, doc.to_string()).unwrap();
+    path
+}
+
+/// Issue 10: memory grew with the problem until the allocator aborted
+/// (exit 134). The Lanczos basis is capped to the memory available (here
+/// set by `$CURVSCOPE_MEMORY`, as a cgroup or `ulimit -v` would) and the
+/// result says so; a problem whose passes alone do not fit is refused with
+/// the figures; the live app refuses a problem too large to show.
+#[test]
+fn memory_follows_what_the_machine_has() {
+    let dir = tempfile::tempdir().unwrap();
+    // 161 601 parameters: a basis vector is 1.3 MB; Lanczos converges in
+    // about 42 products.
+    let big = mlp_problem(dir.path(), &[1, 400, 400, 1], 8);
+    let run = |memory: &str| {
+        Command::new(env!("CARGO_BIN_EXE_curvscope"))
+            .args(["analyze", big.to_str().unwrap(), "--grid", "3"])
+            .env("CURVSCOPE_MEMORY", memory)
+            .output()
+            .unwrap()
+    };
+    let out = run("120M");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("(not converged: the basis was capped at")
+            && stdout.contains("vectors to fit in memory)"),
+        "{stdout}"
+    );
+    let out = run("8M");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("this problem needs about")
+            && stderr.contains("MiB this machine has available"),
+        "{stderr}"
+    );
+    // The live app: 8 samples × 161 601 parameters is fine, 200 samples is not.
+    let wide = mlp_problem(dir.path(), &[1, 400, 400, 1], 200);
+    fails_with(
+        &["--problem", wide.to_str().unwrap()],
+        &[
+            "cannot start the run",
+            "200 training samples × 161601 parameters",
+            "curvscope analyze",
+        ],
+    );
+}

@@ -27,4 +27,5 @@ pub mod kernels;
 pub mod landscape;
 pub mod lesson;
 pub mod model;
+pub mod system;
 pub mod train;

@@ -1,6 +1,7 @@
 //! `curvscope analyze`: everything about one problem at its parameters, as the
 //! JSON result of `docs/analysis-format.md`.
 
+use crate::analysis::memory;
 use crate::contiguous::Flat;
 use crate::curvature::condition::condition_number;
 use crate::curvature::lanczos::{LanczosOptions, LanczosResult, lanczos};
@@ -90,8 +91,11 @@ pub enum AnalysisError {
         message: String,
     },
     /// The loss or its gradient is not finite at the parameters.
-    #[error("{0}")]
+    #[error(transparent)]
     NotFinite(#[from] NotFinite),
+    /// The problem does not fit in the memory available.
+    #[error(transparent)]
+    TooLarge(#[from] memory::TooLarge),
     /// A computed quantity (eigenvalue, trace) is not finite.
     #[error(
         "the {what} is not finite ({value:e}): the Hessian overflows float64 at these parameters"
@@ -300,11 +304,19 @@ pub fn analyze(
     } else {
         1
     });
+    let defaults = LanczosOptions::default();
+    let max_iter = memory::lanczos_steps(
+        problem,
+        (k + 20).min(problem.n_params()),
+        defaults.max_iter,
+        memory::available_bytes(),
+    )?;
     let lz_opts = LanczosOptions {
         top_k: k,
         want_min: true,
         seed: opts.seed,
-        ..Default::default()
+        max_iter,
+        ..defaults
     };
     let eig = lanczos(&op, &lz_opts, &[]);
     let hessian_secs = t0.elapsed().as_secs_f64();
@@ -353,9 +365,11 @@ pub fn analyze(
         eig.products,
         eig.relative_residual,
         if eig.converged {
-            ""
+            String::new()
+        } else if max_iter < defaults.max_iter {
+            format!(" (not converged: the basis was capped at {max_iter} vectors to fit in memory)")
         } else {
-            " (not converged)"
+            " (not converged)".to_string()
         }
     );
     Ok(AnalysisReport {

@@ -47,6 +47,10 @@ pub fn exact_trace(op: &HessianOperator) -> TraceEstimate {
     }
 }
 
+/// Most memory the probes of one Hutchinson batch and their products take
+/// (and at most an eighth of the memory available).
+const HUTCHINSON_BATCH_BYTES: usize = 256 << 20;
+
 /// Hutchinson's estimate mean(zᵀ H z) over `probes` Rademacher vectors z
 /// (products batched and run in parallel), with the standard error of the mean.
 pub fn hutchinson(op: &HessianOperator, probes: usize, seed: u64) -> TraceEstimate {
@@ -56,17 +60,18 @@ pub fn hutchinson(op: &HessianOperator, probes: usize, seed: u64) -> TraceEstima
     );
     let p = op.dim();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let z = Array2::from_shape_fn(
-        (probes, p),
-        |_| if rng.random::<bool>() { 1.0 } else { -1.0 },
-    );
-    let hz = op.hvp_batch(z.view());
-    let samples: Vec<f64> = z
-        .rows()
-        .into_iter()
-        .zip(hz.rows())
-        .map(|(a, b)| a.dot(&b))
-        .collect();
+    // Probes in batches whose vectors and products fit HUTCHINSON_BATCH_BYTES
+    // (all at once for small networks); the same random signs in the same
+    // order whatever the batch size.
+    let room = HUTCHINSON_BATCH_BYTES.min(crate::system::available_bytes() as usize / 8);
+    let batch = (room / (16 * p.max(1))).clamp(1, probes);
+    let mut samples = Vec::with_capacity(probes);
+    while samples.len() < probes {
+        let rows = batch.min(probes - samples.len());
+        let z = Array2::from_shape_fn((rows, p), |_| if rng.random::<bool>() { 1.0 } else { -1.0 });
+        let hz = op.hvp_batch(z.view());
+        samples.extend(z.rows().into_iter().zip(hz.rows()).map(|(a, b)| a.dot(&b)));
+    }
     let mean = samples.iter().sum::<f64>() / probes as f64;
     let var = samples.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / (probes - 1) as f64;
     TraceEstimate {

@@ -9,8 +9,7 @@
 //! time reaches it.
 
 use crate::lesson::{Actions, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
-use crate::model::finite::NotFinite;
-use crate::train::session::{Session, SessionConfig, Snapshot};
+use crate::train::session::{CannotStart, Session, SessionConfig, Snapshot};
 
 /// A run of a lesson that cannot start.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -19,7 +18,7 @@ pub struct StartError {
     /// The run's label (empty for a single unlabelled run).
     pub run: String,
     /// Why.
-    pub cause: NotFinite,
+    pub cause: CannotStart,
 }
 
 /// A change of the view: a lesson's starting view, or what a timeline event

@@ -55,6 +55,25 @@ impl PlaneKind {
     }
 }
 
+/// Why a session cannot start.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CannotStart {
+    /// The loss or its gradient is not finite at the start.
+    #[error(transparent)]
+    NotFinite(#[from] NotFinite),
+    /// Too large to show live (see [`defaults::MAX_WORK`]).
+    #[error(
+        "{samples} training samples × {params} parameters is more work than a live run can show (at most {max:.0e}; `curvscope analyze` takes larger problems)",
+        max = defaults::MAX_WORK
+    )]
+    TooMuchWork {
+        /// Training samples.
+        samples: usize,
+        /// Parameters.
+        params: usize,
+    },
+}
+
 /// Everything a session is built from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionConfig {
@@ -207,7 +226,17 @@ impl Session {
     /// network, training data and parameters of `config.problem` (with no
     /// test set) when it is set. Refused when the loss or its gradient is
     /// not finite at the start (the one check every entry point applies).
-    pub fn new(config: SessionConfig) -> Result<Self, NotFinite> {
+    pub fn new(config: SessionConfig) -> Result<Self, CannotStart> {
+        let work = config.work();
+        if work > defaults::MAX_WORK {
+            return Err(CannotStart::TooMuchWork {
+                samples: match &config.problem {
+                    Some(p) => p.n_samples(),
+                    None => config.samples.0,
+                },
+                params: config.n_params(),
+            });
+        }
         let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed);
         let (arch, loss, train, test, theta) = match &config.problem {
             Some(p) => (
