@@ -133,26 +133,38 @@ pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionC
                 ui.selectable_value(&mut draft.data, k, k.name());
             }
         });
+    let train = holding(8, 4096, draft.samples.0);
     ui.add(
-        egui::Slider::new(&mut draft.samples.0, 8..=4096)
+        egui::Slider::new(&mut draft.samples.0, train)
             .logarithmic(true)
             .text("train samples"),
     );
+    let test = holding(0, 4096, draft.samples.1);
     ui.add(
-        egui::Slider::new(&mut draft.samples.1, 0..=4096)
+        egui::Slider::new(&mut draft.samples.1, test)
             .logarithmic(true)
             .text("test samples"),
     );
-    ui.add(egui::Slider::new(&mut draft.noise, 0.0..=0.5).text("noise"));
+    let noise = holding(0.0, 0.5, draft.noise);
+    ui.add(egui::Slider::new(&mut draft.noise, noise).text("noise"));
     let mut depth = draft.hidden.len().clamp(1, 4);
     let mut width = draft.hidden.first().copied().unwrap_or(16);
-    ui.add(egui::Slider::new(&mut depth, 1..=4).text("hidden layers"));
-    ui.add(
-        egui::Slider::new(&mut width, 2..=128)
-            .logarithmic(true)
-            .text("width"),
-    );
-    draft.hidden = vec![width; depth];
+    let depth_moved = ui
+        .add(egui::Slider::new(&mut depth, 1..=4).text("hidden layers"))
+        .changed();
+    let widths = holding(2, 128, width);
+    let width_moved = ui
+        .add(
+            egui::Slider::new(&mut width, widths)
+                .logarithmic(true)
+                .text("width"),
+        )
+        .changed();
+    // Layers of different widths (a lesson's) stay as they are until a
+    // slider moves.
+    if depth_moved || width_moved {
+        draft.hidden = vec![width; depth];
+    }
     egui::ComboBox::from_label("activation")
         .selected_text(draft.activation.name())
         .show_ui(ui, |ui| {
@@ -179,8 +191,9 @@ pub fn optimizer_ui(
     samples: usize,
 ) -> Option<TrainerSettings> {
     let mut s = current;
+    let rates = holding(1e-4, 10.0, s.learning_rate);
     ui.add(
-        egui::Slider::new(&mut s.learning_rate, 1e-4..=10.0)
+        egui::Slider::new(&mut s.learning_rate, rates)
             .logarithmic(true)
             .text("learning rate η"),
     );
@@ -192,17 +205,60 @@ pub fn optimizer_ui(
         let mut b = s
             .batch_size
             .or(curvscope_core::defaults::BATCH_SIZE)
-            .unwrap_or(1)
-            .min(samples.max(1));
+            .unwrap_or(1);
+        let sizes = holding(1, samples.max(1), b);
         ui.add(
-            egui::Slider::new(&mut b, 1..=samples.max(1))
+            egui::Slider::new(&mut b, sizes)
                 .logarithmic(true)
                 .text("batch size"),
         );
         s.batch_size = Some(b);
     }
-    ui.add(egui::Slider::new(&mut s.momentum, 0.0..=0.99).text("momentum β"));
+    let momentum = holding(0.0, 0.99, s.momentum);
+    ui.add(egui::Slider::new(&mut s.momentum, momentum).text("momentum β"));
     (s != current).then_some(s)
+}
+
+/// A slider range from `lo` to `hi` stretched to hold `value`, so that a
+/// setting from a lesson or the command line is never changed by a
+/// widget's range.
+fn holding<T: PartialOrd + Copy>(lo: T, hi: T, value: T) -> std::ops::RangeInclusive<T> {
+    let lo = if value < lo { value } else { lo };
+    let hi = if value > hi { value } else { hi };
+    lo..=hi
+}
+
+/// A surface's plane with its grid points per side and half-width.
+pub type Landscape = (PlaneKind, (usize, f64));
+
+/// The plane, grid and top-k controls; returns a new landscape and a new
+/// top-k when the user changed them.
+pub fn landscape_ui(
+    ui: &mut egui::Ui,
+    config: &SessionConfig,
+) -> (Option<Landscape>, Option<usize>) {
+    let (mut kind, (mut n, mut r), mut k) = (config.plane, config.grid, config.top_k);
+    egui::ComboBox::from_label("plane")
+        .selected_text(kind.name())
+        .show_ui(ui, |ui| {
+            for f in PlaneKind::ALL {
+                ui.selectable_value(&mut kind, f, f.name());
+            }
+        });
+    let (grids, ranges, ks) = (holding(9, 129, n), holding(0.01, 20.0, r), holding(1, 8, k));
+    ui.add(egui::Slider::new(&mut n, grids).text("grid N"));
+    ui.add(
+        egui::Slider::new(&mut r, ranges)
+            .logarithmic(true)
+            .text("range R"),
+    );
+    let landscape =
+        ((kind, n, r) != (config.plane, config.grid.0, config.grid.1)).then_some((kind, (n, r)));
+    let top_k = ui
+        .add(egui::Slider::new(&mut k, ks).text("top-k eigenvalues"))
+        .changed()
+        .then_some(k);
+    (landscape, top_k)
 }
 
 /// Everything the panel changes besides the training thread.
@@ -410,31 +466,16 @@ fn landscape_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, view: 
     let Some(config) = live.latest().map(|s| s.config.clone()) else {
         return;
     };
-    let (mut kind, (mut n, mut r), mut k) = (config.plane, config.grid, config.top_k);
-    egui::ComboBox::from_label("plane")
-        .selected_text(kind.name())
-        .show_ui(ui, |ui| {
-            for f in PlaneKind::ALL {
-                ui.selectable_value(&mut kind, f, f.name());
-            }
-        });
-    ui.add(egui::Slider::new(&mut n, 9..=129).text("grid N"));
-    ui.add(
-        egui::Slider::new(&mut r, 0.01..=20.0)
-            .logarithmic(true)
-            .text("range R"),
-    );
-    if (kind, n, r) != (config.plane, config.grid.0, config.grid.1) {
-        link.send(Command::Landscape(kind, (n, r)));
+    let (landscape, top_k) = landscape_ui(ui, &config);
+    if let Some((kind, grid)) = landscape {
+        link.send(Command::Landscape(kind, grid));
     }
-    if ui
-        .add(egui::Slider::new(&mut k, 1..=8).text("top-k eigenvalues"))
-        .changed()
-    {
+    if let Some(k) = top_k {
         link.send(Command::TopK(k));
     }
+    let factor = holding(0.1, 5.0, view.scale.factor);
     ui.add(
-        egui::Slider::new(&mut view.scale.factor, 0.1..=5.0)
+        egui::Slider::new(&mut view.scale.factor, factor)
             .logarithmic(true)
             .text("height ×"),
     );
@@ -580,4 +621,51 @@ fn export_section(
         "Records the window as it renders (mp4 with ffmpeg, else PNG frames). \
          For frame-exact videos use `curvscope record`.",
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `show` in a headless egui frame.
+    fn in_a_frame<R>(show: impl FnOnce(&mut egui::Ui) -> R) -> R {
+        let ctx = egui::Context::default();
+        let mut show = Some(show);
+        let mut result = None;
+        let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+            if let Some(show) = show.take() {
+                result = Some(show(ui));
+            }
+        });
+        result.expect("the frame ran")
+    }
+
+    /// Issue 10: `--momentum 0.999` ran at 0.99 and a lesson's η 1e-5 at
+    /// 1e-4, grid 257 at 129 and range 50 at 20: the sliders clamped them
+    /// and sent the clamped values.
+    #[test]
+    fn sliders_never_change_a_setting_they_did_not_move() {
+        let settings = TrainerSettings {
+            learning_rate: 1e-5,
+            batch_size: Some(500),
+            momentum: 0.999,
+        };
+        assert_eq!(in_a_frame(|ui| optimizer_ui(ui, settings, 256)), None);
+        let config = SessionConfig {
+            grid: (257, 50.0),
+            top_k: 10,
+            ..SessionConfig::default()
+        };
+        assert_eq!(in_a_frame(|ui| landscape_ui(ui, &config)), (None, None));
+        let lesson_model = SessionConfig {
+            samples: (6000, 5000),
+            noise: 2.0,
+            hidden: vec![200, 8],
+            ..SessionConfig::default()
+        };
+        let mut draft = lesson_model.clone();
+        let rebuild = in_a_frame(|ui| model_ui(ui, &mut draft, &lesson_model));
+        assert!(!rebuild);
+        assert_eq!(draft, lesson_model, "the draft is the running model");
+    }
 }

@@ -62,7 +62,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
         bail!(
             "--seconds: expected a length giving 1 to {MAX_FRAMES} frames at {} fps, got {}",
             args.fps,
-            args.seconds
+            curvscope_core::display::number(args.seconds)
         );
     }
     let frames = frames.round() as u64;

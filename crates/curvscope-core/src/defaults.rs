@@ -44,7 +44,7 @@ pub struct Rule {
 
 /// A number that breaks its [`Rule`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("expected a finite number {what}, got {got}")]
+#[error("expected a finite number {what}, got {}", crate::display::number(*got))]
 pub struct RuleError {
     /// The rule's words.
     pub what: &'static str,
@@ -136,6 +136,11 @@ mod tests {
         assert_eq!(
             MOMENTUM_RULE.check(1.0).unwrap_err().to_string(),
             "expected a finite number in [0, 1), got 1"
+        );
+        // Issue 10: huge numbers were printed in full, 300 digits long.
+        assert_eq!(
+            MOMENTUM_RULE.check(1e300).unwrap_err().to_string(),
+            "expected a finite number in [0, 1), got 1e300"
         );
     }
 }

@@ -22,6 +22,7 @@ pub mod colormap;
 pub mod contiguous;
 pub mod curvature;
 pub mod defaults;
+pub mod display;
 pub mod io;
 pub mod kernels;
 pub mod landscape;
