@@ -1091,3 +1091,90 @@ fn memory_follows_what_the_machine_has() {
         ],
     );
 }
+
+/// The fuzzing harness's door test: mutants of a sample problem through
+/// the real binary (`analyze --json` and `--problem`): exit 0 or 1, never a
+/// panic; a refusal is one line and writes nothing.
+#[test]
+fn mutated_problem_files_through_the_binary_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string(sample("sine")).unwrap();
+    let specials = [
+        "1e308",
+        "-1e308",
+        "1e-320",
+        "1e154",
+        "\"x\"",
+        "null",
+        "[]",
+        "4294967296",
+    ];
+    let numbers: Vec<(usize, usize)> = {
+        let b = base.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i].is_ascii_digit() || b[i] == b'-' {
+                let s = i;
+                while i < b.len() && b"0123456789+-.eE".contains(&b[i]) {
+                    i += 1;
+                }
+                out.push((s, i));
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    let (mut refused, mut accepted) = (0, 0);
+    for k in 0..60 {
+        let mutant = if k % 3 == 0 {
+            base[..base.len() * k / 60].to_string()
+        } else {
+            let (a, b) = numbers[(k * 37) % numbers.len()];
+            format!(
+                "{}{}{}",
+                &base[..a],
+                specials[k % specials.len()],
+                &base[b..]
+            )
+        };
+        let path = dir.path().join(format!("m{k}.json"));
+        let out = dir.path().join(format!("m{k}.out.json"));
+        fs::write(&path, &mutant).unwrap();
+        let args = [
+            "analyze",
+            path.to_str().unwrap(),
+            "--grid",
+            "3",
+            "--json",
+            out.to_str().unwrap(),
+        ];
+        let o = curvscope(args);
+        let stderr = text(&o.stderr);
+        assert!(!stderr.contains("panicked"), "{}", describe(&args, &o));
+        match o.status.code() {
+            Some(0) => accepted += 1,
+            Some(1) => {
+                refused += 1;
+                assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+                assert!(!out.exists(), "written on refusal");
+            }
+            other => panic!("exit {other:?}\n{}", describe(&args, &o)),
+        }
+        // Without a display: an accepted file stops at the window.
+        let o = Command::new(env!("CARGO_BIN_EXE_curvscope"))
+            .args(["--problem", path.to_str().unwrap()])
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("WAYLAND_SOCKET")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+        assert!(!text(&o.stderr).contains("panicked"), "{}", text(&o.stderr));
+    }
+    assert!(
+        refused > 20 && accepted > 5,
+        "{refused} refused, {accepted} accepted"
+    );
+}

@@ -6,6 +6,7 @@ mod common;
 
 mod expected_values;
 mod export;
+mod fuzz;
 mod lessons;
 mod numerics;
 mod problem_files;
