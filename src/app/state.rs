@@ -132,15 +132,34 @@ impl Mailbox {
 pub struct TrainingLink {
     commands: Sender<Command>,
     updates: Mailbox,
+    failure: Failure,
 }
 
+/// Why the training thread stopped, if it did (a panic's message).
+pub type Failure = Arc<Mutex<Option<String>>>;
+
 impl TrainingLink {
-    /// The two ends of a new link, and the thread's ends.
-    pub fn new() -> (Self, std::sync::mpsc::Receiver<Command>, Mailbox) {
+    /// The app's ends of a new link, and the thread's: commands, updates,
+    /// and where it leaves the reason it stopped.
+    pub fn new() -> (Self, std::sync::mpsc::Receiver<Command>, Mailbox, Failure) {
         let (commands, rx) = channel();
         let updates = Mailbox::default();
-        let thread_end = updates.clone();
-        (Self { commands, updates }, rx, thread_end)
+        let failure = Failure::default();
+        let ends = (updates.clone(), failure.clone());
+        let link = Self {
+            commands,
+            updates,
+            failure,
+        };
+        (link, rx, ends.0, ends.1)
+    }
+
+    /// Why the training thread stopped, if it did.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Sends a command (ignored if the thread has ended).
@@ -217,6 +236,8 @@ pub struct Live {
     pub title: String,
     /// The outcome of the last file written ("wrote …" or why it failed).
     pub notice: Option<String>,
+    /// Why the training thread stopped, if it did (shown in the panel).
+    pub failure: Option<String>,
     /// View changes received and not yet applied.
     pending_view: Vec<ViewChange>,
 }

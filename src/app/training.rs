@@ -5,6 +5,7 @@
 use super::state::{AppSet, Live, Mailbox, RunView, TrainingLink, ensure_state};
 use bevy::prelude::*;
 use curvscope_core::train::runner::{Command, Runner};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
@@ -38,10 +39,20 @@ impl Plugin for TrainingPlugin {
             .ok()
             .and_then(|mut r| r.take())
             .expect("TrainingPlugin is built once");
-        let (link, commands, mailbox) = TrainingLink::new();
+        let (link, commands, mailbox, failure) = TrainingLink::new();
         std::thread::Builder::new()
             .name("curvscope-training".into())
-            .spawn(move || run_thread(runner, commands, mailbox))
+            .spawn(move || {
+                let run = catch_unwind(AssertUnwindSafe(|| run_thread(runner, commands, mailbox)));
+                if let Err(panic) = run {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "a panic".into());
+                    *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(message);
+                }
+            })
             .expect("spawn the training thread");
         let single = self.labels.len() < 2;
         let mut live = app.world_mut().resource_mut::<Live>();
@@ -83,9 +94,40 @@ fn run_thread(mut runner: Runner, commands: Receiver<Command>, mailbox: Mailbox)
     }
 }
 
-/// Moves the newest update into [`Live`].
+/// Moves the newest update into [`Live`], and the reason the thread
+/// stopped, if it did.
 fn receive_updates(link: Res<TrainingLink>, mut live: ResMut<Live>) {
     if let Some(update) = link.receive() {
         live.receive(update);
+    }
+    if live.failure.is_none()
+        && let Some(failure) = link.failure()
+    {
+        live.failure = Some(failure);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::StatePlugin;
+
+    /// Issue 10: a training thread that died left "starting…" forever and
+    /// said nothing; its reason now reaches the panel.
+    #[test]
+    fn a_stopped_thread_is_reported_in_live() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, StatePlugin));
+        let (link, _commands, _mailbox, failure) = TrainingLink::new();
+        app.insert_resource(link)
+            .add_systems(Update, receive_updates.in_set(AppSet::Receive));
+        app.update();
+        assert_eq!(app.world().resource::<Live>().failure, None);
+        *failure.lock().unwrap() = Some("index out of bounds".into());
+        app.update();
+        assert_eq!(
+            app.world().resource::<Live>().failure.as_deref(),
+            Some("index out of bounds")
+        );
     }
 }

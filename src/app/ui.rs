@@ -311,8 +311,16 @@ fn panel_contents(
     commands: &mut Commands,
 ) {
     ui.heading("curvscope");
+    if let Some(failure) = &live.failure {
+        ui.colored_label(
+            egui::Color32::from_rgb(240, 90, 80),
+            format!("training stopped by an internal error: {failure}. Please report it; restart the app to go on."),
+        );
+    }
     if live.latest().is_none() {
-        ui.label("starting…");
+        if live.failure.is_none() {
+            ui.label("starting…");
+        }
         return;
     }
     if !live.scripted {
