@@ -151,12 +151,20 @@ fn fit_viewport(
     }
 }
 
+/// Drag, pan and zoom, from the mouse over the 3D view only: not over the
+/// side panel (where the wheel scrolls the panel), nor over an egui
+/// window or menu (the run condition).
 fn orbit(
     buttons: Res<ButtonInput<MouseButton>>,
     motion: Res<AccumulatedMouseMotion>,
     scroll: Res<AccumulatedMouseScroll>,
+    panel: Res<PanelWidth>,
+    window: Single<&Window, With<PrimaryWindow>>,
     camera: Single<(&mut Orbit, &mut Transform)>,
 ) {
+    if window.cursor_position().is_none_or(|c| c.x <= panel.0) {
+        return;
+    }
     let (mut o, mut t) = camera.into_inner();
     if buttons.pressed(MouseButton::Left) {
         o.yaw -= motion.delta.x * 0.005;

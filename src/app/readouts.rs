@@ -109,6 +109,16 @@ pub fn run_readouts(ui: &mut egui::Ui, run: &RunView) {
     }
 }
 
+/// Four decimals, or scientific below 1e-3, so that a small negative
+/// eigenvalue never reads "-0.0000" (issue 9).
+pub fn small_number(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
 /// The curvature readouts. η·λ and the limit use the settings in force now
 /// (so a slider moves the gauge at once) with the last measured λ.
 fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot, settings: TrainerSettings) {
@@ -118,8 +128,8 @@ fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot, settings: Traine
     // Negative beyond round-off and Lanczos tolerance: a saddle.
     let saddle = c.min < -1e-3 * c.top[0].abs();
     ui.label(format!(
-        "λmin {:.4}{}",
-        c.min,
+        "λmin {}{}",
+        small_number(c.min),
         if saddle { " (saddle)" } else { "" }
     ));
     ui.label(if c.trace.stderr > 0.0 {
@@ -208,11 +218,22 @@ fn same_limit_as_first(runs: &[RunView], i: usize) -> bool {
     i > 0 && last(&runs[i]) == last(&runs[0])
 }
 
-/// The three plots over every run's history.
-pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
-    ui.small("losses");
-    Plot::new("losses")
-        .height(110.0)
+/// A plot that follows its data: the mouse wheel scrolls the panel, not
+/// the plot; a drag pans it and a double-click puts it back; a new
+/// generation (restart, rebuild, lesson) starts it afresh.
+fn plot(name: &str, generation: u64, height: f32) -> Plot<'static> {
+    Plot::new((name, generation))
+        .height(height)
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_double_click_reset(true)
+}
+
+/// The three plots over every run's history (`generation`: the runner's,
+/// see [`plot`]).
+pub fn plots(ui: &mut egui::Ui, runs: &[RunView], generation: u64) {
+    ui.small("losses (drag to pan, double-click to reset)");
+    plot("losses", generation, 110.0)
         .legend(legend())
         .show(ui, |p| {
             for (run, color) in runs.iter().zip(RUN_COLORS) {
@@ -231,8 +252,7 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
             }
         });
     ui.small("sharpness λmax and the stability limit 2(1+β)/η");
-    Plot::new("sharpness")
-        .height(110.0)
+    plot("sharpness", generation, 110.0)
         .legend(legend())
         .show(ui, |p| {
             for (i, (run, color)) in runs.iter().zip(RUN_COLORS).enumerate() {
@@ -255,8 +275,7 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
             }
         });
     ui.small("η·λmax against its limit 2(1+β)");
-    Plot::new("eta-lambda")
-        .height(90.0)
+    plot("eta-lambda", generation, 90.0)
         .legend(legend())
         .show(ui, |p| {
             for (i, (run, color)) in runs.iter().zip(RUN_COLORS).enumerate() {
@@ -278,4 +297,14 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView]) {
                 ));
             }
         });
+}
+
+#[cfg(test)]
+mod small_number_tests {
+    #[test]
+    fn small_eigenvalues_keep_their_sign_and_size() {
+        assert_eq!(super::small_number(-4.2e-5), "-4.20e-5");
+        assert_eq!(super::small_number(0.2701), "0.2701");
+        assert_eq!(super::small_number(0.0), "0.0000");
+    }
 }

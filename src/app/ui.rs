@@ -333,7 +333,7 @@ fn panel_contents(
     ui.separator();
     if live.scripted {
         // A recording shows what happens, not the controls.
-        plots(ui, &live.runs);
+        plots(ui, &live.runs, live.generation);
         return;
     }
     training_section(ui, link, live, view, commands);
@@ -348,11 +348,16 @@ fn panel_contents(
     ui.collapsing("export and record", |ui| {
         export_section(ui, link, live, &mut view.recorder)
     });
-    if let Some(notice) = live.notice.clone().or_else(|| view.recorder.message()) {
+    // The newest outcome of a file written (exports, screenshots, problem
+    // files) and the record button's state, each on its own line.
+    if let Some(notice) = &live.notice {
         ui.small(notice);
     }
+    if let Some(message) = view.recorder.message().filter(|m| !m.is_empty()) {
+        ui.small(message);
+    }
     ui.separator();
-    plots(ui, &live.runs);
+    plots(ui, &live.runs, live.generation);
 }
 
 /// Picks a bundled lesson: its runs, timeline, speed and view replace the
@@ -646,6 +651,37 @@ mod tests {
             }
         });
         result.expect("the frame ran")
+    }
+
+    /// Issue 9: after "rebuild" the section jumped back to the old model
+    /// (the update with the new one had not arrived), and after a lesson it
+    /// kept the previous data set; a second rebuild then built the wrong
+    /// model.
+    #[test]
+    fn the_model_draft_follows_the_running_generation() {
+        use curvscope_core::model::activation::Activation;
+        let moons = SessionConfig::default();
+        let spirals = SessionConfig {
+            data: DataKind::Spirals2,
+            activation: Activation::Relu,
+            hidden: vec![30, 30],
+            ..SessionConfig::default()
+        };
+        let mut panel = Panel::default();
+        assert_eq!(panel.draft(0, &moons), &moons);
+        // Rebuild to spirals: generation 0 is still running for a while.
+        panel.rebuilding(1, spirals.clone());
+        assert_eq!(panel.draft(0, &moons), &spirals, "not the old model");
+        assert_eq!(panel.draft(1, &spirals), &spirals);
+        // A lesson (generation 2) with sine: the draft is the lesson's model.
+        let sine = SessionConfig {
+            data: DataKind::Sine,
+            ..SessionConfig::default()
+        };
+        assert_eq!(panel.draft(2, &sine), &sine);
+        // Edits survive while the generation stays.
+        panel.draft(2, &sine).noise = 0.3;
+        assert_eq!(panel.draft(2, &sine).noise, 0.3);
     }
 
     /// Issue 10: `--momentum 0.999` ran at 0.99 and a lesson's η 1e-5 at
