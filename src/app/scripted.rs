@@ -36,12 +36,15 @@ pub struct Script {
     runner: Runner,
     /// How it advances.
     pub pace: Pace,
-    /// Frames prepared for capture so far (frame `frame - 1` is shown now).
+    /// Frames ready for capture so far (frame `frame - 1` is shown now).
     pub frame: u64,
     /// Frames rendered so far, warm-up included.
     tick: u64,
     /// Still showing frame 0 uncaptured while the renderer sets up.
     warming: bool,
+    /// The frame `frame` is prepared and shown once, to be captured on the
+    /// next tick.
+    shown: bool,
     /// Warm-up ticks in a row on which the renderer was ready.
     ready_ticks: u64,
 }
@@ -117,6 +120,7 @@ impl Plugin for ScriptedPlugin {
             frame: 0,
             tick: 0,
             warming: true,
+            shown: false,
             ready_ticks: 0,
         })
         .add_systems(PreUpdate, advance_script)
@@ -151,17 +155,23 @@ fn advance_script(
     }
     let tick = script.tick;
     script.tick += 1;
-    // Frame 0 once at the start; then, after the warm-up, one per tick.
-    let to_prepare = if script.warming {
-        (tick == 0).then_some(0)
+    // Frame 0 once at the start; then, after the warm-up, each frame is
+    // prepared on one tick and captured on the next: text new in a frame
+    // (digits at a new sub-pixel offset) is rasterized into egui's font
+    // atlas on the first tick, whose upload a capture on that same tick
+    // would miss (letters were missing from frame 1 of every recording).
+    if script.warming {
+        if tick == 0 {
+            prepare(0, &mut script, &mut live, &home, &mut camera);
+        }
     } else {
-        Some(script.frame)
-    };
-    if let Some(k) = to_prepare {
-        prepare(k, &mut script, &mut live, &home, &mut camera);
-    }
-    if !script.warming {
-        script.frame += 1;
+        if script.shown {
+            script.frame += 1;
+        } else {
+            let k = script.frame;
+            prepare(k, &mut script, &mut live, &home, &mut camera);
+        }
+        script.shown = !script.shown;
         return;
     }
     script.ready_ticks = if ready.is_ready() {
