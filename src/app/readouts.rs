@@ -5,6 +5,7 @@ use super::state::RunView;
 use bevy_egui::egui;
 use curvscope_core::curvature::tracker::{CurvatureSnapshot, StabilityBand};
 use curvscope_core::io::export::SeriesRow;
+use curvscope_core::train::health::Health;
 use curvscope_core::train::session::Snapshot;
 use curvscope_core::train::trainer::TrainerSettings;
 use egui_plot::{Corner, Legend, Line, Plot, PlotPoints};
@@ -105,7 +106,7 @@ pub fn run_readouts(ui: &mut egui::Ui, run: &RunView) {
     }
     if let Some(c) = &snapshot.curvature {
         ui.separator();
-        curvature_readouts(ui, c, snapshot.settings);
+        curvature_readouts(ui, c, snapshot.settings, snapshot.health);
     }
 }
 
@@ -119,9 +120,28 @@ pub fn small_number(x: f64) -> String {
     }
 }
 
+/// What the loss history says when it contradicts a calm gauge (issue 9:
+/// a wrecked run read "stable"); None when the history is settled.
+pub fn health_text(health: Health) -> Option<String> {
+    match health {
+        Health::Settled => None,
+        Health::Jumped { ratio } => Some(format!(
+            "unstable: the loss jumped {ratio:.0}× above its recent minimum; the steps overshot (η too large for the curvature met on the way)"
+        )),
+        Health::Oscillating { ratio } => Some(format!(
+            "unstable: the loss swings up and down (×{ratio:.1}); the steps overshoot"
+        )),
+    }
+}
+
 /// The curvature readouts. η·λ and the limit use the settings in force now
 /// (so a slider moves the gauge at once) with the last measured λ.
-fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot, settings: TrainerSettings) {
+fn curvature_readouts(
+    ui: &mut egui::Ui,
+    c: &CurvatureSnapshot,
+    settings: TrainerSettings,
+    health: Health,
+) {
     let limit = settings.stability_limit();
     let eta_lambda: Vec<f64> = c.top.iter().map(|l| settings.learning_rate * l).collect();
     let band = StabilityBand::classify(eta_lambda[0], limit);
@@ -142,14 +162,28 @@ fn curvature_readouts(ui: &mut egui::Ui, c: &CurvatureSnapshot, settings: Traine
         c.condition_number
             .map_or("—".into(), |v| format!("{v:.3e}"))
     ));
+    let unsettled = health_text(health);
     ui.colored_label(
         band_color(band),
         format!(
-            "η·λmax {:.3} / {limit:.2}: {}",
+            "η·λmax {:.3} / {limit:.2}: {}{}",
             eta_lambda[0],
-            band_text(band)
+            band_text(band),
+            if unsettled.is_some() {
+                " at this point"
+            } else {
+                ""
+            }
         ),
     );
+    if let Some(text) = unsettled {
+        ui.colored_label(band_color(StabilityBand::Unstable), text)
+            .on_hover_text(
+                "The gauge tests the curvature at the current point. The loss history \
+                 tells what happened on the way: a loss far above its recent minimum, \
+                 or one that swings, means the steps overshoot, whatever the gauge says.",
+            );
+    }
     gauge(ui, eta_lambda[0], limit, 14.0);
     egui::Grid::new(ui.next_auto_id())
         .num_columns(3)

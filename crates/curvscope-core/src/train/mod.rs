@@ -4,6 +4,7 @@
 //! and the recorder.
 
 pub mod director;
+pub mod health;
 pub mod runner;
 pub mod session;
 pub mod synthetic;

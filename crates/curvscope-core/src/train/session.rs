@@ -13,6 +13,7 @@ use crate::landscape::plane::Plane;
 use crate::model::activation::Activation;
 use crate::model::architecture::Architecture;
 use crate::model::finite::{NotFinite, check_finite};
+use crate::train::health::{Health, LossHistory};
 use crate::train::synthetic::{DataKind, init_params};
 use crate::train::trainer::{Diverged, Trainer, TrainerSettings};
 use ndarray::{Array1, Array2};
@@ -204,6 +205,8 @@ pub struct Snapshot {
     pub surface: Option<Surface>,
     /// Set once training diverged.
     pub diverged: Option<Diverged>,
+    /// What the loss history says (see [`crate::train::health`]).
+    pub health: Health,
     /// The configuration of the run (its settings as they are now).
     pub config: SessionConfig,
 }
@@ -215,6 +218,8 @@ pub struct Session {
     tracker: CurvatureTracker,
     plane: Option<Plane>,
     curvature: Option<CurvatureSnapshot>,
+    /// Training losses at the recent measurements.
+    losses: LossHistory,
     surface: Option<Surface>,
     path: Vec<Array1<f64>>,
     /// Fixed Gaussian directions for the random planes.
@@ -276,6 +281,7 @@ impl Session {
             trainer,
             plane: None,
             curvature: None,
+            losses: LossHistory::default(),
             surface: None,
             path: Vec::new(),
             random_base,
@@ -367,6 +373,7 @@ impl Session {
             // Nothing here can be measured (the trainer stops on its own).
             return;
         }
+        self.losses.push(op.loss());
         let curvature = self.tracker.measure(&self.trainer, &op);
         let tracked: Vec<Array1<f64>> = self
             .tracker
@@ -467,6 +474,7 @@ impl Session {
             curvature: self.curvature.clone(),
             surface: self.surface.clone(),
             diverged: self.trainer.diverged(),
+            health: self.losses.health(),
             config: self.config.clone(),
         }
     }

@@ -273,3 +273,41 @@ fn every_plane_kind_gives_a_finite_surface() {
 fn snap_loss(session: &curvscope_core::train::session::Session) -> f64 {
     session.snapshot().train_loss
 }
+
+/// Issue 9: the default run with η = 10 (the slider's top) from a restart:
+/// the loss goes from 0.69 to tens and swings, λmax collapses in saturated
+/// units, and the gauge alone read "η·λmax 1.0 / 3.8: stable". The loss
+/// history says what is true: the run jumped far above its recent minimum.
+#[test]
+fn the_loss_history_shows_an_overshoot_that_the_gauge_calls_stable() {
+    use curvscope_core::curvature::tracker::StabilityBand;
+    use curvscope_core::train::health::Health;
+    use curvscope_core::train::session::{Session, SessionConfig};
+    let mut config = SessionConfig::default();
+    config.settings.learning_rate = 10.0;
+    config.grid = (5, 1.0);
+    let mut session = Session::new(config).unwrap();
+    let mut seen = None;
+    // About one measurement per 75 steps, as the live app at 300 steps/s.
+    for _ in 0..40 {
+        session.train(75);
+        session.measure();
+        let s = session.snapshot();
+        if let (Health::Jumped { ratio }, Some(c)) = (s.health, s.curvature.as_ref()) {
+            let band = StabilityBand::classify(
+                s.settings.learning_rate * c.top[0],
+                s.settings.stability_limit(),
+            );
+            seen = Some((ratio, band, s.train_loss));
+            break;
+        }
+    }
+    let (ratio, band, loss) = seen.expect("the history must show the jump");
+    assert!(ratio > 10.0 && loss > 5.0, "ratio {ratio}, loss {loss}");
+    assert_eq!(
+        band,
+        StabilityBand::Stable,
+        "the scenario: the gauge alone says stable"
+    );
+    eprintln!("jumped {ratio:.0}x to loss {loss:.2} while the gauge said {band:?}");
+}
