@@ -950,13 +950,7 @@ fn writes_refuse_their_input_and_special_files_before_any_work() {
     );
     assert_eq!(fs::read(&own).unwrap(), before, "the input is untouched");
     let fifo = dir.path().join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     for args in [
         vec!["analyze", own_s, "--json", "/dev/null"],
         vec!["analyze", own_s, "--json", fifo.to_str().unwrap()],
@@ -992,13 +986,7 @@ fn writes_refuse_their_input_and_special_files_before_any_work() {
 fn inputs_must_be_regular_files_of_bounded_size_and_may_start_with_a_bom() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo.json");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     for path in ["/dev/zero", fifo.to_str().unwrap()] {
         fails_with(&["analyze", path], &["file", "not a regular file"]);
         fails_with(&["--problem", path], &["not a regular file"]);
@@ -1109,23 +1097,7 @@ fn mutated_problem_files_through_the_binary_never_panic() {
         "[]",
         "4294967296",
     ];
-    let numbers: Vec<(usize, usize)> = {
-        let b = base.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i].is_ascii_digit() || b[i] == b'-' {
-                let s = i;
-                while i < b.len() && b"0123456789+-.eE".contains(&b[i]) {
-                    i += 1;
-                }
-                out.push((s, i));
-            } else {
-                i += 1;
-            }
-        }
-        out
-    };
+    let numbers = common::number_spans(&base);
     let (mut refused, mut accepted) = (0, 0);
     for k in 0..60 {
         let mutant = if k % 3 == 0 {

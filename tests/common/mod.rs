@@ -54,3 +54,32 @@ pub fn bad_files() -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// Makes a FIFO at `path` (Unix `mkfifo`).
+pub fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// Byte ranges of the JSON numbers in `text` (maximal runs of number
+/// characters that start with a digit or a minus sign).
+pub fn number_spans(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() || bytes[i] == b'-' {
+            let start = i;
+            while i < bytes.len() && b"0123456789+-.eE".contains(&bytes[i]) {
+                i += 1;
+            }
+            out.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}

@@ -83,26 +83,6 @@ fn at(text: &str, fraction: f64) -> usize {
     i.min(text.len())
 }
 
-/// Byte ranges of the JSON numbers in `text` (roughly: maximal runs of
-/// number characters that start with a digit or a minus sign).
-fn numbers(text: &str) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() || bytes[i] == b'-' {
-            let start = i;
-            while i < bytes.len() && b"0123456789+-.eE".contains(&bytes[i]) {
-                i += 1;
-            }
-            out.push((start, i));
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
 fn apply(text: &str, m: &Mutation) -> Vec<u8> {
     let s = text;
     let out: String = match *m {
@@ -116,7 +96,7 @@ fn apply(text: &str, m: &Mutation) -> Vec<u8> {
             return bytes;
         }
         Mutation::Number(k, v) => {
-            let nums = numbers(s);
+            let nums = crate::common::number_spans(s);
             match nums.get(k % nums.len().max(1)) {
                 Some(&(a, b)) => format!("{}{}{}", &s[..a], SPECIALS[v], &s[b..]),
                 None => s.to_string(),
