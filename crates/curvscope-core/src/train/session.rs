@@ -289,7 +289,10 @@ impl Session {
     }
 
     /// The current point as a problem: the network, its loss, the training
-    /// data and the current parameters (no directions).
+    /// data, the current parameters, and the surface's two directions once
+    /// one was measured, so that `curvscope analyze --directions file`
+    /// slices along the app's plane (the very surface the app shows when the
+    /// run is paused after a measurement).
     pub fn to_problem(&self) -> Problem {
         let objective = self.trainer.train_objective();
         Problem {
@@ -297,7 +300,7 @@ impl Session {
             loss: objective.loss_kind(),
             data: self.trainer.train_data().clone(),
             params: self.trainer.theta().clone(),
-            directions: None,
+            directions: self.plane.as_ref().map(|p| p.directions.to_vec()),
         }
     }
 

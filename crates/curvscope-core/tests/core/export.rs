@@ -106,6 +106,39 @@ fn a_session_saved_as_a_problem_analyzes_and_trains_like_the_original() {
     assert_eq!(restarted.to_problem().params, problem.params);
 }
 
+/// Issue 9: the exported problem file had no directions, so `analyze
+/// --directions file` could not reproduce the app's plane; it now carries
+/// the surface's two directions, and the analysis gives the app's surface.
+#[test]
+fn a_saved_problem_carries_the_plane_the_app_shows() {
+    let mut session = Session::new(config()).unwrap();
+    assert!(session.train(120).is_none());
+    session.measure();
+    let snap = session.snapshot();
+    let surface = snap.surface.expect("measured");
+    let problem = session.to_problem();
+    let directions = problem.directions.as_ref().expect("the plane's directions");
+    assert_eq!(directions.len(), 2);
+    let (n, r) = snap.config.grid;
+    let opts = AnalyzeOptions {
+        top_k: 2,
+        grid: n,
+        range: r,
+        directions: Some(curvscope_core::analysis::analyze::DirectionChoice::File),
+        ..AnalyzeOptions::default()
+    };
+    let report = analyze(&problem, "app", &opts).unwrap();
+    for (i, row) in report.grid.loss.iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            let app = surface.loss[(i, j)];
+            assert!(
+                (v - app).abs() <= 1e-12 * app.abs().max(1.0),
+                "({i}, {j}): analyze {v}, app {app}"
+            );
+        }
+    }
+}
+
 /// The vertex index of grid point (i, j) in an n × n grid.
 fn vertex(n: usize, i: usize, j: usize) -> usize {
     i * n + j
