@@ -694,6 +694,8 @@ fn app_options_are_checked_before_a_window_opens() {
     for (args, needle) in [
         (with(&["--size", "10x10"]), "64 to 8192"),
         (with(&["--size", "big"]), "WIDTHxHEIGHT"),
+        // The live app takes --size too (issue 9).
+        (vec!["--size", "10x10"], "64 to 8192"),
     ] {
         let out = curvscope(&args);
         let all = describe(&args, &out);

@@ -47,6 +47,10 @@ pub struct AppArgs {
     /// data, model, optimizer and view; the options above are then ignored).
     #[arg(long, value_name = "NAME|FILE")]
     pub lesson: Option<String>,
+    /// Window size, WIDTHxHEIGHT (default: 1280x800 for the app, 1024x640
+    /// for `screenshot`, 1280x720 for `record`).
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
     /// Training speed at the start, in steps per second (1 to 100000).
     #[arg(long, default_value_t = defaults::STEPS_PER_SECOND, allow_negative_numbers = true)]
     speed: f64,
@@ -61,9 +65,6 @@ pub struct ScreenshotArgs {
     /// Frames to run before the picture is taken.
     #[arg(long, default_value_t = 60)]
     frames: u32,
-    /// Window size, WIDTHxHEIGHT.
-    #[arg(long, default_value = "1024x640", value_parser = parse_size)]
-    size: (u32, u32),
     #[command(flatten)]
     app: AppArgs,
 }
@@ -111,10 +112,12 @@ impl AppArgs {
                 config,
             }]),
         };
+        let defaults = AppOptions::default();
         Ok(AppOptions {
+            size: self.size.unwrap_or(defaults.size),
             source,
             speed,
-            ..AppOptions::default()
+            ..defaults
         })
     }
 }
@@ -126,7 +129,7 @@ impl ScreenshotArgs {
             anyhow::bail!("--frames: expected at least 1, got 0");
         }
         let mut options = self.app.options()?;
-        options.size = self.size;
+        options.size = self.app.size.unwrap_or((1024, 640));
         options.screenshot = Some(ShotRequest {
             path: self.out.clone(),
             frame: self.frames,

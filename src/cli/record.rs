@@ -1,7 +1,7 @@
 //! `curvscope record`: a lesson (or a single run) rendered frame by frame
 //! with a fixed simulated timestep, then encoded.
 
-use super::app::{AppArgs, parse_size};
+use super::app::AppArgs;
 use anyhow::{Context, bail};
 use clap::Args;
 use curvscope::app::record::SharedProgress;
@@ -27,9 +27,6 @@ pub struct RecordArgs {
     /// Frames per second (1 to 120).
     #[arg(long, default_value_t = 30)]
     fps: u32,
-    /// Frame size, WIDTHxHEIGHT.
-    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
-    size: (u32, u32),
     /// Leave out the side panel (the 3D view, its labels and the caption only).
     #[arg(long)]
     no_ui: bool,
@@ -74,7 +71,8 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     }
     let kind = VideoKind::of(&args.out)?;
     let mut options = args.app.options()?;
-    options.size = args.size;
+    let size = args.app.size.unwrap_or((1280, 720));
+    options.size = size;
     options.panel = !args.no_ui;
     // A plain run records at the lesson format's defaults (10 steps and one
     // measurement per frame).
@@ -121,7 +119,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
             folder.display()
         );
     }
-    let (w, h) = args.size;
+    let (w, h) = size;
     match kind {
         VideoKind::Frames => {
             println!("wrote {frames} frames ({w}×{h}) to {}", folder.display());
