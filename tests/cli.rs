@@ -972,8 +972,25 @@ fn writes_refuse_their_input_and_special_files_before_any_work() {
             "{line}"
         );
     }
+    // A video onto a FIFO is refused before rendering (a display is named
+    // but never reached), and the frames folder made for it goes again.
+    let video = dir.path().join("fifo.mp4");
+    common::mkfifo(&video);
+    let o = Command::new(env!("CARGO_BIN_EXE_curvscope"))
+        .args(["record", "--seconds", "1", "--out", video.to_str().unwrap()])
+        .env("DISPLAY", ":12345")
+        .output()
+        .unwrap();
+    let line = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{line}");
+    assert!(
+        line.starts_with("error: --out: cannot write") && line.contains("is a FIFO"),
+        "{line}"
+    );
+    assert!(!dir.path().join("fifo.mp4.frames").exists());
     use std::os::unix::fs::FileTypeExt as _;
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(fs::symlink_metadata(&video).unwrap().file_type().is_fifo());
     assert!(
         fs::symlink_metadata("/dev/null")
             .unwrap()

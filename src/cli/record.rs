@@ -5,8 +5,9 @@ use super::app::AppArgs;
 use anyhow::{Context, bail};
 use clap::Args;
 use curvscope::app::record::SharedProgress;
+use curvscope_core::io::fsutil::check_writable;
 use curvscope_core::io::video::{
-    Mp4Outcome, Pace, Progress, VideoKind, encode_gif, finish_mp4, remove_frames,
+    Mp4Outcome, Pace, Progress, VideoKind, encode_gif, finish_mp4, frame_path, remove_frames,
 };
 use curvscope_core::train::runner::Source;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -94,6 +95,15 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     super::window::check_display()?;
     let folder = frames_folder(&args.out, kind);
     prepare_folder(&folder)?;
+    if kind != VideoKind::Frames {
+        // The video replaces only a regular file, and only where it can
+        // write: said now, not after rendering (the frames folder just
+        // made goes again; `remove_dir` leaves a folder that is not empty).
+        if let Err(e) = check_writable(&args.out) {
+            let _ = std::fs::remove_dir(&folder);
+            bail!("--out: cannot write {}: {e}", args.out.display());
+        }
+    }
     let progress: SharedProgress = Arc::new(Mutex::new(Progress::default()));
     let bar = progress_bar(frames, "rendering");
     let watcher = watch(progress.clone(), bar.clone());
@@ -189,11 +199,8 @@ fn prepare_folder(folder: &Path) -> anyhow::Result<()> {
         }
     }
     // Fail now, not after rendering, when the folder is not writable.
-    let probe = folder.join(".curvscope-write-test");
-    std::fs::write(&probe, b"")
-        .with_context(|| format!("cannot write into the frames folder {}", folder.display()))?;
-    let _ = std::fs::remove_file(probe);
-    Ok(())
+    check_writable(&frame_path(folder, 0))
+        .with_context(|| format!("cannot write into the frames folder {}", folder.display()))
 }
 
 fn progress_bar(len: u64, what: &str) -> ProgressBar {
