@@ -3,7 +3,7 @@
 //! same command gives the same frames on any machine, however slow.
 
 use super::camera::Orbit;
-use super::state::{AppSet, HomeView, Live, RunView, ShowBowl, TrainingLink, ensure_state};
+use super::state::{AppSet, HomeView, Live, ShowBowl, TrainingLink, ensure_state};
 use bevy::prelude::*;
 use bevy::render::render_resource::{CachedPipelineState, PipelineCache};
 use bevy::render::{Render, RenderApp, RenderSystems};
@@ -94,22 +94,9 @@ impl Plugin for ScriptedPlugin {
             .ok()
             .and_then(|mut d| d.take())
             .expect("ScriptedPlugin is built once");
-        let labels = runner.director().labels();
-        let runs = labels
-            .iter()
-            .map(|label| RunView {
-                label: if labels.len() > 1 {
-                    label.clone()
-                } else {
-                    String::new()
-                },
-                ..default()
-            })
-            .collect();
         let pace = self.pace;
-        let mut live = app.world_mut().resource_mut::<Live>();
-        live.runs = runs;
-        live.scripted = true;
+        // The runs appear in `Live` with frame 0's update.
+        app.world_mut().resource_mut::<Live>().scripted = true;
         app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(
             1.0 / f64::from(pace.fps.max(1)),
         )))

@@ -2,7 +2,7 @@
 //! [`Runner`](curvscope_core::train::runner::Runner): commands in, a tick
 //! with the time that passed, the update left in the [`Mailbox`] for the app.
 
-use super::state::{AppSet, Live, Mailbox, RunView, TrainingLink, ensure_state};
+use super::state::{AppSet, Live, Mailbox, TrainingLink, ensure_state};
 use bevy::prelude::*;
 use curvscope_core::train::runner::{Command, Runner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -16,18 +16,24 @@ const SLICE: Duration = Duration::from_millis(16);
 /// Starts the training thread and takes in its updates.
 pub struct TrainingPlugin {
     runner: Mutex<Option<Runner>>,
-    labels: Vec<String>,
 }
 
 impl TrainingPlugin {
     /// Plays what `runner` plays, in the training thread.
     pub fn new(runner: Runner) -> Self {
-        let labels = runner.director().labels().to_vec();
         Self {
             runner: Mutex::new(Some(runner)),
-            labels,
         }
     }
+}
+
+/// The text of a panic's payload (a `String` or `&str` message).
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 impl Plugin for TrainingPlugin {
@@ -45,25 +51,11 @@ impl Plugin for TrainingPlugin {
             .spawn(move || {
                 let run = catch_unwind(AssertUnwindSafe(|| run_thread(runner, commands, mailbox)));
                 if let Err(panic) = run {
-                    let message = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|| "a panic".into());
-                    *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(message);
+                    *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(panic_text(&*panic));
                 }
             })
             .expect("spawn the training thread");
-        let single = self.labels.len() < 2;
-        let mut live = app.world_mut().resource_mut::<Live>();
-        live.runs = self
-            .labels
-            .iter()
-            .map(|label| RunView {
-                label: if single { String::new() } else { label.clone() },
-                ..default()
-            })
-            .collect();
+        // The runs appear in `Live` with the first update.
         app.insert_resource(link)
             .add_systems(Update, receive_updates.in_set(AppSet::Receive));
     }

@@ -9,6 +9,7 @@ use super::state::{
 };
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use curvscope_core::defaults;
 use curvscope_core::io::export::{grid_csv, grid_json, save, series_csv, surface_glb, surface_ply};
 use curvscope_core::lesson::Lesson;
 use curvscope_core::model::activation::Activation;
@@ -41,14 +42,13 @@ pub struct Panel {
 impl Panel {
     /// The draft for the running model `running` of generation `generation`.
     pub fn draft(&mut self, generation: u64, running: &SessionConfig) -> &mut SessionConfig {
-        let stale = self.draft.as_ref().is_none_or(|(g, _)| *g < generation);
-        if stale {
-            self.draft = Some((generation, running.clone()));
-        }
-        &mut self
+        let draft = self
             .draft
-            .get_or_insert_with(|| (generation, running.clone()))
-            .1
+            .get_or_insert_with(|| (generation, running.clone()));
+        if draft.0 < generation {
+            *draft = (generation, running.clone());
+        }
+        &mut draft.1
     }
 
     /// Keeps `rebuilt` as the draft until generation `generation` is running.
@@ -202,10 +202,7 @@ pub fn optimizer_ui(
     if full {
         s.batch_size = None;
     } else {
-        let mut b = s
-            .batch_size
-            .or(curvscope_core::defaults::BATCH_SIZE)
-            .unwrap_or(1);
+        let mut b = s.batch_size.or(defaults::BATCH_SIZE).unwrap_or(1);
         let sizes = holding(1, samples.max(1), b);
         ui.add(
             egui::Slider::new(&mut b, sizes)
@@ -408,7 +405,7 @@ fn training_section(
     let mut speed = live.steps_per_second;
     if ui
         .add(
-            egui::Slider::new(&mut speed, 1.0..=100_000.0)
+            egui::Slider::new(&mut speed, defaults::MIN_SPEED..=defaults::MAX_SPEED)
                 .logarithmic(true)
                 .text("steps / s"),
         )

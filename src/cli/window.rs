@@ -34,12 +34,7 @@ pub fn with_window<T>(app: impl FnOnce() -> T) -> anyhow::Result<T> {
     let seen = message.clone();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let text = info
-            .payload()
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unknown panic".into());
+        let text = curvscope::app::training::panic_text(info.payload());
         let thread = std::thread::current();
         match thread.name() {
             // The main thread's panic ends the app: reported below.

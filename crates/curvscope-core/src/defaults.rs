@@ -81,10 +81,14 @@ pub const MOMENTUM_RULE: Rule = Rule {
     what: "in [0, 1)",
     ok: |x| (0.0..1.0).contains(&x),
 };
+/// Slowest live training speed, steps per second.
+pub const MIN_SPEED: f64 = 1.0;
+/// Fastest live training speed asked for, steps per second.
+pub const MAX_SPEED: f64 = 100_000.0;
 /// Live training speed.
 pub const SPEED_RULE: Rule = Rule {
     what: "from 1 to 100000 (steps per second)",
-    ok: |x| (1.0..=100_000.0).contains(&x),
+    ok: |x| (MIN_SPEED..=MAX_SPEED).contains(&x),
 };
 
 /// Synthetic data noise.

@@ -410,7 +410,7 @@ fn clamp_speed(speed: f64) -> f64 {
     if speed.is_nan() {
         defaults::STEPS_PER_SECOND
     } else {
-        speed.clamp(1.0, 100_000.0)
+        speed.clamp(defaults::MIN_SPEED, defaults::MAX_SPEED)
     }
 }
 
