@@ -3,6 +3,7 @@
 
 #[path = "common/app.rs"]
 mod app_common;
+mod common;
 
 use app_common::{single, training_app, update_until};
 use bevy::prelude::*;
@@ -709,9 +710,17 @@ fn the_divergence_line_uses_the_learning_rate_that_diverged() {
     assert!(session.train(10_000).is_some(), "it must diverge");
     let text = divergence_text(&session.snapshot()).unwrap();
     let d = session.diverged().unwrap();
+    // Issue 9: the step readout said 1814 while this line said "diverged at
+    // step 1815"; now it names both.
+    assert_eq!(session.snapshot().step, d.step - 1);
     assert_eq!(
         text,
-        format!("diverged at step {} (η·λmax was {:.3})", d.step, 10.0)
+        format!(
+            "step {} diverged: stopped at step {} (η·λmax was {:.3})",
+            d.step,
+            d.step - 1,
+            10.0
+        )
     );
 }
 
@@ -787,4 +796,25 @@ fn a_frame_that_cannot_be_written_stops_the_recording_and_keeps_the_others() {
                 .is_ok()
         );
     }
+}
+
+/// Issue 9: a real window under Xvfb driven by a minute of random input
+/// (clicks, slider drags, wheel over the panel and the view, orbits, keys,
+/// lesson picks): the app must keep drawing frames and stay within its
+/// memory bound. `tools/soak.py --seconds 1800` is the long version.
+#[test]
+fn a_minute_of_random_input_keeps_the_app_drawing_within_its_memory() {
+    let out = Process::new("python3")
+        .arg(common::root().join("tools/soak.py"))
+        .args(["--seconds", "60", "--seed", "1", "--binary"])
+        .arg(env!("CARGO_BIN_EXE_curvscope"))
+        .output()
+        .expect("python3 must be installed");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(summary["actions"].as_u64().unwrap() > 50, "{summary}");
+    assert!(summary["frames"].as_u64().unwrap() > 60, "{summary}");
+    eprintln!("soak: {summary}");
 }

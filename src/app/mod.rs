@@ -7,6 +7,7 @@
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
 //! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots);
 //! - [`overlay`]: axis labels, run names, caption and hover readout;
+//! - [`stats`]: frames per second and the statistics file;
 //! - [`capture`]: screenshots, and the `screenshot` command's exit;
 //! - [`scripted`] and [`record`]: frame-locked playing and frame capture
 //!   for `curvscope record`, and the panel's record button.
@@ -19,6 +20,7 @@ pub mod readouts;
 pub mod record;
 pub mod scripted;
 pub mod state;
+pub mod stats;
 pub mod surface;
 pub mod training;
 pub mod ui;

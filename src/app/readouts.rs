@@ -28,8 +28,10 @@ pub fn band_color(band: StabilityBand) -> egui::Color32 {
     }
 }
 
-/// The divergence line: "diverged at step N (η·λmax was X)", with the
-/// learning rate in force when it diverged and the last measured λmax.
+/// The divergence line: "step N diverged: stopped at step N−1 (η·λmax was
+/// X)", with the learning rate in force when it diverged and the last
+/// measured λmax. Step N is the step that was refused, so the step readout
+/// (N−1, the parameters kept) and this line agree.
 pub fn divergence_text(snapshot: &Snapshot) -> Option<String> {
     let d = snapshot.diverged?;
     let eta_l = snapshot
@@ -38,7 +40,11 @@ pub fn divergence_text(snapshot: &Snapshot) -> Option<String> {
         .map_or("not measured".to_string(), |c| {
             format!("{:.3}", snapshot.settings.learning_rate * c.top[0])
         });
-    Some(format!("diverged at step {} (η·λmax was {eta_l})", d.step))
+    Some(format!(
+        "step {} diverged: stopped at step {} (η·λmax was {eta_l})",
+        d.step,
+        d.step.saturating_sub(1)
+    ))
 }
 
 /// A horizontal gauge of η·λ against the limit: green up to 90% of it,
@@ -189,14 +195,14 @@ fn curvature_readouts(
         .num_columns(3)
         .spacing([8.0, 2.0])
         .show(ui, |ui| {
-            ui.small("");
-            ui.small("λ");
-            ui.small("η·λ");
+            ui.label("");
+            ui.label("λ");
+            ui.label("η·λ");
             ui.end_row();
             for (k, (l, el)) in c.top.iter().zip(&eta_lambda).enumerate() {
                 let band = StabilityBand::classify(*el, limit);
-                ui.small(format!("λ{}", k + 1));
-                ui.small(format!("{l:.4}"));
+                ui.label(format!("λ{}", k + 1));
+                ui.label(format!("{l:.4}"));
                 ui.colored_label(band_color(band), format!("{el:.3}"));
                 ui.end_row();
             }

@@ -13,6 +13,7 @@ use curvscope_core::train::runner::{Command, Update};
 use curvscope_core::train::session::{SessionConfig, Snapshot};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// The order of the app's work in each frame's `Update`: take in the
 /// runner's newest update, apply its view changes, then bring the scene
@@ -133,6 +134,9 @@ pub struct TrainingLink {
     commands: Sender<Command>,
     updates: Mailbox,
     failure: Failure,
+    /// Commands sent, and when the newest one not yet seen in an update was
+    /// sent (for the input-to-readout latency).
+    sent: Mutex<(u64, Option<Instant>)>,
 }
 
 /// Why the training thread stopped, if it did (a panic's message).
@@ -150,6 +154,7 @@ impl TrainingLink {
             commands,
             updates,
             failure,
+            sent: Mutex::new((0, None)),
         };
         (link, rx, ends.0, ends.1)
     }
@@ -164,7 +169,21 @@ impl TrainingLink {
 
     /// Sends a command (ignored if the thread has ended).
     pub fn send(&self, command: Command) {
-        let _ = self.commands.send(command);
+        if self.commands.send(command).is_ok() {
+            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            sent.0 += 1;
+            sent.1.get_or_insert_with(Instant::now);
+        }
+    }
+
+    /// Seconds from the oldest command not yet seen to `update`, once
+    /// `update` has handled every command sent (None otherwise).
+    pub fn answered(&self, update: &Update) -> Option<f64> {
+        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+        if update.commands_handled < sent.0 {
+            return None;
+        }
+        sent.1.take().map(|t| t.elapsed().as_secs_f64())
     }
 
     /// A link to no thread, for runs driven frame by frame: commands are
@@ -238,6 +257,9 @@ pub struct Live {
     pub notice: Option<String>,
     /// Why the training thread stopped, if it did (shown in the panel).
     pub failure: Option<String>,
+    /// Seconds from the last input (a slider, a key, a button) to the
+    /// update that answered it.
+    pub input_latency: Option<f64>,
     /// View changes received and not yet applied.
     pending_view: Vec<ViewChange>,
 }

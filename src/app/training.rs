@@ -46,9 +46,16 @@ impl Plugin for TrainingPlugin {
             .and_then(|mut r| r.take())
             .expect("TrainingPlugin is built once");
         let (link, commands, mailbox, failure) = TrainingLink::new();
+        let (drawn, first_frame) = std::sync::mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("curvscope-training".into())
             .spawn(move || {
+                // Training starts with the first frame drawn, not while the
+                // window and its pipelines are still being made: the first
+                // picture shows the start (a lesson's saddle at step 0).
+                if first_frame.recv().is_err() {
+                    return;
+                }
                 let run = catch_unwind(AssertUnwindSafe(|| run_thread(runner, commands, mailbox)));
                 if let Err(panic) = run {
                     *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(panic_text(&*panic));
@@ -57,7 +64,19 @@ impl Plugin for TrainingPlugin {
             .expect("spawn the training thread");
         // The runs appear in `Live` with the first update.
         app.insert_resource(link)
-            .add_systems(Update, receive_updates.in_set(AppSet::Receive));
+            .insert_resource(FirstFrame(Some(drawn)))
+            .add_systems(Update, receive_updates.in_set(AppSet::Receive))
+            .add_systems(Last, start_training);
+    }
+}
+
+/// The signal that starts the training thread, sent after the first frame.
+#[derive(Resource)]
+struct FirstFrame(Option<std::sync::mpsc::SyncSender<()>>);
+
+fn start_training(mut first: ResMut<FirstFrame>) {
+    if let Some(drawn) = first.0.take() {
+        let _ = drawn.send(());
     }
 }
 
@@ -90,6 +109,9 @@ fn run_thread(mut runner: Runner, commands: Receiver<Command>, mailbox: Mailbox)
 /// stopped, if it did.
 fn receive_updates(link: Res<TrainingLink>, mut live: ResMut<Live>) {
     if let Some(update) = link.receive() {
+        if let Some(latency) = link.answered(&update) {
+            live.input_latency = Some(latency);
+        }
         live.receive(update);
     }
     if live.failure.is_none()

@@ -7,6 +7,7 @@ use super::record::LiveRecorder;
 use super::state::{
     Live, PanelWidth, ResetCamera, ShowBowl, SurfaceScale, TrainingLink, ensure_state,
 };
+use super::stats::{FrameStats, StatsPlugin};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use curvscope_core::defaults;
@@ -60,6 +61,9 @@ impl Panel {
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
         ensure_state(app);
+        if !app.is_plugin_added::<StatsPlugin>() {
+            app.add_plugins(StatsPlugin);
+        }
         app.init_resource::<Panel>().add_systems(
             Update,
             shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
@@ -173,14 +177,35 @@ pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionC
             }
         });
     let changed = !same_model(draft, running);
+    // Refused before the click, with the reason, rather than by the runner.
+    let refusal = too_large(draft);
+    if let Some(reason) = &refusal {
+        ui.colored_label(egui::Color32::from_rgb(240, 90, 80), reason);
+    }
     let rebuild = ui
-        .add_enabled(changed, egui::Button::new("rebuild (starts over)"))
+        .add_enabled(
+            changed && refusal.is_none(),
+            egui::Button::new("rebuild (starts over)"),
+        )
         .clicked();
     let new_seed = ui.button("new seed (starts over)").clicked();
     if new_seed {
         draft.seed = draft.seed.wrapping_add(1);
     }
     rebuild || new_seed
+}
+
+/// Why `draft` cannot be trained live, if it cannot (the runner's own
+/// limit, [`defaults::MAX_WORK`]).
+fn too_large(draft: &SessionConfig) -> Option<String> {
+    (draft.work() > defaults::MAX_WORK).then(|| {
+        format!(
+            "too large to train live: {} samples × {} parameters (at most {:.0e}); use fewer samples or a smaller network",
+            draft.samples.0,
+            draft.n_params(),
+            defaults::MAX_WORK
+        )
+    })
 }
 
 /// The optimizer controls for a run with `samples` training samples;
@@ -191,12 +216,7 @@ pub fn optimizer_ui(
     samples: usize,
 ) -> Option<TrainerSettings> {
     let mut s = current;
-    let rates = holding(1e-4, 10.0, s.learning_rate);
-    ui.add(
-        egui::Slider::new(&mut s.learning_rate, rates)
-            .logarithmic(true)
-            .text("learning rate η"),
-    );
+    learning_rate_ui(ui, &mut s.learning_rate);
     let mut full = s.batch_size.is_none();
     ui.checkbox(&mut full, "full batch");
     if full {
@@ -214,6 +234,31 @@ pub fn optimizer_ui(
     let momentum = holding(0.0, 0.99, s.momentum);
     ui.add(egui::Slider::new(&mut s.momentum, momentum).text("momentum β"));
     (s != current).then_some(s)
+}
+
+/// The η slider (coarse, five decades) beside a number to drag finely (1%
+/// a pixel, Shift slower) or to click and type (any η > 0 up to 1000).
+fn learning_rate_ui(ui: &mut egui::Ui, eta: &mut f64) {
+    ui.horizontal(|ui| {
+        let rates = holding(1e-4, 10.0, *eta);
+        ui.add(
+            egui::Slider::new(eta, rates)
+                .logarithmic(true)
+                .show_value(false),
+        )
+        .on_hover_text("Drag for coarse changes: η spans 10⁻⁴ to 10.");
+        let (speed, range) = (0.01 * eta.abs(), holding(1e-8, 1e3, *eta));
+        ui.add(
+            egui::DragValue::new(eta)
+                .speed(speed)
+                .range(range)
+                .max_decimals(6),
+        )
+        .on_hover_text(
+            "Drag for fine changes (1% a pixel, hold Shift for finer), or click and type a value.",
+        );
+        ui.label("learning rate η");
+    });
 }
 
 /// A slider range from `lo` to `hi` stretched to hold `value`, so that a
@@ -267,6 +312,7 @@ pub struct ViewControls<'w> {
     camera: MessageWriter<'w, ResetCamera>,
     recorder: ResMut<'w, LiveRecorder>,
     panel: ResMut<'w, Panel>,
+    stats: Res<'w, FrameStats>,
 }
 
 fn panel(
@@ -428,6 +474,18 @@ fn training_section(
             live.measure_interval
         ));
     }
+    ui.small(format!(
+        "{:.1} frames/s · input to readout {}",
+        view.stats.fps,
+        live.input_latency
+            .map_or("—".to_string(), |l| format!("{:.0} ms", 1e3 * l))
+    ));
+    if live.paused {
+        ui.colored_label(
+            egui::Color32::from_rgb(225, 180, 40),
+            "paused: space or \"resume\" trains on, S or \"step\" takes one step",
+        );
+    }
     ui.horizontal(|ui| {
         let label = if live.paused { "resume" } else { "pause" };
         if ui.button(label).clicked() {
@@ -449,7 +507,7 @@ fn training_section(
             view.camera.write(ResetCamera);
         }
     });
-    ui.small("keys: space pause · S step · R restart · C camera · B bowl · P screenshot");
+    ui.label("keys: space pause · S step · R restart · C camera · B bowl · P screenshot");
 }
 
 fn optimizer_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, panel: &mut Panel) {
@@ -679,6 +737,24 @@ mod tests {
         // Edits survive while the generation stays.
         panel.draft(2, &sine).noise = 0.3;
         assert_eq!(panel.draft(2, &sine).noise, 0.3);
+    }
+
+    /// Issue 9: the sliders reach models the runner refuses; the rebuild
+    /// button is disabled with the reason instead.
+    #[test]
+    fn a_model_too_large_to_train_live_is_refused_before_the_click() {
+        assert_eq!(too_large(&SessionConfig::default()), None);
+        let big = SessionConfig {
+            samples: (4096, 0),
+            hidden: vec![128; 4],
+            ..SessionConfig::default()
+        };
+        let reason = too_large(&big).expect("refused");
+        assert!(
+            reason.starts_with("too large to train live: 4096 samples × "),
+            "{reason}"
+        );
+        assert!(curvscope_core::train::session::Session::new(big).is_err());
     }
 
     /// Issue 10: `--momentum 0.999` ran at 0.99 and a lesson's η 1e-5 at

@@ -81,6 +81,9 @@ pub struct Lesson {
     pub view: ViewSpec,
     /// Live app: optimizer steps per second.
     pub speed: f64,
+    /// Live app: start paused, so the starting point can be looked at
+    /// (space or "resume" starts training; recordings play regardless).
+    pub paused: bool,
     /// Recording: optimizer steps per frame.
     pub steps_per_frame: usize,
     /// Recording: curvature and surface are recomputed every this many frames.
@@ -202,6 +205,7 @@ impl Lesson {
                 ..ViewSpec::default()
             },
             speed: defaults::STEPS_PER_SECOND,
+            paused: false,
             steps_per_frame: defaults::STEPS_PER_FRAME,
             measure_every_frames: defaults::MEASURE_EVERY_FRAMES,
             timeline: Vec::new(),

@@ -31,6 +31,7 @@ struct RawLesson {
     twin: Option<Value>,
     view: Option<Value>,
     speed: Option<Value>,
+    paused: Option<Value>,
     steps_per_frame: Option<Value>,
     measure_every_frames: Option<Value>,
     timeline: Option<Value>,
@@ -508,6 +509,10 @@ impl Reader<'_> {
             Some(v) => self.ruled(v, "speed", defaults::SPEED_RULE)?,
             None => defaults::STEPS_PER_SECOND,
         };
+        let paused = match &raw.paused {
+            Some(v) => self.boolean(v, "paused")?,
+            None => false,
+        };
         let steps_per_frame = match &raw.steps_per_frame {
             Some(v) => self.usize_in(
                 v,
@@ -547,6 +552,7 @@ impl Reader<'_> {
             runs,
             view,
             speed,
+            paused,
             steps_per_frame,
             measure_every_frames,
             timeline,

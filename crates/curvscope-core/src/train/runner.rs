@@ -58,6 +58,11 @@ impl Source {
         }
     }
 
+    /// Whether a live run starts paused (a lesson that asks for it).
+    fn starts_paused(&self) -> bool {
+        matches!(self, Source::Lesson(lesson) if lesson.paused)
+    }
+
     /// The title shown on screen (empty for plain runs).
     fn title(&self) -> &str {
         match self {
@@ -98,6 +103,9 @@ pub struct Update {
     pub measure_interval: f64,
     /// Number of measurements in this generation (the start's included).
     pub measurements: u64,
+    /// Commands handled since the runner was made (the app times its input
+    /// by it: a command is seen once this count reaches it).
+    pub commands_handled: u64,
 }
 
 impl Update {
@@ -172,6 +180,7 @@ pub struct Runner {
     rate: RateWindow,
     view_changes: Vec<ViewChange>,
     notices: Vec<String>,
+    commands_handled: u64,
 }
 
 impl Runner {
@@ -188,10 +197,10 @@ impl Runner {
         };
         Ok(Self {
             view_changes: director.start_view(),
+            paused: source.starts_paused(),
             source,
             director,
             speed: clamp_speed(speed),
-            paused: false,
             step_once: false,
             measure_now: false,
             generation: 0,
@@ -199,6 +208,7 @@ impl Runner {
             schedule,
             rate: RateWindow::default(),
             notices: Vec::new(),
+            commands_handled: 0,
         })
     }
 
@@ -223,6 +233,9 @@ impl Runner {
                 return;
             }
         };
+        if source.starts_paused() {
+            self.paused = true;
+        }
         self.source = source;
         self.schedule = Schedule {
             since_last: 0.0,
@@ -240,6 +253,7 @@ impl Runner {
 
     /// Applies one command.
     pub fn handle(&mut self, command: Command) {
+        self.commands_handled += 1;
         match command {
             Command::Settings(run, settings) => {
                 if let Some(session) = self.director.sessions_mut().get_mut(run) {
@@ -390,6 +404,7 @@ impl Runner {
             measure_seconds: self.schedule.cost,
             measure_interval: self.schedule.interval(),
             measurements: self.schedule.count,
+            commands_handled: self.commands_handled,
         }
     }
 
@@ -496,6 +511,29 @@ mod tests {
         assert_eq!(u.runs[0].settings.learning_rate, 0.05);
         let u = runner.tick_exact(3, 0.0, false);
         assert_eq!(u.runs[0].settings.learning_rate, 0.2, "replayed timeline");
+    }
+
+    /// Issue 9: saddle-at-init was past its saddle at the first readable
+    /// frame; a lesson can start paused (live), and restarts or picks it
+    /// paused again.
+    #[test]
+    fn a_lesson_can_start_paused_and_counts_the_commands_it_handled() {
+        let text = r#"{"format": "curvscope-lesson/1", "name": "p", "paused": true,
+            "run": {"data": "sine", "hidden": [4], "grid": 5}}"#;
+        let mut runner = Runner::new(Source::Lesson(lesson(text)), 100.0).unwrap();
+        let u = runner.tick(1.0);
+        assert!(u.paused);
+        assert_eq!((u.runs[0].step, u.commands_handled), (0, 0));
+        runner.handle(Command::Pause(false));
+        let u = runner.tick(0.1);
+        assert!(!u.paused && u.runs[0].step > 0);
+        assert_eq!(u.commands_handled, 1);
+        runner.handle(Command::Restart);
+        assert!(runner.tick(1.0).paused, "a restart starts it paused again");
+        let mut plain = plain();
+        plain.handle(Command::Lesson(Box::new(lesson(text))));
+        let u = plain.tick(1.0);
+        assert!(u.paused && u.runs[0].step == 0 && u.commands_handled == 1);
     }
 
     #[test]

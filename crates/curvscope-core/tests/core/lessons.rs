@@ -243,6 +243,10 @@ fn bad_lesson_files_give_clear_messages() {
             "test.json: format: expected exactly \"curvscope-lesson/1\", got \"curvscope-lesson/2\"",
         ),
         (
+            lesson_text(r#", "paused": "yes""#),
+            "test.json: paused: expected true or false, got \"yes\"",
+        ),
+        (
             r#"{ "name": "t" }"#.into(),
             "test.json: format: expected exactly \"curvscope-lesson/1\", got nothing",
         ),
@@ -440,4 +444,35 @@ fn directors_advanced_alike_agree_bit_for_bit() {
     single.advance(5, 0.0);
     assert_eq!(single.labels(), ["run"]);
     assert_eq!(single.snapshots()[0].step, 5);
+}
+
+/// Issue 9: captions must be true for the numbers on screen while they are
+/// shown, live too (30 s at the lesson's speed, past the recording's ten).
+#[test]
+fn caption_ranges_hold_for_thirty_seconds_of_live_training() {
+    for (name, ranges) in [
+        // From step 600: batch 8 "between 11 and 15" and full batch up to
+        // "2/η = 40" (it overshoots a little before settling).
+        ("sharp-vs-flat", [(10.5, 15.5), (0.0, 42.5)]),
+        // "between 14 and 25", far below 2/η = 80 and 40.
+        ("lr-over-batch", [(14.0, 25.0), (14.0, 25.0)]),
+    ] {
+        let lesson = cheap(name);
+        let frames = (30.0 * lesson.speed) as usize / lesson.steps_per_frame;
+        let records = record(&lesson, frames, 30);
+        for r in records.iter().filter(|r| r[0].step >= 600) {
+            for (run, (lo, hi)) in ranges.iter().enumerate() {
+                let l = lambda_max(&r[run]);
+                assert!(
+                    (*lo..=*hi).contains(&l),
+                    "{name} run {run} step {}: λmax {l}",
+                    r[run].step
+                );
+            }
+        }
+        let end = records.last().unwrap();
+        if name == "sharp-vs-flat" {
+            assert!((lambda_max(&end[1]) / 40.0 - 1.0).abs() < 0.05);
+        }
+    }
 }
