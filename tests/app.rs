@@ -669,6 +669,60 @@ fn the_app_saves_a_run_as_a_problem_file_that_loads_back_at_that_point() {
     });
 }
 
+/// Issue 9: two exports in a row had different steps unless paused first;
+/// one click now pauses, measures at that step, writes every format of it
+/// and resumes.
+#[test]
+fn export_all_writes_every_format_of_one_step_then_resumes() {
+    use curvscope::app::ui::{Panel, PendingExport, finish_export};
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = training_app(single(SessionConfig {
+        grid: (9, 1.0),
+        ..SessionConfig::default()
+    }));
+    update_until(&mut app, "some steps", |l| {
+        l.latest().is_some_and(|s| s.step > 20)
+    });
+    let world = app.world_mut();
+    let pending = PendingExport::ask(
+        world.resource::<TrainingLink>(),
+        world.resource::<Live>(),
+        dir.path().to_path_buf(),
+    );
+    let mut panel = Panel::default();
+    panel.export = Some(pending);
+    world.insert_resource(panel);
+    app.add_systems(
+        Update,
+        |link: Res<TrainingLink>, mut live: ResMut<Live>, mut panel: ResMut<Panel>| {
+            finish_export(&link, &mut live, &mut panel)
+        },
+    );
+    // Finished once the runner paused and measured at the step shown.
+    update_until(&mut app, "the export", |l| {
+        l.notice.as_deref().is_some_and(|n| n.starts_with("wrote"))
+    });
+    let step = app.world().resource::<Live>().latest().unwrap().step;
+    // The problem file is written by the runner: wait for its notice.
+    update_until(&mut app, "training to resume", |l| {
+        !l.paused && l.latest().is_some_and(|s| s.step > step)
+    });
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let stem = format!("curvscope-step{step}");
+    let expected: Vec<String> = ["glb", "grid.csv", "grid.json", "json", "ply", "series.csv"]
+        .iter()
+        .map(|ext| format!("{stem}.{ext}"))
+        .collect();
+    assert_eq!(names, expected);
+    let series = std::fs::read_to_string(dir.path().join(format!("{stem}.series.csv"))).unwrap();
+    let last = series.lines().last().unwrap();
+    assert!(last.starts_with(&format!("{step},")), "{last}");
+}
+
 #[test]
 fn export_names_carry_the_run_and_the_step() {
     use curvscope::app::ui::export_name;

@@ -38,6 +38,8 @@ pub struct Panel {
     draft: Option<(u64, SessionConfig)>,
     /// Which run the optimizer controls act on.
     pub controlled: usize,
+    /// An "export all" waiting for its step.
+    pub export: Option<PendingExport>,
 }
 
 impl Panel {
@@ -389,8 +391,9 @@ fn panel_contents(
         model_section(ui, link, live, &mut view.panel)
     });
     ui.collapsing("export and record", |ui| {
-        export_section(ui, link, live, &mut view.recorder)
+        export_section(ui, link, live, &mut view.panel, &mut view.recorder)
     });
+    finish_export(link, live, &mut view.panel);
     // The newest outcome of a file written (exports, screenshots, problem
     // files) and the record button's state, each on its own line.
     if let Some(notice) = &live.notice {
@@ -620,55 +623,132 @@ pub fn export_name(label: &str, step: u64, ext: &str) -> std::path::PathBuf {
     }
 }
 
-/// Buttons that write the runs' problem files, surfaces (glTF, PLY), grids
-/// (CSV, JSON) and time series (CSV) into the working folder, and the
-/// record button.
-fn export_section(
-    ui: &mut egui::Ui,
-    link: &TrainingLink,
-    live: &mut Live,
-    recorder: &mut LiveRecorder,
-) {
-    let mut notice = None;
+/// An "export all" waiting for the runs to pause and be measured at the
+/// step they show, so that every file of one click is of one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingExport {
+    /// The generation it was asked in (a restart drops it).
+    generation: u64,
+    /// Whether training was running (it resumes after the export).
+    resume: bool,
+    /// Where the files go.
+    folder: PathBuf,
+}
+
+impl PendingExport {
+    /// An export into `folder` asked for now: pauses the runs (to resume
+    /// after) unless they are paused.
+    pub fn ask(link: &TrainingLink, live: &Live, folder: PathBuf) -> Self {
+        if !live.paused {
+            link.send(Command::Pause(true));
+        }
+        Self {
+            generation: live.generation,
+            resume: !live.paused,
+            folder,
+        }
+    }
+}
+
+/// Whether every run is paused with its curvature and surface measured at
+/// the step it shows: then an export is of one step throughout.
+pub fn ready_to_export(live: &Live) -> bool {
+    live.paused
+        && live.runs.iter().all(|r| {
+            r.latest.as_ref().is_some_and(|s| {
+                s.diverged.is_some() || s.curvature.as_ref().is_some_and(|c| c.step == s.step)
+            })
+        })
+}
+
+/// Writes every run's files for the step they show: the problem file (by
+/// the runner, which is paused at that step), the surface (glTF, PLY), the
+/// grid (CSV, JSON) and the time series (CSV); returns the notice.
+fn export_all(link: &TrainingLink, live: &Live, folder: &std::path::Path) -> String {
+    let mut written = Vec::new();
+    let mut failed = Vec::new();
     for (i, run) in live.runs.iter().enumerate() {
         let Some(snapshot) = run.latest.as_ref() else {
             continue;
         };
-        let name = |ext: &str| export_name(&run.label, snapshot.step, ext);
-        if !run.label.is_empty() {
-            ui.label(&run.label);
+        let name = |ext: &str| folder.join(export_name(&run.label, snapshot.step, ext));
+        link.send(Command::SaveProblem(i, name("json")));
+        let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        if let Some(surface) = &snapshot.surface {
+            files.push((name("glb"), surface_glb(surface)));
+            files.push((name("ply"), surface_ply(surface).into_bytes()));
+            files.push((name("grid.csv"), grid_csv(surface).into_bytes()));
+            files.push((name("grid.json"), grid_json(surface).into_bytes()));
         }
-        ui.horizontal_wrapped(|ui| {
-            if ui.button("problem file").clicked() {
-                link.send(Command::SaveProblem(i, name("json")));
+        let rows: Vec<_> = run
+            .history
+            .iter()
+            .filter(|h| h.step <= snapshot.step)
+            .cloned()
+            .collect();
+        files.push((name("series.csv"), series_csv(&rows).into_bytes()));
+        for (path, bytes) in files {
+            match save(&path, &bytes) {
+                Ok(()) => written.push(path),
+                Err(e) => failed.push(e.to_string()),
             }
-            let mut write = |path: std::path::PathBuf, bytes: &[u8]| {
-                notice = Some(match save(&path, bytes) {
-                    Ok(()) => format!("wrote {}", path.display()),
-                    Err(e) => e.to_string(),
-                });
-            };
-            if let Some(surface) = &snapshot.surface {
-                if ui.button("surface .glb").clicked() {
-                    write(name("glb"), &surface_glb(surface));
-                }
-                if ui.button(".ply").clicked() {
-                    write(name("ply"), surface_ply(surface).as_bytes());
-                }
-                if ui.button("grid .csv").clicked() {
-                    write(name("grid.csv"), grid_csv(surface).as_bytes());
-                }
-                if ui.button("grid .json").clicked() {
-                    write(name("grid.json"), grid_json(surface).as_bytes());
-                }
-            }
-            if ui.button("series .csv").clicked() {
-                write(name("series.csv"), series_csv(&run.history).as_bytes());
-            }
-        });
+        }
     }
-    if notice.is_some() {
-        live.notice = notice;
+    match (written.first(), failed.first()) {
+        (_, Some(error)) => error.clone(),
+        (Some(first), None) => format!(
+            "wrote {} files of step {} ({} …) and the problem file",
+            written.len(),
+            live.latest().map_or(0, |s| s.step),
+            first.display()
+        ),
+        (None, None) => "nothing to export yet".to_string(),
+    }
+}
+
+/// Finishes a pending "export all" once the runs are ready (see
+/// [`ready_to_export`]); drops it when the run was restarted.
+pub fn finish_export(link: &TrainingLink, live: &mut Live, panel: &mut Panel) {
+    let Some(pending) = panel.export.clone() else {
+        return;
+    };
+    if pending.generation != live.generation {
+        panel.export = None;
+        return;
+    }
+    if !ready_to_export(live) {
+        return;
+    }
+    panel.export = None;
+    live.notice = Some(export_all(link, live, &pending.folder));
+    if pending.resume {
+        link.send(Command::Pause(false));
+    }
+}
+
+/// The export button (every format of one step, see [`export_all`]) and
+/// the record button.
+fn export_section(
+    ui: &mut egui::Ui,
+    link: &TrainingLink,
+    live: &mut Live,
+    panel: &mut Panel,
+    recorder: &mut LiveRecorder,
+) {
+    let label = if panel.export.is_some() {
+        "exporting…"
+    } else {
+        "export all: problem, surface, grid, series"
+    };
+    let button = ui
+        .add_enabled(panel.export.is_none(), egui::Button::new(label))
+        .on_hover_text(
+            "Pauses, measures at this step, writes curvscope[-run]-stepN.json (problem), \
+             .glb and .ply (surface), .grid.csv and .grid.json, .series.csv into the \
+             working folder, then resumes.",
+        );
+    if button.clicked() {
+        panel.export = Some(PendingExport::ask(link, live, PathBuf::from(".")));
     }
     ui.separator();
     if recorder.is_recording() {

@@ -260,7 +260,14 @@ impl Runner {
                     session.set_settings(settings);
                 }
             }
-            Command::Pause(paused) => self.paused = paused,
+            Command::Pause(paused) => {
+                // A pause measures at once: the paused picture (and what is
+                // exported from it) is exact at the step it shows.
+                if paused && !self.paused {
+                    self.measure_now = true;
+                }
+                self.paused = paused;
+            }
             Command::Step => self.step_once = true,
             Command::Speed(speed) => self.speed = clamp_speed(speed),
             Command::Landscape(kind, grid) => {
@@ -528,6 +535,13 @@ mod tests {
         let u = runner.tick(0.1);
         assert!(!u.paused && u.runs[0].step > 0);
         assert_eq!(u.commands_handled, 1);
+        runner.handle(Command::Pause(true));
+        let u = runner.tick(0.0);
+        let c = u.runs[0].curvature.as_ref().unwrap();
+        assert_eq!(
+            c.step, u.runs[0].step,
+            "a pause measures at the step it shows"
+        );
         runner.handle(Command::Restart);
         assert!(runner.tick(1.0).paused, "a restart starts it paused again");
         let mut plain = plain();
