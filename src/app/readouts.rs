@@ -8,7 +8,7 @@ use curvscope_core::io::export::SeriesRow;
 use curvscope_core::train::health::Health;
 use curvscope_core::train::session::Snapshot;
 use curvscope_core::train::trainer::TrainerSettings;
-use egui_plot::{Corner, Legend, Line, Plot, PlotPoints};
+use egui_plot::{Corner, GridInput, GridMark, Legend, Line, Plot, PlotPoints};
 
 /// The readout line of a stability band.
 pub fn band_text(band: StabilityBand) -> &'static str {
@@ -258,15 +258,45 @@ fn same_limit_as_first(runs: &[RunView], i: usize) -> bool {
     i > 0 && last(&runs[i]) == last(&runs[0])
 }
 
+/// Most grid marks one plot axis may ask for.
+const MAX_MARKS: f64 = 1000.0;
+
+/// egui_plot's log-10 grid, or no grid where it would make more than
+/// [`MAX_MARKS`] marks: its spacer fills a vector with one mark per step
+/// between the bounds, so bounds far wider than the step (or beyond the
+/// range of an i64 in steps, or not finite) would allocate without end.
+/// Memory is bounded by construction (issue 9's frozen picture grew by
+/// 450 MB/s in one of egui's threads).
+pub fn bounded_grid(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let step = input.base_step_size;
+    let in_steps = |v: f64| (v / step).abs() < 1e15;
+    let safe = lo.is_finite()
+        && hi.is_finite()
+        && step.is_finite()
+        && step > 0.0
+        && (hi - lo) / step <= MAX_MARKS
+        && in_steps(lo)
+        && in_steps(hi);
+    if safe {
+        egui_plot::log_grid_spacer(10)(input)
+    } else {
+        Vec::new()
+    }
+}
+
 /// A plot that follows its data: the mouse wheel scrolls the panel, not
 /// the plot; a drag pans it and a double-click puts it back; a new
-/// generation (restart, rebuild, lesson) starts it afresh.
+/// generation (restart, rebuild, lesson) starts it afresh. Its grid is
+/// [`bounded_grid`].
 fn plot(name: &str, generation: u64, height: f32) -> Plot<'static> {
     Plot::new((name, generation))
         .height(height)
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_double_click_reset(true)
+        .x_grid_spacer(bounded_grid)
+        .y_grid_spacer(bounded_grid)
 }
 
 /// The three plots over every run's history (`generation`: the runner's,
@@ -337,6 +367,68 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView], generation: u64) {
                 ));
             }
         });
+}
+
+#[cfg(test)]
+mod grid_tests {
+    use super::*;
+
+    /// Issue 9: bounds far wider than the step (a plot panned to -10M..-20M
+    /// while its step stayed small, or a loss of 1e300) must not make a
+    /// mark per step.
+    #[test]
+    fn grids_are_bounded_whatever_the_bounds() {
+        let normal = || GridInput {
+            bounds: (0.0, 1.0),
+            base_step_size: 0.01,
+        };
+        let marks = bounded_grid(normal());
+        assert_eq!(marks.len(), egui_plot::log_grid_spacer(10)(normal()).len());
+        assert!(!marks.is_empty() && marks.len() <= 300);
+        for (bounds, base_step_size) in [
+            ((-2e7, -1e7), 1e-3),
+            ((0.0, 1e300), 1e-3),
+            ((f64::NEG_INFINITY, 1.0), 0.1),
+            ((0.0, f64::NAN), 0.1),
+            ((1e19, 1e19 + 1e6), 1e-2),
+            ((0.0, 1.0), 0.0),
+        ] {
+            let marks = bounded_grid(GridInput {
+                bounds,
+                base_step_size,
+            });
+            assert!(marks.len() <= 3000, "{bounds:?}: {}", marks.len());
+        }
+    }
+
+    /// The plots draw histories with huge, tiny and non-finite values in a
+    /// headless frame without error.
+    #[test]
+    fn plots_draw_extreme_histories() {
+        let mut run = RunView::default();
+        for (i, loss) in [0.5, 1e300, f64::INFINITY, f64::NAN, -1e-300, 1e-320]
+            .into_iter()
+            .enumerate()
+        {
+            run.history.push(SeriesRow {
+                step: i as u64,
+                train_loss: loss,
+                test_loss: Some(loss),
+                lambda_max: Some(loss),
+                lambda_min: None,
+                trace: None,
+                learning_rate: 0.1,
+                batch_size: None,
+                momentum: 0.9,
+            });
+        }
+        let ctx = egui::Context::default();
+        for _ in 0..3 {
+            let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+                plots(ui, std::slice::from_ref(&run), 0)
+            });
+        }
+    }
 }
 
 #[cfg(test)]

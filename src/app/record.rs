@@ -192,11 +192,21 @@ fn finish_live_recording(rec: &ActiveRecording, fps: u32) -> String {
     }
 }
 
-/// While the live recorder runs: one screenshot per rendered frame.
+/// Longest live recording, in frames (10 minutes at 15 frames/s): the disk
+/// a forgotten recording fills is bounded; there it stops and is encoded.
+pub const MAX_LIVE_FRAMES: u64 = 9000;
+
+/// While the live recorder runs: one screenshot per rendered frame; stops
+/// at [`MAX_LIVE_FRAMES`] or at the first frame that could not be written.
 fn capture_live(mut recorder: ResMut<LiveRecorder>, mut commands: Commands) {
     let Some(rec) = recorder.active.as_mut() else {
         return;
     };
+    let failed = rec.progress.lock().is_ok_and(|p| p.error.is_some());
+    if rec.requested >= MAX_LIVE_FRAMES || failed {
+        recorder.stop();
+        return;
+    }
     let path = frame_path(&rec.folder, rec.requested);
     rec.requested += 1;
     shoot(&mut commands, path, rec.progress.clone());
