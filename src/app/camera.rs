@@ -82,6 +82,7 @@ impl Plugin for CameraPlugin {
                 orbit.run_if(not(egui_wants_any_pointer_input)),
                 reset,
                 fit_viewport,
+                fit_field_of_view.after(fit_viewport),
                 no_msaa_on_a_software_renderer,
             )
                 .in_set(AppSet::Scene),
@@ -173,6 +174,36 @@ fn fit_viewport(
     let key = |v: &Option<Viewport>| v.as_ref().map(|v| (v.physical_position, v.physical_size));
     if key(&camera.viewport) != key(&viewport) {
         camera.viewport = viewport;
+    }
+}
+
+/// Narrowest horizontal field of view for one surface and for two side
+/// by side: a narrow view (a small window, a wide panel) widens the
+/// vertical one to keep them, so twins are never cut off (issue 9: at
+/// 1024×640 the right surface and its label were).
+const MIN_WIDTH_FOV: [f32; 2] = [48.0, 60.0];
+
+/// The vertical field of view that keeps [`MIN_WIDTH_FOV`] across a view of
+/// `aspect` (width / height) for `runs` surfaces; at least Bevy's π/4.
+pub fn vertical_fov(aspect: f32, runs: usize) -> f32 {
+    let min = MIN_WIDTH_FOV[usize::from(runs > 1)].to_radians();
+    let fov = 2.0 * ((min / 2.0).tan() / aspect.max(0.1)).atan();
+    fov.max(std::f32::consts::FRAC_PI_4)
+}
+
+fn fit_field_of_view(live: Res<Live>, mut camera: Query<(&Camera, &mut Projection), With<Orbit>>) {
+    let Ok((camera, mut projection)) = camera.single_mut() else {
+        return;
+    };
+    let Some(size) = camera.logical_viewport_size().filter(|s| s.y > 0.0) else {
+        return;
+    };
+    let fov = vertical_fov(size.x / size.y, live.runs.len());
+    if let Projection::Perspective(p) = projection.as_ref()
+        && (p.fov - fov).abs() > 1e-4
+        && let Projection::Perspective(p) = projection.as_mut()
+    {
+        p.fov = fov;
     }
 }
 

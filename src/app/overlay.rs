@@ -1,13 +1,14 @@
 //! Text over the 3D view: the axis labels (direction names and their
-//! curvatures), the runs' names, the lesson caption, and the (a, b, loss)
-//! readout under the mouse.
+//! curvatures), the runs' names, the lesson caption, the legend of colours
+//! and marks, and the (a, b, loss) readout under the mouse.
 
 use super::heights::{EXTENT, run_offset, world_point};
-use super::state::{Caption, Live, PanelWidth, ensure_state};
+use super::state::{Caption, Live, PanelWidth, ShowBowl, ensure_state};
 use super::surface::{AXIS_COLORS, Heights, axis_curve};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use curvscope_core::colormap::viridis_srgb;
 use curvscope_core::train::session::{PlaneKind, Surface};
 
 /// Paints the overlay.
@@ -125,10 +126,115 @@ pub fn hit_surface(
     None
 }
 
+fn srgb8(c: [f32; 3]) -> [u8; 3] {
+    c.map(|v| (v * 255.0) as u8)
+}
+
+/// The lines of the legend, top to bottom, after the colour bar: a swatch
+/// colour and its text (the bowl's line only while it is shown).
+pub fn legend_lines(bowl: bool) -> Vec<([u8; 3], &'static str)> {
+    let mut lines = vec![
+        ([255, 77, 51], "current parameters (the plane's centre)"),
+        (
+            [255, 120, 120],
+            "training path up to now (white: in the plane; redder: farther off it)",
+        ),
+        (
+            srgb8(AXIS_COLORS[0]),
+            "the slice along the first direction (a)",
+        ),
+        (
+            srgb8(AXIS_COLORS[1]),
+            "the slice along the second direction (b)",
+        ),
+    ];
+    if bowl {
+        lines.push((
+            [225, 235, 255],
+            "stability bowl: curvature 2(1+β)/η; where the surface curves more steeply, steps of this η overshoot",
+        ));
+    }
+    lines
+}
+
+/// The legend in the view's bottom right corner: the colour bar of the
+/// heights (with the losses at its ends) and what each mark means.
+fn paint_legend(
+    painter: &egui::Painter,
+    view: egui::Rect,
+    heights: &Heights,
+    log: bool,
+    bowl: bool,
+) {
+    let font = egui::FontId::proportional(12.0);
+    let white = egui::Color32::from_gray(230);
+    let width = 250.0_f32.min(view.width() - 20.0);
+    let lines = legend_lines(bowl);
+    let galleys: Vec<_> = lines
+        .iter()
+        .map(|(_, text)| painter.layout(text.to_string(), font.clone(), white, width - 22.0))
+        .collect();
+    let bar = 10.0;
+    let height = 18.0 + bar + 16.0 + galleys.iter().map(|g| g.size().y + 3.0).sum::<f32>();
+    let rect = egui::Rect::from_min_size(
+        egui::pos2(view.right() - width - 10.0, view.bottom() - height - 10.0),
+        egui::vec2(width, height),
+    );
+    painter.rect_filled(rect.expand(4.0), 4.0, egui::Color32::from_black_alpha(150));
+    let title = if log {
+        "colour and height: log loss"
+    } else {
+        "colour and height: loss"
+    };
+    painter.text(rect.min, egui::Align2::LEFT_TOP, title, font.clone(), white);
+    let top = rect.top() + 16.0;
+    let steps = 32;
+    for k in 0..steps {
+        let t = k as f32 / (steps - 1) as f32;
+        let [r, g, b] = viridis_srgb(t).map(|c| (c * 255.0) as u8);
+        let x0 = rect.left() + rect.width() * k as f32 / steps as f32;
+        let x1 = rect.left() + rect.width() * (k + 1) as f32 / steps as f32 + 0.5;
+        painter.rect_filled(
+            egui::Rect::from_min_max(egui::pos2(x0, top), egui::pos2(x1, top + bar)),
+            0.0,
+            egui::Color32::from_rgb(r, g, b),
+        );
+    }
+    let (lo, hi) = (heights.map.loss(0.0), heights.map.loss(1.0));
+    let below = top + bar + 1.0;
+    painter.text(
+        egui::pos2(rect.left(), below),
+        egui::Align2::LEFT_TOP,
+        format!("{lo:.4}"),
+        font.clone(),
+        white,
+    );
+    painter.text(
+        egui::pos2(rect.right(), below),
+        egui::Align2::RIGHT_TOP,
+        format!("{hi:.4}"),
+        font,
+        white,
+    );
+    let mut y = below + 16.0;
+    for ((color, _), galley) in lines.iter().zip(galleys) {
+        let [r, g, b] = *color;
+        let swatch =
+            egui::Rect::from_min_size(egui::pos2(rect.left(), y + 3.0), egui::vec2(14.0, 8.0));
+        painter.rect_filled(swatch, 2.0, egui::Color32::from_rgb(r, g, b));
+        let h = galley.size().y;
+        painter.galley(egui::pos2(rect.left() + 22.0, y), galley, white);
+        y += h + 3.0;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn overlay(
     mut contexts: EguiContexts,
     live: Res<Live>,
     heights: Res<Heights>,
+    scale: Res<super::state::SurfaceScale>,
+    bowl: Res<ShowBowl>,
     caption: Res<Caption>,
     panel: Option<Res<PanelWidth>>,
     window: Single<&Window, With<PrimaryWindow>>,
@@ -202,6 +308,13 @@ fn overlay(
                 );
             }
         }
+    }
+    if live
+        .runs
+        .iter()
+        .any(|r| r.latest.as_ref().is_some_and(|s| s.surface.is_some()))
+    {
+        paint_legend(&painter, view, &heights, scale.log, bowl.0);
     }
     if !caption.0.is_empty() {
         let font = egui::FontId::proportional(16.0);

@@ -47,12 +47,20 @@ pub fn divergence_text(snapshot: &Snapshot) -> Option<String> {
     ))
 }
 
+/// What the gauge and its bands mean, for its hover text.
+pub const GAUGE_HELP: &str = "η·λmax against the stability limit 2(1+β) (the white line). \
+Along the sharpest direction a step of size η multiplies the distance to the minimum by |1 − η·λ| \
+(with momentum β the limit is 2(1+β)). Green: below 90% of the limit, the step settles; \
+amber: within 10% of it, the edge of stability, where λmax tends to hover; \
+red: beyond it, the step overshoots and grows along that direction. \
+It tests the curvature here and now; the loss history below it tells what happened on the way.";
+
 /// A horizontal gauge of η·λ against the limit: green up to 90% of it,
 /// amber to 110%, red beyond, a white line at the limit and a needle at the
 /// value (the scale ends at twice the limit).
-pub fn gauge(ui: &mut egui::Ui, eta_lambda: f64, limit: f64, height: f32) {
+pub fn gauge(ui: &mut egui::Ui, eta_lambda: f64, limit: f64, height: f32) -> egui::Response {
     let width = ui.available_width().min(320.0);
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     let x = |ratio: f64| rect.left() + rect.width() * (ratio / 2.0).clamp(0.0, 1.0) as f32;
     let band = |from: f64, to: f64, b: StabilityBand| {
@@ -89,6 +97,7 @@ pub fn gauge(ui: &mut egui::Ui, eta_lambda: f64, limit: f64, height: f32) {
             egui::Stroke::NONE,
         ));
     }
+    response
 }
 
 /// A run's numbers: step, losses, eigenvalues, trace, condition number and
@@ -190,7 +199,9 @@ fn curvature_readouts(
                  or one that swings, means the steps overshoot, whatever the gauge says.",
             );
     }
-    gauge(ui, eta_lambda[0], limit, 14.0);
+    gauge(ui, eta_lambda[0], limit, 14.0).on_hover_text(GAUGE_HELP);
+    ui.label("top eigenvalues of the Hessian")
+        .on_hover_text("λ1 ≥ λ2 ≥ …: the curvatures along the sharpest directions (Lanczos, exact Hessian-vector products). η·λ is coloured by the gauge's bands.");
     egui::Grid::new(ui.next_auto_id())
         .num_columns(3)
         .spacing([8.0, 2.0])

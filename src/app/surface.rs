@@ -43,6 +43,38 @@ impl Material for SurfaceMaterial {
     }
 }
 
+/// The stability bowl's material: one see-through tint (alpha faded by the
+/// vertex colours towards the rim), both sides drawn. See `bowl.wgsl` for
+/// why it is not a `StandardMaterial`.
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct BowlMaterial {
+    /// Linear RGB and opacity.
+    #[uniform(0)]
+    pub tint: Vec4,
+}
+
+impl Material for BowlMaterial {
+    fn fragment_shader() -> ShaderRef {
+        ShaderRef::Path(
+            AssetPath::from_path_buf(embedded_path!("bowl.wgsl")).with_source("embedded"),
+        )
+    }
+
+    fn alpha_mode(&self) -> AlphaMode {
+        AlphaMode::Blend
+    }
+
+    fn specialize(
+        _pipeline: &bevy::pbr::MaterialPipeline,
+        descriptor: &mut bevy::render::render_resource::RenderPipelineDescriptor,
+        _layout: &bevy::mesh::MeshVertexBufferLayoutRef,
+        _key: bevy::pbr::MaterialPipelineKey<Self>,
+    ) -> Result<(), bevy::render::render_resource::SpecializedMeshPipelineError> {
+        descriptor.primitive.cull_mode = None;
+        Ok(())
+    }
+}
+
 /// Marks a run's surface entity (the run's index).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SurfaceMesh(pub usize);
@@ -76,20 +108,24 @@ impl Plugin for SurfacePlugin {
     fn build(&self, app: &mut App) {
         ensure_state(app);
         embedded_asset!(app, "surface.wgsl");
-        app.add_plugins(MaterialPlugin::<SurfaceMaterial>::default())
-            .init_resource::<Heights>()
-            .add_systems(
-                Update,
-                (
-                    sync_run_entities,
-                    update_surfaces,
-                    update_bowls,
-                    draw_markers_and_paths,
-                    draw_axes,
-                )
-                    .chain()
-                    .in_set(AppSet::Scene),
-            );
+        embedded_asset!(app, "bowl.wgsl");
+        app.add_plugins((
+            MaterialPlugin::<SurfaceMaterial>::default(),
+            MaterialPlugin::<BowlMaterial>::default(),
+        ))
+        .init_resource::<Heights>()
+        .add_systems(
+            Update,
+            (
+                sync_run_entities,
+                update_surfaces,
+                update_bowls,
+                draw_markers_and_paths,
+                draw_axes,
+            )
+                .chain()
+                .in_set(AppSet::Scene),
+        );
     }
 }
 
@@ -179,7 +215,7 @@ fn sync_run_entities(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<SurfaceMaterial>>,
-    mut standard: ResMut<Assets<StandardMaterial>>,
+    mut bowl_materials: ResMut<Assets<BowlMaterial>>,
 ) {
     let n = live.runs.len();
     if surfaces.iter().count() == n && bowls.iter().count() == n {
@@ -199,13 +235,8 @@ fn sync_run_entities(
             Name::new(format!("stability bowl {i}")),
             Bowl(i),
             Mesh3d(meshes.add(bowl_mesh(&[-1.0, 1.0], 0.0, 0.0, &map, HEIGHT))),
-            MeshMaterial3d(standard.add(StandardMaterial {
-                base_color: Color::srgba(0.9, 0.95, 1.0, 0.25),
-                alpha_mode: AlphaMode::Blend,
-                double_sided: true,
-                cull_mode: None,
-                unlit: true,
-                ..default()
+            MeshMaterial3d(bowl_materials.add(BowlMaterial {
+                tint: LinearRgba::from(Color::srgba(0.9, 0.95, 1.0, 0.25)).to_vec4(),
             })),
             at,
             Visibility::Hidden,

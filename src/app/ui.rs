@@ -505,7 +505,8 @@ fn training_section(
         }
     });
     ui.horizontal(|ui| {
-        ui.checkbox(&mut view.bowl.0, "stability bowl");
+        ui.checkbox(&mut view.bowl.0, "stability bowl")
+            .on_hover_text("The quadratic bowl of curvature 2(1+β)/η through the current point: where the surface curves more steeply than the bowl, steps of this η overshoot (B toggles it).");
         if ui.button("reset camera").clicked() {
             view.camera.write(ResetCamera);
         }

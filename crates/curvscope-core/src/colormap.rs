@@ -10,8 +10,9 @@ const STOPS: [[f32; 3]; 5] = [
 ];
 
 /// The sRGB colour (each channel 0..1) for t in [0, 1] (clamped; NaN reads
-/// as 0), interpolated linearly between the stops.
-fn viridis_srgb(t: f32) -> [f32; 3] {
+/// as 0), interpolated linearly between the stops (for 2D drawing;
+/// [`viridis`] is linear, for vertex colours).
+pub fn viridis_srgb(t: f32) -> [f32; 3] {
     let t = if t.is_nan() { 0.0 } else { t };
     let x = t.clamp(0.0, 1.0) * 4.0;
     let i = (x.floor() as usize).min(3);
