@@ -551,7 +551,10 @@ fn analyze_spectrum_and_per_layer_match_the_dense_hessian() {
         let s = &v["spectrum"];
         let first = check_spectrum(s, "exact");
         assert!((first - trace / p).abs() < 1e-10 * scale, "{name}: ∫λρ");
-        assert_eq!((s["probes"].as_u64(), s["steps"].as_u64()), (Some(0), Some(0)));
+        assert_eq!(
+            (s["probes"].as_u64(), s["steps"].as_u64()),
+            (Some(0), Some(0))
+        );
         let got = nums(&s["eigenvalues"], "spectrum.eigenvalues");
         assert_eq!(got.len(), want.len(), "{name}");
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
@@ -565,38 +568,87 @@ fn analyze_spectrum_and_per_layer_match_the_dense_hessian() {
                 assert_eq!(l[key], w[key], "{name}: per_layer {key}");
             }
             let (top, tr) = (num(&w["top"], "top"), num(&w["trace"], "trace"));
-            rel_close(&format!("{name} top"), num(&l["top"], "top"), top, 1e-9 * top.abs());
-            rel_close(&format!("{name} trace"), num(&l["trace"], "trace"), tr, 1e-10 * tr.abs().max(1.0));
+            rel_close(
+                &format!("{name} top"),
+                num(&l["top"], "top"),
+                top,
+                1e-9 * top.abs(),
+            );
+            rel_close(
+                &format!("{name} trace"),
+                num(&l["trace"], "trace"),
+                tr,
+                1e-10 * tr.abs().max(1.0),
+            );
         }
 
-        let (_, v) = analyze_json(&sample(name), &["--grid", "3", "--spectrum=slq"], dir.path(), name);
+        let (_, v) = analyze_json(
+            &sample(name),
+            &["--grid", "3", "--spectrum=slq"],
+            dir.path(),
+            name,
+        );
         let s = &v["spectrum"];
         check_spectrum(s, "slq");
-        assert!(s.get("eigenvalues").is_none(), "{name}: slq lists no eigenvalues");
+        assert!(
+            s.get("eigenvalues").is_none(),
+            "{name}: slq lists no eigenvalues"
+        );
         assert!(v.get("per_layer").is_none());
-        assert_eq!((s["probes"].as_u64(), s["steps"].as_u64()), (Some(16), Some(80)));
-        let (mean, se) = (num(&s["mean"], "mean"), num(&s["mean_stderr"], "mean_stderr"));
-        assert!(se > 0.0 && (mean - trace / p).abs() <= 4.0 * se, "{name}: {mean} ± {se} vs {}", trace / p);
+        assert_eq!(
+            (s["probes"].as_u64(), s["steps"].as_u64()),
+            (Some(16), Some(80))
+        );
+        let (mean, se) = (
+            num(&s["mean"], "mean"),
+            num(&s["mean_stderr"], "mean_stderr"),
+        );
+        assert!(
+            se > 0.0 && (mean - trace / p).abs() <= 4.0 * se,
+            "{name}: {mean} ± {se} vs {}",
+            trace / p
+        );
     }
 }
 
 #[test]
 fn analyze_refuses_bad_spectrum_and_pca_requests_with_one_line() {
-    let args = ["analyze", "assets/problems/sine.json", "--spectrum", "bogus"];
+    let args = [
+        "analyze",
+        "assets/problems/sine.json",
+        "--spectrum",
+        "bogus",
+    ];
     let out = curvscope(args);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&args, &out));
-    assert!(text(&out.stderr).contains("invalid value 'bogus' for '--spectrum"), "{}", describe(&args, &out));
+    assert!(
+        text(&out.stderr).contains("invalid value 'bogus' for '--spectrum"),
+        "{}",
+        describe(&args, &out)
+    );
     let dir = tempfile::tempdir().unwrap();
     let big = mlp_problem(dir.path(), &[2, 80, 80, 1], 10);
     let shown = big.to_str().unwrap();
     fails_with(
         &["analyze", shown, "--spectrum", "exact"],
-        &[shown, "--spectrum", "`exact` needs the dense Hessian", "6000", "6801", "use slq"],
+        &[
+            shown,
+            "--spectrum",
+            "`exact` needs the dense Hessian",
+            "6000",
+            "6801",
+            "use slq",
+        ],
     );
     let moons = "assets/problems/moons.json";
     fails_with(
         &["analyze", moons, "--directions", "pca"],
-        &[moons, "--directions", "`pca` needs a `trajectory`", "has none"],
+        &[
+            moons,
+            "--directions",
+            "`pca` needs a `trajectory`",
+            "has none",
+        ],
     );
     let mut problem = Problem::load(&sample("moons")).unwrap();
     problem.trajectory = Some(vec![&problem.params * 0.5]);
@@ -615,7 +667,8 @@ fn analyze_slices_along_the_pca_plane_of_the_trajectory() {
     let mut problem = Problem::load(&sample("moons")).unwrap();
     let [u, w] = problem.directions.clone().unwrap().try_into().unwrap();
     // A curved path in the plane of u and w, with a small part off it.
-    let off = ndarray::Array1::from_shape_fn(problem.n_params(), |i| if i == 7 { 1e-3 } else { 0.0 });
+    let off =
+        ndarray::Array1::from_shape_fn(problem.n_params(), |i| if i == 7 { 1e-3 } else { 0.0 });
     let path: Vec<_> = (0..12)
         .map(|t| {
             let s = 1.0 - t as f64 / 11.0;
@@ -625,9 +678,17 @@ fn analyze_slices_along_the_pca_plane_of_the_trajectory() {
     problem.trajectory = Some(path);
     let file = dir.path().join("path.json");
     problem.save(&file).unwrap();
-    let (stdout, v) = analyze_json(&file, &["--directions", "pca", "--grid", "5"], dir.path(), "pca");
+    let (stdout, v) = analyze_json(
+        &file,
+        &["--directions", "pca", "--grid", "5"],
+        dir.path(),
+        "pca",
+    );
     check_format(&v, "path.json", 5, 1.0, "pca");
-    assert!(stdout.contains("pca plane   12 trajectory points"), "{stdout}");
+    assert!(
+        stdout.contains("pca plane   12 trajectory points"),
+        "{stdout}"
+    );
     let pca = &v["pca"];
     assert_eq!(pca["points"].as_u64(), Some(12));
     let explained = nums(&pca["explained"], "pca.explained");

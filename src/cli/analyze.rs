@@ -2,9 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use curvscope_core::analysis::analyze::{
-    AnalyzeOptions, DirectionChoice, SpectrumChoice, analyze,
-};
+use curvscope_core::analysis::analyze::{AnalyzeOptions, DirectionChoice, SpectrumChoice, analyze};
 use curvscope_core::io::fsutil::{check_writable, same_file, write_atomically};
 use curvscope_core::io::problem::Problem;
 use std::path::PathBuf;

@@ -377,7 +377,11 @@ fn check_options(
             "`pca` needs a `trajectory` (recorded parameter vectors) in the problem file, and it has none; use file, eigen, random or eigen-random".into(),
         ));
     }
-    if opts.spectrum.is_some_and(|c| c.method(p) == SpectrumMethod::Exact) && p > MAX_DENSE_PARAMS {
+    if opts
+        .spectrum
+        .is_some_and(|c| c.method(p) == SpectrumMethod::Exact)
+        && p > MAX_DENSE_PARAMS
+    {
         return Err(option_error(
             "--spectrum",
             format!(
@@ -493,7 +497,12 @@ pub fn analyze(
     }
 
     let spectrum = match opts.spectrum {
-        Some(c) => Some(spectrum(problem, &op, c.method(problem.n_params()), opts.seed)?),
+        Some(c) => Some(spectrum(
+            problem,
+            &op,
+            c.method(problem.n_params()),
+            opts.seed,
+        )?),
         None => None,
     };
 

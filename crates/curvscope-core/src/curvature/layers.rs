@@ -25,7 +25,10 @@ pub struct BlockOperator<'a, 'b> {
 impl<'a, 'b> BlockOperator<'a, 'b> {
     /// The block of `op` on `range` (within `0..op.dim()`, not empty).
     pub fn new(op: &'a HessianOperator<'b>, range: Range<usize>) -> Self {
-        assert!(range.start < range.end && range.end <= op.dim(), "block range");
+        assert!(
+            range.start < range.end && range.end <= op.dim(),
+            "block range"
+        );
         Self { op, range }
     }
 }
@@ -37,7 +40,10 @@ impl SymmetricOperator for BlockOperator<'_, '_> {
     fn apply(&self, x: ArrayView1<f64>) -> Array1<f64> {
         let mut v = Array1::zeros(self.op.dim());
         v.slice_mut(s![self.range.clone()]).assign(&x);
-        self.op.hvp(v.view()).slice(s![self.range.clone()]).to_owned()
+        self.op
+            .hvp(v.view())
+            .slice(s![self.range.clone()])
+            .to_owned()
     }
 }
 
@@ -172,11 +178,21 @@ mod tests {
                 .slice(s![range.clone(), range.clone()])
                 .to_owned();
             let block = block_hessian(&op, range.clone());
-            let diff = (&dense - &block).mapv(f64::abs).fold(0.0, |a: f64, &b| a.max(b));
+            let diff = (&dense - &block)
+                .mapv(f64::abs)
+                .fold(0.0, |a: f64, &b| a.max(b));
             assert!(diff < 1e-12, "layer {}: {diff}", l.layer);
-            let top = *symmetric_eigen(dense.view()).unwrap().values.last().unwrap();
+            let top = *symmetric_eigen(dense.view())
+                .unwrap()
+                .values
+                .last()
+                .unwrap();
             assert!((l.top - top).abs() < 1e-9 * top.abs(), "layer {}", l.layer);
-            assert!((l.trace - dense.diag().sum()).abs() < 1e-10, "layer {}", l.layer);
+            assert!(
+                (l.trace - dense.diag().sum()).abs() < 1e-10,
+                "layer {}",
+                l.layer
+            );
             assert_eq!(l.trace_method, "exact");
         }
     }

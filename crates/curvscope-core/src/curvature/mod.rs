@@ -8,7 +8,7 @@ pub mod dense;
 pub mod hvp;
 pub mod lanczos;
 pub mod layers;
-pub mod trace;
 pub mod spectrum;
+pub mod trace;
 pub mod tracker;
 pub mod tridiagonal;

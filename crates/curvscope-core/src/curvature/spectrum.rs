@@ -265,8 +265,7 @@ pub fn exact_spectrum_of(
         vec![measure],
         (0, 0, 0),
         span(bulk.iter().copied()),
-        opts.sigma,
-        SIGMA_DIVISIONS,
+        (opts.sigma, SIGMA_DIVISIONS),
     ))
 }
 
@@ -343,8 +342,7 @@ pub fn slq_spectrum(
         measures,
         (opts.probes, steps, products),
         bulk_span,
-        opts.sigma,
-        SIGMA_DIVISIONS.min(steps.max(2)),
+        (opts.sigma, SIGMA_DIVISIONS.min(steps.max(2))),
     ))
 }
 
@@ -378,7 +376,7 @@ fn probe_measure(
         let b = w.dot(&w).sqrt();
         t_norm = t_norm.max(a.abs() + b + betas.last().copied().unwrap_or(0.0));
         // A zero β: the Krylov space is invariant and the quadrature exact.
-        if alphas.len() == steps || !(b > 1e-13 * t_norm) {
+        if alphas.len() == steps || b.is_nan() || b <= 1e-13 * t_norm {
             break;
         }
         betas.push(b);
@@ -418,7 +416,8 @@ fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     })
 }
 
-/// Builds the spectrum from its measures: σ, the grid and the densities.
+/// Builds the spectrum from its measures: σ (given, or the bulk's width
+/// over `divisions`), the grid and the densities.
 fn finish(
     method: SpectrumMethod,
     eigenvalues: Option<Vec<f64>>,
@@ -426,8 +425,7 @@ fn finish(
     measures: Vec<Measure>,
     (probes, steps, products): (usize, usize, usize),
     bulk: Option<(f64, f64)>,
-    sigma: Option<f64>,
-    divisions: usize,
+    (sigma, divisions): (Option<f64>, usize),
 ) -> Spectrum {
     let all = span(measures.iter().flat_map(|m| m.nodes.iter().copied())).unwrap_or((0.0, 0.0));
     let bulk = bulk.unwrap_or(all);
@@ -546,14 +544,27 @@ mod tests {
         assert_eq!(ev.len(), 150);
         assert!(ev.windows(2).all(|w| w[0] <= w[1]));
         assert!(s.lambda.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(s.outliers, ev.iter().rev().take(3).copied().collect::<Vec<_>>());
+        assert_eq!(
+            s.outliers,
+            ev.iter().rev().take(3).copied().collect::<Vec<_>>()
+        );
         let mass = integrate(&s.lambda, &s.density);
         assert!((mass - 1.0).abs() < 1e-9, "{mass}");
         let trace: f64 = (0..150).map(|i| h[(i, i)]).sum();
-        let first: Vec<f64> = s.lambda.iter().zip(&s.density).map(|(l, d)| l * d).collect();
+        let first: Vec<f64> = s
+            .lambda
+            .iter()
+            .zip(&s.density)
+            .map(|(l, d)| l * d)
+            .collect();
         assert!((integrate(&s.lambda, &first) - trace / 150.0).abs() < 1e-9);
         let frob = h.iter().map(|x| x * x).sum::<f64>() / 150.0;
-        let second: Vec<f64> = s.lambda.iter().zip(&s.density).map(|(l, d)| l * l * d).collect();
+        let second: Vec<f64> = s
+            .lambda
+            .iter()
+            .zip(&s.density)
+            .map(|(l, d)| l * l * d)
+            .collect();
         let got = integrate(&s.lambda, &second) - s.sigma * s.sigma;
         assert!((got - frob).abs() < 1e-8 * frob, "{got} vs {frob}");
         assert_eq!(s.density, s.density_low);
@@ -572,38 +583,69 @@ mod tests {
             let (want, _) = exact.moment(k);
             let (got, se) = slq.moment(k);
             assert!(se > 0.0);
-            assert!((got - want).abs() < 4.0 * se, "moment {k}: {got} ± {se} vs {want}");
+            assert!(
+                (got - want).abs() < 4.0 * se,
+                "moment {k}: {got} ± {se} vs {want}"
+            );
         }
         let on_grid = exact.measures[0].density(&slq.lambda, slq.sigma);
-        let diff: Vec<f64> = on_grid.iter().zip(&slq.density).map(|(a, b)| (a - b).abs()).collect();
+        let diff: Vec<f64> = on_grid
+            .iter()
+            .zip(&slq.density)
+            .map(|(a, b)| (a - b).abs())
+            .collect();
         let l1 = integrate(&slq.lambda, &diff);
         let band = slq.band_l1();
         assert!(l1 < 2.0 * band, "L1 distance {l1}, band {band}");
-        assert!(slq.density_low.iter().zip(&slq.density_high).all(|(l, h)| l <= h));
+        assert!(
+            slq.density_low
+                .iter()
+                .zip(&slq.density_high)
+                .all(|(l, h)| l <= h)
+        );
     }
 
     #[test]
     fn slq_is_deterministic_and_checks_its_settings() {
         let h = spiked(60, 3);
-        assert_eq!(slq_spectrum(&h, &opts()).unwrap(), slq_spectrum(&h, &opts()).unwrap());
-        let one = SpectrumOptions { probes: 1, ..opts() };
+        assert_eq!(
+            slq_spectrum(&h, &opts()).unwrap(),
+            slq_spectrum(&h, &opts()).unwrap()
+        );
+        let one = SpectrumOptions {
+            probes: 1,
+            ..opts()
+        };
         assert_eq!(
             slq_spectrum(&h, &one).unwrap_err().to_string(),
             "spectrum setting probes: expected at least 2, got 1"
         );
-        let bad = SpectrumOptions { sigma: Some(-1.0), ..opts() };
+        let bad = SpectrumOptions {
+            sigma: Some(-1.0),
+            ..opts()
+        };
         assert!(exact_spectrum_of(h.view(), &bad).is_err());
     }
 
     #[test]
     fn a_small_space_is_exhausted_exactly() {
         let h = Array2::from_diag(&ndarray::array![3.0, -1.0, 2.0, 0.5]);
-        let s = slq_spectrum(&h, &SpectrumOptions { outliers: 1, ..opts() }).unwrap();
+        let s = slq_spectrum(
+            &h,
+            &SpectrumOptions {
+                outliers: 1,
+                ..opts()
+            },
+        )
+        .unwrap();
         assert_eq!(s.steps, 3);
         for m in &s.measures {
             for (&l, &w) in m.nodes.iter().zip(&m.weights) {
                 if w > 1e-12 {
-                    assert!([3.0, -1.0, 2.0, 0.5].iter().any(|e| (e - l).abs() < 1e-12), "{l}");
+                    assert!(
+                        [3.0, -1.0, 2.0, 0.5].iter().any(|e| (e - l).abs() < 1e-12),
+                        "{l}"
+                    );
                 }
             }
             assert!((m.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);

@@ -3,8 +3,8 @@
 use crate::curvature::hvp::HessianOperator;
 use crate::model::objective::Objective;
 use ndarray::{Array2, s};
-use std::ops::Range;
 use rand::{Rng, SeedableRng};
+use std::ops::Range;
 
 /// How a trace was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -64,7 +64,10 @@ impl PcaPlane {
 }
 
 /// The PCA plane of the points `trajectory` around `origin` (θ_now).
-pub fn pca_plane(trajectory: &[Array1<f64>], origin: ArrayView1<f64>) -> Result<PcaPlane, PcaError> {
+pub fn pca_plane(
+    trajectory: &[Array1<f64>],
+    origin: ArrayView1<f64>,
+) -> Result<PcaPlane, PcaError> {
     let p = origin.len();
     if let Some((index, t)) = trajectory.iter().enumerate().find(|(_, t)| t.len() != p) {
         return Err(PcaError::Length {
@@ -87,7 +90,7 @@ pub fn pca_plane(trajectory: &[Array1<f64>], origin: ArrayView1<f64>) -> Result<
     }
     let direction = |i: usize| {
         let s2 = eig.values[t - 1 - i];
-        if !(s2 > 1e-12 * total) {
+        if s2.is_nan() || s2 <= 1e-12 * total {
             return None;
         }
         let mut v = x.t().dot(&eig.vectors.column(t - 1 - i));

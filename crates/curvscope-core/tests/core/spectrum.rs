@@ -64,12 +64,21 @@ fn exact_spectrum_matches_the_jax_eigenvalues() {
             .zip(&want)
             .map(|(g, w)| (g - w).abs())
             .fold(0.0, f64::max);
-        assert!(worst <= 1e-10 * scale, "{name}: worst {worst:e}, scale {scale:e}");
-        assert!((integrate(&s.lambda, &s.density) - 1.0).abs() < 1e-9, "{name}");
+        assert!(
+            worst <= 1e-10 * scale,
+            "{name}: worst {worst:e}, scale {scale:e}"
+        );
+        assert!(
+            (integrate(&s.lambda, &s.density) - 1.0).abs() < 1e-9,
+            "{name}"
+        );
         let trace: f64 = want.iter().sum();
         let frob: f64 = want.iter().map(|v| v * v).sum();
         let p = want.len() as f64;
-        assert!((density_moment(&s, 1) - trace / p).abs() < 1e-10 * scale, "{name}");
+        assert!(
+            (density_moment(&s, 1) - trace / p).abs() < 1e-10 * scale,
+            "{name}"
+        );
         let second = density_moment(&s, 2) - s.sigma * s.sigma;
         assert!((second - frob / p).abs() < 1e-9 * frob / p, "{name}");
     }
@@ -89,11 +98,24 @@ fn per_layer_blocks_match_the_jax_values() {
         for (l, w) in layers.iter().zip(want) {
             let field = |k: &str| w[k].as_f64().unwrap();
             assert_eq!(l.layer as f64, field("layer"));
-            assert_eq!((l.start as f64, l.end as f64), (field("start"), field("end")));
+            assert_eq!(
+                (l.start as f64, l.end as f64),
+                (field("start"), field("end"))
+            );
             assert_eq!(picture.layers[l.layer], l.start..l.end);
             let (top, trace) = (field("top"), field("trace"));
-            assert!((l.top - top).abs() <= 1e-9 * top.abs(), "{name} layer {}: top {} vs {top}", l.layer, l.top);
-            assert!((l.trace - trace).abs() <= 1e-10 * trace.abs().max(1.0), "{name} layer {}: trace {} vs {trace}", l.layer, l.trace);
+            assert!(
+                (l.top - top).abs() <= 1e-9 * top.abs(),
+                "{name} layer {}: top {} vs {top}",
+                l.layer,
+                l.top
+            );
+            assert!(
+                (l.trace - trace).abs() <= 1e-10 * trace.abs().max(1.0),
+                "{name} layer {}: trace {} vs {trace}",
+                l.layer,
+                l.trace
+            );
             assert_eq!(l.trace_method, "exact");
         }
     }
@@ -112,9 +134,15 @@ fn slq_agrees_with_the_exact_spectrum_within_its_error() {
         let op = objective.hessian_at(problem.params.flat());
         let exact = exact_spectrum(&op, &SpectrumOptions::default()).unwrap();
         let slq = slq_spectrum(&op, &SpectrumOptions::default()).unwrap();
-        assert!((integrate(&slq.lambda, &slq.density) - 1.0).abs() < 1e-9, "{name}");
+        assert!(
+            (integrate(&slq.lambda, &slq.density) - 1.0).abs() < 1e-9,
+            "{name}"
+        );
         for (a, b) in exact.outliers.iter().zip(&slq.outliers) {
-            assert!((a - b).abs() <= 1e-8 * a.abs(), "{name}: outlier {b} vs {a}");
+            assert!(
+                (a - b).abs() <= 1e-8 * a.abs(),
+                "{name}: outlier {b} vs {a}"
+            );
         }
         let truths = [
             eig.iter().sum::<f64>() / p,
@@ -122,12 +150,23 @@ fn slq_agrees_with_the_exact_spectrum_within_its_error() {
         ];
         for (k, truth) in [1, 2].into_iter().zip(truths) {
             let (got, se) = slq.moment(k);
-            let broadened = density_moment(&slq, k) - if k == 2 { slq.sigma * slq.sigma } else { 0.0 };
-            assert!((broadened - got).abs() <= 1e-9 * got.abs().max(truth.abs()), "{name} moment {k}");
-            assert!(se > 0.0 && (got - truth).abs() <= 4.0 * se, "{name} moment {k}: {got} ± {se} vs {truth}");
+            let broadened =
+                density_moment(&slq, k) - if k == 2 { slq.sigma * slq.sigma } else { 0.0 };
+            assert!(
+                (broadened - got).abs() <= 1e-9 * got.abs().max(truth.abs()),
+                "{name} moment {k}"
+            );
+            assert!(
+                se > 0.0 && (got - truth).abs() <= 4.0 * se,
+                "{name} moment {k}: {got} ± {se} vs {truth}"
+            );
         }
         let smoothed = exact.measures[0].density(&slq.lambda, slq.sigma);
-        let diff: Vec<f64> = smoothed.iter().zip(&slq.density).map(|(a, b)| (a - b).abs()).collect();
+        let diff: Vec<f64> = smoothed
+            .iter()
+            .zip(&slq.density)
+            .map(|(a, b)| (a - b).abs())
+            .collect();
         let (l1, band) = (integrate(&slq.lambda, &diff), slq.band_l1());
         assert!(l1 <= 2.0 * band, "{name}: L1 distance {l1}, band {band}");
     }
@@ -147,7 +186,9 @@ fn a_recorded_path_lies_in_its_pca_plane() {
     let pca = pca_plane(&path, problem.params.view()).unwrap();
     let [d0, d1] = &pca.plane.directions;
     assert!((d0.dot(d0) - 1.0).abs() < 1e-12 && d0.dot(d1).abs() < 1e-12);
-    assert!(pca.explained[0] >= pca.explained[1] && pca.explained[0] + pca.explained[1] <= 1.0 + 1e-12);
+    assert!(
+        pca.explained[0] >= pca.explained[1] && pca.explained[0] + pca.explained[1] <= 1.0 + 1e-12
+    );
     // Σ‖θ_t − θ_now‖² splits into the plane's share and the off-plane rest.
     let mut total = 0.0;
     let mut off = 0.0;
@@ -159,7 +200,11 @@ fn a_recorded_path_lies_in_its_pca_plane() {
         off += d * d;
     }
     let share = 1.0 - pca.explained[0] - pca.explained[1];
-    assert!((off - share * total).abs() <= 1e-9 * total, "{off} vs {}", share * total);
+    assert!(
+        (off - share * total).abs() <= 1e-9 * total,
+        "{off} vs {}",
+        share * total
+    );
     assert!(pca.max_off_plane * pca.max_off_plane <= share * total + 1e-12 * total);
 
     problem.trajectory = Some(path);
