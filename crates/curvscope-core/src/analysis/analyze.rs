@@ -605,14 +605,32 @@ fn spectrum(
 ) -> Result<SpectrumReport, AnalysisError> {
     let t = Instant::now();
     let defaults = SpectrumOptions::default();
+    let p = problem.n_params();
     let s = match method {
-        SpectrumMethod::Exact => exact_spectrum(op, &SpectrumOptions { seed, ..defaults })?,
+        SpectrumMethod::Exact => {
+            // The dense Hessian, its symmetrized copy and the solver's two.
+            let needed = 4 * 8 * (p as u64) * (p as u64) + memory::pass_bytes(problem);
+            let available = memory::available_bytes();
+            if needed > available / 2 {
+                return Err(memory::TooLarge {
+                    needed: 2 * needed,
+                    available,
+                    what: format!("the dense {p} × {p} Hessian of the exact spectrum"),
+                }
+                .into());
+            }
+            exact_spectrum(op, &SpectrumOptions { seed, ..defaults })?
+        }
         SpectrumMethod::Slq => {
-            let k = defaults.outliers.min(problem.n_params() - 1);
-            let most = (defaults.steps + k).min(problem.n_params());
-            let fit = memory::lanczos_steps(problem, k + 2, most, memory::available_bytes())?;
+            let k = defaults.outliers.min(p - 1);
+            let most = (defaults.steps + k).min(p);
+            let available = memory::available_bytes();
+            let fit = memory::lanczos_steps(problem, k + 2, most, available)?;
+            let outlier_steps =
+                memory::lanczos_steps(problem, k + 2, defaults.outlier_steps, available)?;
             let opts = SpectrumOptions {
                 steps: fit - k,
+                outlier_steps,
                 seed,
                 ..defaults
             };

@@ -73,6 +73,8 @@ pub struct SpectrumOptions {
     pub probes: usize,
     /// SLQ: Lanczos steps per probe (≥ 1; capped at P − k).
     pub steps: usize,
+    /// SLQ: most Lanczos products for the outliers (their basis's length).
+    pub outlier_steps: usize,
     /// Gaussian broadening σ; `None`: the bulk's width divided by
     /// [`SIGMA_DIVISIONS`] (exact) or by min([`SIGMA_DIVISIONS`], steps) (SLQ).
     pub sigma: Option<f64>,
@@ -86,6 +88,7 @@ impl Default for SpectrumOptions {
             outliers: 5,
             probes: 16,
             steps: 80,
+            outlier_steps: LanczosOptions::default().max_iter,
             sigma: None,
             seed: 0,
         }
@@ -295,6 +298,7 @@ pub fn slq_spectrum(
                 top_k: k,
                 want_min: false,
                 seed: opts.seed,
+                max_iter: opts.outlier_steps,
                 ..LanczosOptions::default()
             },
             &[],
