@@ -194,6 +194,14 @@ mod tests {
                 l.layer
             );
             assert_eq!(l.trace_method, "exact");
+            // Hutchinson on the block, the fallback above the diagonal's budget.
+            let h = hutchinson_block(&op, range.clone(), 400, 3);
+            assert!(h.stderr > 0.0);
+            assert!(
+                (h.value - l.trace).abs() < 5.0 * h.stderr,
+                "layer {}",
+                l.layer
+            );
         }
     }
 }
