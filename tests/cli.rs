@@ -491,6 +491,213 @@ fn analyze_refuses_file_directions_when_the_problem_has_none() {
     );
 }
 
+/// The independently computed spectrum of a sample (`tests/data/NAME.spectrum.json`).
+fn spectrum_expected(name: &str) -> Value {
+    let path = root().join(format!("tests/data/{name}.spectrum.json"));
+    serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// ∫ f dλ by the trapezoid rule.
+fn trapezoid(x: &[f64], f: &[f64]) -> f64 {
+    x.windows(2)
+        .zip(f.windows(2))
+        .map(|(x, y)| 0.5 * (x[1] - x[0]) * (y[0] + y[1]))
+        .sum()
+}
+
+/// The checks of `analysis-format.md`'s `spectrum` object; returns the
+/// trapezoid moment ∫λρ dλ.
+fn check_spectrum(s: &Value, method: &str) -> f64 {
+    assert_eq!(s["method"], method);
+    let lambda = nums(&s["lambda"], "spectrum.lambda");
+    assert!(lambda.windows(2).all(|w| w[0] < w[1]), "lambda ascending");
+    let density = nums(&s["density"], "spectrum.density");
+    let (low, high) = (
+        nums(&s["density_low"], "density_low"),
+        nums(&s["density_high"], "density_high"),
+    );
+    assert_eq!(density.len(), lambda.len());
+    for i in 0..lambda.len() {
+        assert!(0.0 <= low[i] && low[i] <= density[i] && density[i] <= high[i]);
+    }
+    let mass = trapezoid(&lambda, &density);
+    assert!((mass - 1.0).abs() < 1e-9, "∫ρ = {mass}");
+    let outliers = nums(&s["outliers"], "spectrum.outliers");
+    assert_eq!(outliers.len(), 5);
+    assert!(outliers.windows(2).all(|w| w[0] >= w[1]));
+    assert!(num(&s["sigma"], "sigma") > 0.0);
+    assert!(num(&s["seconds"], "seconds") >= 0.0);
+    let first: Vec<f64> = lambda.iter().zip(&density).map(|(l, d)| l * d).collect();
+    trapezoid(&lambda, &first)
+}
+
+#[test]
+fn analyze_spectrum_and_per_layer_match_the_dense_hessian() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in SAMPLES {
+        let exp = spectrum_expected(name);
+        let want = nums(&exp["eigenvalues"], "expected eigenvalues");
+        let p = want.len() as f64;
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let trace = want.iter().sum::<f64>();
+        let (stdout, v) = analyze_json(
+            &sample(name),
+            &["--grid", "3", "--spectrum", "--per-layer"],
+            dir.path(),
+            name,
+        );
+        assert!(stdout.contains("spectrum    exact"), "{stdout}");
+        check_format(&v, &format!("{name}.json"), 3, 1.0, "file");
+        let s = &v["spectrum"];
+        let first = check_spectrum(s, "exact");
+        assert!((first - trace / p).abs() < 1e-10 * scale, "{name}: ∫λρ");
+        assert_eq!(
+            (s["probes"].as_u64(), s["steps"].as_u64()),
+            (Some(0), Some(0))
+        );
+        let got = nums(&s["eigenvalues"], "spectrum.eigenvalues");
+        assert_eq!(got.len(), want.len(), "{name}");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            rel_close(&format!("{name} eigenvalues[{i}]"), *g, *w, 1e-10 * scale);
+        }
+        let layers = v["per_layer"].as_array().expect("per_layer");
+        let want_layers = exp["per_layer"].as_array().unwrap();
+        assert_eq!(layers.len(), want_layers.len(), "{name}");
+        for (l, w) in layers.iter().zip(want_layers) {
+            for key in ["layer", "start", "end"] {
+                assert_eq!(l[key], w[key], "{name}: per_layer {key}");
+            }
+            let (top, tr) = (num(&w["top"], "top"), num(&w["trace"], "trace"));
+            rel_close(
+                &format!("{name} top"),
+                num(&l["top"], "top"),
+                top,
+                1e-9 * top.abs(),
+            );
+            rel_close(
+                &format!("{name} trace"),
+                num(&l["trace"], "trace"),
+                tr,
+                1e-10 * tr.abs().max(1.0),
+            );
+        }
+
+        let (_, v) = analyze_json(
+            &sample(name),
+            &["--grid", "3", "--spectrum=slq"],
+            dir.path(),
+            name,
+        );
+        let s = &v["spectrum"];
+        check_spectrum(s, "slq");
+        assert!(
+            s.get("eigenvalues").is_none(),
+            "{name}: slq lists no eigenvalues"
+        );
+        assert!(v.get("per_layer").is_none());
+        assert_eq!(
+            (s["probes"].as_u64(), s["steps"].as_u64()),
+            (Some(16), Some(80))
+        );
+        let (mean, se) = (
+            num(&s["mean"], "mean"),
+            num(&s["mean_stderr"], "mean_stderr"),
+        );
+        assert!(
+            se > 0.0 && (mean - trace / p).abs() <= 4.0 * se,
+            "{name}: {mean} ± {se} vs {}",
+            trace / p
+        );
+    }
+}
+
+#[test]
+fn analyze_refuses_bad_spectrum_and_pca_requests_with_one_line() {
+    let args = [
+        "analyze",
+        "assets/problems/sine.json",
+        "--spectrum",
+        "bogus",
+    ];
+    let out = curvscope(args);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&args, &out));
+    assert!(
+        text(&out.stderr).contains("invalid value 'bogus' for '--spectrum"),
+        "{}",
+        describe(&args, &out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let big = mlp_problem(dir.path(), &[2, 80, 80, 1], 10);
+    let shown = big.to_str().unwrap();
+    fails_with(
+        &["analyze", shown, "--spectrum", "exact"],
+        &[
+            shown,
+            "--spectrum",
+            "`exact` needs the dense Hessian",
+            "6000",
+            "6801",
+            "use slq",
+        ],
+    );
+    let moons = "assets/problems/moons.json";
+    fails_with(
+        &["analyze", moons, "--directions", "pca"],
+        &[
+            moons,
+            "--directions",
+            "`pca` needs a `trajectory`",
+            "has none",
+        ],
+    );
+    let mut problem = Problem::load(&sample("moons")).unwrap();
+    problem.trajectory = Some(vec![&problem.params * 0.5]);
+    let line = dir.path().join("line.json");
+    problem.save(&line).unwrap();
+    let shown = line.to_str().unwrap();
+    fails_with(
+        &["analyze", shown, "--directions", "pca"],
+        &[shown, "--directions", "fewer than two directions"],
+    );
+}
+
+#[test]
+fn analyze_slices_along_the_pca_plane_of_the_trajectory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut problem = Problem::load(&sample("moons")).unwrap();
+    let [u, w] = problem.directions.clone().unwrap().try_into().unwrap();
+    // A curved path in the plane of u and w, with a small part off it.
+    let off =
+        ndarray::Array1::from_shape_fn(problem.n_params(), |i| if i == 7 { 1e-3 } else { 0.0 });
+    let path: Vec<_> = (0..12)
+        .map(|t| {
+            let s = 1.0 - t as f64 / 11.0;
+            &problem.params + &(&u * s) + &(&w * (0.3 * s * s)) + &(&off * s)
+        })
+        .collect();
+    problem.trajectory = Some(path);
+    let file = dir.path().join("path.json");
+    problem.save(&file).unwrap();
+    let (stdout, v) = analyze_json(
+        &file,
+        &["--directions", "pca", "--grid", "5"],
+        dir.path(),
+        "pca",
+    );
+    check_format(&v, "path.json", 5, 1.0, "pca");
+    assert!(
+        stdout.contains("pca plane   12 trajectory points"),
+        "{stdout}"
+    );
+    let pca = &v["pca"];
+    assert_eq!(pca["points"].as_u64(), Some(12));
+    let explained = nums(&pca["explained"], "pca.explained");
+    assert!(explained[0] >= explained[1] && explained[0] + explained[1] > 1.0 - 1e-6);
+    let off_plane = num(&pca["max_off_plane"], "pca.max_off_plane");
+    assert!(off_plane <= 1e-3 && off_plane > 0.0, "{off_plane}");
+    check_center(&v, 1e-10);
+}
+
 #[test]
 fn analyze_refuses_a_json_path_in_a_missing_folder_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use curvscope_core::analysis::analyze::{AnalyzeOptions, DirectionChoice, analyze};
+use curvscope_core::analysis::analyze::{AnalyzeOptions, DirectionChoice, SpectrumChoice, analyze};
 use curvscope_core::io::fsutil::{check_writable, same_file, write_atomically};
 use curvscope_core::io::problem::Problem;
 use std::path::PathBuf;
@@ -18,6 +18,19 @@ enum Directions {
     Random,
     /// The top eigenvector and a filter-normalized random direction orthogonal to it.
     EigenRandom,
+    /// The top two principal directions of the problem file's `trajectory` (Li et al. 2018).
+    Pca,
+}
+
+/// How the whole spectrum is computed.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Spectrum {
+    /// Exact up to the dense limit (6000 parameters), slq above.
+    Auto,
+    /// All eigenvalues of the dense Hessian.
+    Exact,
+    /// Stochastic Lanczos quadrature (16 Rademacher probes x 80 steps, top 5 deflated).
+    Slq,
 }
 
 /// Arguments of `curvscope analyze`.
@@ -37,9 +50,15 @@ pub struct AnalyzeArgs {
     /// Directions of the landscape plane.
     #[arg(long, value_enum)]
     directions: Option<Directions>,
-    /// Seed of random directions and of the Lanczos start vector.
+    /// Seed of random directions, of the Lanczos start vector and of the spectrum's probes.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Also the whole Hessian spectrum as a density (without a value: auto).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "auto")]
+    spectrum: Option<Spectrum>,
+    /// Also each layer's Hessian block: its top eigenvalue and trace.
+    #[arg(long)]
+    per_layer: bool,
     /// Also write the full result (curvscope-analysis/1) to this JSON file.
     #[arg(long, value_name = "OUT.json")]
     json: Option<PathBuf>,
@@ -73,8 +92,15 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
             Directions::Eigen => DirectionChoice::Eigen,
             Directions::Random => DirectionChoice::Random,
             Directions::EigenRandom => DirectionChoice::EigenRandom,
+            Directions::Pca => DirectionChoice::Pca,
         }),
         seed: args.seed,
+        spectrum: args.spectrum.map(|s| match s {
+            Spectrum::Auto => SpectrumChoice::Auto,
+            Spectrum::Exact => SpectrumChoice::Exact,
+            Spectrum::Slq => SpectrumChoice::Slq,
+        }),
+        per_layer: args.per_layer,
     };
     let report = analyze(&problem, &name, &opts).with_context(|| shown.clone())?;
     println!("{}", report.summary());

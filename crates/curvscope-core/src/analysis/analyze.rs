@@ -4,11 +4,17 @@
 use crate::analysis::memory;
 use crate::contiguous::Flat;
 use crate::curvature::condition::condition_number;
+use crate::curvature::hvp::MAX_DENSE_PARAMS;
 use crate::curvature::lanczos::{LanczosOptions, LanczosResult, lanczos};
+use crate::curvature::layers::{LayerCurvature, per_layer};
+use crate::curvature::spectrum::{
+    Spectrum, SpectrumError, SpectrumMethod, SpectrumOptions, exact_spectrum, slq_spectrum,
+};
 use crate::curvature::trace::trace_for;
 use crate::io::problem::Problem;
 use crate::landscape::directions::{RandomScaling, orthogonalize, random_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
+use crate::landscape::pca::{PcaPlane, pca_plane};
 use crate::model::finite::{NotFinite, check_finite};
 use crate::model::objective::Objective;
 use ndarray::Array1;
@@ -38,6 +44,9 @@ pub enum DirectionChoice {
     /// The top eigenvector and a filter-normalized random direction made
     /// orthogonal to it.
     EigenRandom,
+    /// The top two principal directions of the problem file's `trajectory`
+    /// around `params` (unit norm).
+    Pca,
 }
 
 impl DirectionChoice {
@@ -48,6 +57,30 @@ impl DirectionChoice {
             DirectionChoice::Eigen => "eigen",
             DirectionChoice::Random => "random",
             DirectionChoice::EigenRandom => "eigen-random",
+            DirectionChoice::Pca => "pca",
+        }
+    }
+}
+
+/// Which spectrum `analyze` computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpectrumChoice {
+    /// Exact up to [`MAX_DENSE_PARAMS`] parameters, SLQ above.
+    Auto,
+    /// All eigenvalues of the dense Hessian.
+    Exact,
+    /// Stochastic Lanczos quadrature.
+    Slq,
+}
+
+impl SpectrumChoice {
+    /// The method for a network of `params` parameters.
+    pub fn method(self, params: usize) -> SpectrumMethod {
+        match self {
+            SpectrumChoice::Exact => SpectrumMethod::Exact,
+            SpectrumChoice::Slq => SpectrumMethod::Slq,
+            SpectrumChoice::Auto if params <= MAX_DENSE_PARAMS => SpectrumMethod::Exact,
+            SpectrumChoice::Auto => SpectrumMethod::Slq,
         }
     }
 }
@@ -63,8 +96,13 @@ pub struct AnalyzeOptions {
     pub range: f64,
     /// Directions; `None` means `file` when the problem has them, else `eigen`.
     pub directions: Option<DirectionChoice>,
-    /// Seed of random directions and of the Lanczos start vector.
+    /// Seed of random directions, of the Lanczos start vector and of the
+    /// spectrum's probes.
     pub seed: u64,
+    /// The whole spectrum too, if asked for.
+    pub spectrum: Option<SpectrumChoice>,
+    /// Each layer's block top eigenvalue and trace too.
+    pub per_layer: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -75,6 +113,8 @@ impl Default for AnalyzeOptions {
             range: 1.0,
             directions: None,
             seed: 0,
+            spectrum: None,
+            per_layer: false,
         }
     }
 }
@@ -106,6 +146,9 @@ pub enum AnalysisError {
         /// The value computed.
         value: f64,
     },
+    /// The spectrum failed (eigensolver, overflow).
+    #[error(transparent)]
+    Spectrum(#[from] SpectrumError),
     /// The loss overflows somewhere on the grid.
     #[error(
         "the loss is not finite at grid point a = {a:e}, b = {b:e} (it overflows float64 there); use a smaller --range"
@@ -167,6 +210,82 @@ pub struct Seconds {
     pub trace: f64,
     /// Choosing directions and sampling the grid.
     pub grid: f64,
+    /// The per-layer blocks, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_layer: Option<f64>,
+}
+
+/// The `spectrum` part of the result (see `docs/analysis-format.md`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SpectrumReport {
+    /// `exact` or `slq`.
+    pub method: &'static str,
+    /// All eigenvalues, ascending (exact only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eigenvalues: Option<Vec<f64>>,
+    /// The ascending grid of λ.
+    pub lambda: Vec<f64>,
+    /// The smoothed density on `lambda`, outliers included (∫ = 1).
+    pub density: Vec<f64>,
+    /// `density` ∓ one standard error over the probes (equal for exact).
+    pub density_low: Vec<f64>,
+    /// See `density_low`.
+    pub density_high: Vec<f64>,
+    /// The largest eigenvalues, descending, drawn as separate points.
+    pub outliers: Vec<f64>,
+    /// Rademacher probes (0 for exact).
+    pub probes: usize,
+    /// Lanczos steps per probe (0 for exact).
+    pub steps: usize,
+    /// The Gaussian broadening σ.
+    pub sigma: f64,
+    /// tr(H)/P from the spectrum ...
+    pub mean: f64,
+    /// ... and its standard error (0 for exact).
+    pub mean_stderr: f64,
+    /// ‖H‖²_F / P = tr(H²)/P from the spectrum ...
+    pub mean_square: f64,
+    /// ... and its standard error (0 for exact).
+    pub mean_square_stderr: f64,
+    /// Hessian-vector products used.
+    pub products: usize,
+    /// Wall-clock seconds (the Hessian operator is shared and not counted).
+    pub seconds: f64,
+}
+
+impl SpectrumReport {
+    fn new(s: Spectrum, seconds: f64) -> Self {
+        let ((mean, mean_stderr), (mean_square, mean_square_stderr)) = (s.moment(1), s.moment(2));
+        Self {
+            method: s.method.name(),
+            eigenvalues: s.eigenvalues,
+            lambda: s.lambda,
+            density: s.density,
+            density_low: s.density_low,
+            density_high: s.density_high,
+            outliers: s.outliers,
+            probes: s.probes,
+            steps: s.steps,
+            sigma: s.sigma,
+            mean,
+            mean_stderr,
+            mean_square,
+            mean_square_stderr,
+            products: s.products,
+            seconds,
+        }
+    }
+}
+
+/// The `pca` part of the result, with `--directions pca`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PcaReport {
+    /// Points of the trajectory.
+    pub points: usize,
+    /// Share of Σ‖θ_t − params‖² along each direction.
+    pub explained: [f64; 2],
+    /// Largest distance of a trajectory point from the plane.
+    pub max_off_plane: f64,
 }
 
 /// The complete analysis result (`curvscope-analysis/1`).
@@ -188,6 +307,15 @@ pub struct AnalysisReport {
     pub hessian: HessianReport,
     /// The landscape grid.
     pub grid: GridReport,
+    /// The whole spectrum, with `--spectrum`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spectrum: Option<SpectrumReport>,
+    /// Each layer's block, in order, with `--per-layer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_layer: Option<Vec<LayerCurvature>>,
+    /// The PCA plane, with `--directions pca`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pca: Option<PcaReport>,
     /// Timings.
     pub seconds: Seconds,
 }
@@ -243,6 +371,24 @@ fn check_options(
             ));
         }
     }
+    if choice == DirectionChoice::Pca && problem.trajectory.as_ref().is_none_or(|t| t.is_empty()) {
+        return Err(option_error(
+            "--directions",
+            "`pca` needs a `trajectory` (recorded parameter vectors) in the problem file, and it has none; use file, eigen, random or eigen-random".into(),
+        ));
+    }
+    if opts
+        .spectrum
+        .is_some_and(|c| c.method(p) == SpectrumMethod::Exact)
+        && p > MAX_DENSE_PARAMS
+    {
+        return Err(option_error(
+            "--spectrum",
+            format!(
+                "`exact` needs the dense Hessian, limited to {MAX_DENSE_PARAMS} parameters; this problem has {p}; use slq"
+            ),
+        ));
+    }
     if choice == DirectionChoice::Eigen && p < 2 {
         return Err(option_error(
             "--directions",
@@ -257,6 +403,7 @@ fn choose_directions(
     problem: &Problem,
     choice: DirectionChoice,
     eig: &LanczosResult,
+    pca: Option<&PcaPlane>,
     seed: u64,
 ) -> (Array1<f64>, Array1<f64>) {
     let theta = problem.params.flat();
@@ -280,6 +427,10 @@ fn choose_directions(
             let top = eig.top[0].vector.clone();
             let r = orthogonalize(&random(), &top);
             (top, r)
+        }
+        DirectionChoice::Pca => {
+            let [d0, d1] = &pca.expect("computed for pca").plane.directions;
+            (d0.clone(), d1.clone())
         }
     }
 }
@@ -345,8 +496,35 @@ pub fn analyze(
         return Err(e);
     }
 
+    let spectrum = match opts.spectrum {
+        Some(c) => Some(spectrum(
+            problem,
+            &op,
+            c.method(problem.n_params()),
+            opts.seed,
+        )?),
+        None => None,
+    };
+
+    let t_layers = Instant::now();
+    let layers = opts.per_layer.then(|| per_layer(&op, max_iter, opts.seed));
+    let layers_secs = opts.per_layer.then(|| t_layers.elapsed().as_secs_f64());
+    if let Some(e) = layers.iter().flatten().find_map(|l| {
+        not_finite("largest eigenvalue of a layer block", l.top)
+            .or_else(|| not_finite("trace of a layer block", l.trace))
+    }) {
+        return Err(e);
+    }
+
     let t2 = Instant::now();
-    let (d0, d1) = choose_directions(problem, choice, &eig, opts.seed);
+    let pca = match (choice, &problem.trajectory) {
+        (DirectionChoice::Pca, Some(path)) => Some(
+            pca_plane(path, problem.params.view())
+                .map_err(|e| option_error("--directions", format!("`pca`: {e}")))?,
+        ),
+        _ => None,
+    };
+    let (d0, d1) = choose_directions(problem, choice, &eig, pca.as_ref(), opts.seed);
     let alphas = grid_coordinates(opts.grid, opts.range);
     let slice = Slice::new(&objective, problem.params.view(), d0.view(), d1.view());
     let grid = slice.grid(&alphas, &alphas);
@@ -401,12 +579,65 @@ pub fn analyze(
             loss: grid.rows().into_iter().map(|r| r.to_vec()).collect(),
             alphas,
         },
+        spectrum,
+        per_layer: layers,
+        pca: pca.map(|p| PcaReport {
+            points: problem.trajectory.as_ref().map_or(0, Vec::len),
+            explained: p.explained,
+            max_off_plane: p.max_off_plane,
+        }),
         seconds: Seconds {
             hessian: hessian_secs,
             trace: trace_secs,
             grid: grid_secs,
+            per_layer: layers_secs,
         },
     })
+}
+
+/// The spectrum by `method`, with the default settings; SLQ's Lanczos
+/// bases (steps and outliers) capped to the memory available.
+fn spectrum(
+    problem: &Problem,
+    op: &crate::curvature::hvp::HessianOperator,
+    method: SpectrumMethod,
+    seed: u64,
+) -> Result<SpectrumReport, AnalysisError> {
+    let t = Instant::now();
+    let defaults = SpectrumOptions::default();
+    let p = problem.n_params();
+    let s = match method {
+        SpectrumMethod::Exact => {
+            // The dense Hessian, its symmetrized copy and the solver's two.
+            let needed = 4 * 8 * (p as u64) * (p as u64) + memory::pass_bytes(problem);
+            let available = memory::available_bytes();
+            if needed > available / 2 {
+                return Err(memory::TooLarge {
+                    needed: 2 * needed,
+                    available,
+                    what: format!("the dense {p} × {p} Hessian of the exact spectrum"),
+                }
+                .into());
+            }
+            exact_spectrum(op, &SpectrumOptions { seed, ..defaults })?
+        }
+        SpectrumMethod::Slq => {
+            let k = defaults.outliers.min(p - 1);
+            let most = (defaults.steps + k).min(p);
+            let available = memory::available_bytes();
+            let fit = memory::lanczos_steps(problem, k + 2, most, available)?;
+            let outlier_steps =
+                memory::lanczos_steps(problem, k + 2, defaults.outlier_steps, available)?;
+            let opts = SpectrumOptions {
+                steps: fit - k,
+                outlier_steps,
+                seed,
+                ..defaults
+            };
+            slq_spectrum(op, &opts)?
+        }
+    };
+    Ok(SpectrumReport::new(s, t.elapsed().as_secs_f64()))
 }
 
 /// A number in plain notation when short, scientific otherwise.
@@ -441,7 +672,7 @@ impl AnalysisReport {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
                 (a.min(v), b.max(v))
             });
-        format!(
+        let mut text = format!(
             "{name}: {p} parameters, {n} samples\n\
              loss        {loss:.10e}\n\
              grad norm   {gn:.6e}\n\
@@ -471,6 +702,38 @@ impl AnalysisReport {
             hs = self.seconds.hessian,
             ts = self.seconds.trace,
             gs = self.seconds.grid,
-        )
+        );
+        if let Some(pca) = &self.pca {
+            text += &format!(
+                "\npca plane   {} trajectory points; explained {:.4}, {:.4}; largest off-plane distance {:.4e}",
+                pca.points, pca.explained[0], pca.explained[1], pca.max_off_plane
+            );
+        }
+        if let Some(s) = &self.spectrum {
+            let how = match s.method {
+                "exact" => format!("exact, {} eigenvalues", self.n_params),
+                _ => format!("slq, {} probes x {} steps", s.probes, s.steps),
+            };
+            let outliers: Vec<String> = s.outliers.iter().map(|v| format!("{v:.4e}")).collect();
+            text += &format!(
+                "\nspectrum    {how}, sigma {:.3e}, outliers {}; tr H / P {:.6e} ± {:.1e} ({:.4} s)",
+                s.sigma,
+                outliers.join(", "),
+                s.mean,
+                s.mean_stderr,
+                s.seconds
+            );
+        }
+        for l in self.per_layer.iter().flatten() {
+            let trace = match l.trace_method {
+                "exact" => format!("{:.6e}", l.trace),
+                _ => format!("{:.6e} ± {:.1e}", l.trace, l.trace_stderr),
+            };
+            text += &format!(
+                "\nlayer {}     params {}..{}: top {:.6e}, trace {trace}",
+                l.layer, l.start, l.end, l.top
+            );
+        }
+        text
     }
 }

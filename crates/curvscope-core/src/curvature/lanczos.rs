@@ -119,7 +119,7 @@ const PARALLEL_REORTH_WORK: usize = 1 << 18;
 /// Gram–Schmidt), and once more if that shrank `w` below 1/√2 of its length
 /// (the Daniel–Gragg–Kaufman–Stewart test: a second pass is then needed for
 /// orthogonality to working precision, and otherwise is not).
-fn reorthogonalize(basis: &[Array1<f64>], w: &mut Array1<f64>) {
+pub(crate) fn reorthogonalize(basis: &[Array1<f64>], w: &mut Array1<f64>) {
     let w = w.flat_mut();
     let parallel = basis.len() * w.len() >= PARALLEL_REORTH_WORK;
     for _ in 0..2 {

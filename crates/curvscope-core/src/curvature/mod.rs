@@ -1,11 +1,14 @@
 //! Second-order information: exact Hessian-vector products (R-operator),
 //! Lanczos for extreme eigenpairs, the dense Hessian and its eigensolver,
-//! the trace, and the warm-started tracker used during training.
+//! the trace, the whole spectrum (exact or stochastic Lanczos quadrature),
+//! curvature per layer, and the warm-started tracker used during training.
 
 pub mod condition;
 pub mod dense;
 pub mod hvp;
 pub mod lanczos;
+pub mod layers;
+pub mod spectrum;
 pub mod trace;
 pub mod tracker;
 pub mod tridiagonal;

@@ -2,8 +2,9 @@
 
 use crate::curvature::hvp::HessianOperator;
 use crate::model::objective::Objective;
-use ndarray::Array2;
+use ndarray::{Array2, s};
 use rand::{Rng, SeedableRng};
+use std::ops::Range;
 
 /// How a trace was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,17 @@ const HUTCHINSON_BATCH_BYTES: usize = 256 << 20;
 /// Hutchinson's estimate mean(zᵀ H z) over `probes` Rademacher vectors z
 /// (products batched and run in parallel), with the standard error of the mean.
 pub fn hutchinson(op: &HessianOperator, probes: usize, seed: u64) -> TraceEstimate {
+    hutchinson_block(op, 0..op.dim(), probes, seed)
+}
+
+/// Hutchinson's estimate of the trace of the diagonal block of H on the
+/// parameters `block` (z zero outside it), with its standard error.
+pub fn hutchinson_block(
+    op: &HessianOperator,
+    block: Range<usize>,
+    probes: usize,
+    seed: u64,
+) -> TraceEstimate {
     assert!(
         probes >= 2,
         "Hutchinson needs at least two probes for an error bar"
@@ -68,9 +80,16 @@ pub fn hutchinson(op: &HessianOperator, probes: usize, seed: u64) -> TraceEstima
     let mut samples = Vec::with_capacity(probes);
     while samples.len() < probes {
         let rows = batch.min(probes - samples.len());
-        let z = Array2::from_shape_fn((rows, p), |_| if rng.random::<bool>() { 1.0 } else { -1.0 });
+        let mut z = Array2::zeros((rows, p));
+        z.slice_mut(s![.., block.clone()])
+            .mapv_inplace(|_: f64| if rng.random::<bool>() { 1.0 } else { -1.0 });
         let hz = op.hvp_batch(z.view());
-        samples.extend(z.rows().into_iter().zip(hz.rows()).map(|(a, b)| a.dot(&b)));
+        samples.extend(
+            z.rows()
+                .into_iter()
+                .zip(hz.rows())
+                .map(|(a, b)| a.slice(s![block.clone()]).dot(&b.slice(s![block.clone()]))),
+        );
     }
     let mean = samples.iter().sum::<f64>() / probes as f64;
     let var = samples.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / (probes - 1) as f64;
@@ -87,7 +106,7 @@ pub fn hutchinson(op: &HessianOperator, probes: usize, seed: u64) -> TraceEstima
 const EXACT_TRACE_FLOP_BUDGET: f64 = 2e10;
 
 /// Probes of the Hutchinson estimate when the exact trace is too costly.
-const HUTCHINSON_PROBES: usize = 100;
+pub const HUTCHINSON_PROBES: usize = 100;
 
 /// Estimated cost of the exact diagonal (see `HessianOperator::diagonal`).
 fn exact_trace_cost(objective: &Objective) -> f64 {
@@ -103,9 +122,14 @@ fn exact_trace_cost(objective: &Objective) -> f64 {
     per_sample * objective.n_samples() as f64
 }
 
+/// Whether the exact diagonal is affordable (below the cost budget).
+pub fn exact_diagonal_affordable(objective: &Objective) -> bool {
+    exact_trace_cost(objective) <= EXACT_TRACE_FLOP_BUDGET
+}
+
 /// The trace: exact when affordable, else Hutchinson with an error bar.
 pub fn trace_for(op: &HessianOperator, seed: u64) -> TraceEstimate {
-    if exact_trace_cost(op.objective()) <= EXACT_TRACE_FLOP_BUDGET {
+    if exact_diagonal_affordable(op.objective()) {
         exact_trace(op)
     } else {
         hutchinson(op, HUTCHINSON_PROBES, seed)

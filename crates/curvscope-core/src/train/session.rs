@@ -301,6 +301,7 @@ impl Session {
             data: self.trainer.train_data().clone(),
             params: self.trainer.theta().clone(),
             directions: self.plane.as_ref().map(|p| p.directions.to_vec()),
+            trajectory: None,
         }
     }
 

@@ -174,6 +174,7 @@ pub fn wide_benchmark_problem(seed: u64) -> Problem {
         data,
         params,
         directions: Some(directions),
+        trajectory: None,
     }
 }
 

@@ -171,6 +171,7 @@ fn run_analyze(name: &str, problem: &Problem, exp: &Value) -> AnalysisReport {
         range: num(exp, "grid/r"),
         directions: None,
         seed: 0,
+        ..AnalyzeOptions::default()
     };
     analyze(problem, &format!("{name}.json"), &opts).unwrap_or_else(|e| panic!("{name}: {e}"))
 }

@@ -10,4 +10,5 @@ mod fuzz;
 mod lessons;
 mod numerics;
 mod problem_files;
+mod spectrum;
 mod training;

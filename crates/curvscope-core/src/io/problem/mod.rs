@@ -30,6 +30,9 @@ pub const MAX_FILE_BYTES: u64 = 512 << 20;
 /// activation buffer) a problem file may declare.
 pub const MAX_ACTIVATIONS: usize = 100_000_000;
 
+/// Most points a problem file's `trajectory` may hold.
+pub const MAX_TRAJECTORY_POINTS: usize = 1024;
+
 /// Everything the loss depends on: model, loss, data and parameters.
 ///
 /// A `Problem` read from a file has passed every rule of the format: the
@@ -47,6 +50,9 @@ pub struct Problem {
     pub params: Array1<f64>,
     /// Optional parameter-space directions to slice the landscape along.
     pub directions: Option<Vec<Array1<f64>>>,
+    /// Optional recorded parameter vectors of a training run, oldest first
+    /// (at most [`MAX_TRAJECTORY_POINTS`]), for the PCA plane.
+    pub trajectory: Option<Vec<Array1<f64>>>,
 }
 
 impl Problem {

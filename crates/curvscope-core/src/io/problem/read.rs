@@ -8,14 +8,25 @@ use std::path::Path;
 use ndarray::{Array1, Array2};
 use serde_json::{Map, Value};
 
-use super::{FORMAT_TAG, MAX_ACTIVATIONS, MAX_FILE_BYTES, MAX_PARAMS, Problem, ProblemError, json};
+use super::{
+    FORMAT_TAG, MAX_ACTIVATIONS, MAX_FILE_BYTES, MAX_PARAMS, MAX_TRAJECTORY_POINTS, Problem,
+    ProblemError, json,
+};
 use crate::model::activation::Activation;
 use crate::model::architecture::{Architecture, checked_param_count};
 use crate::model::dataset::{Dataset, Targets};
 use crate::model::loss::LossKind;
 
 /// The top-level fields of the format; any other key is refused.
-const TOP_LEVEL_FIELDS: [&str; 6] = ["format", "model", "loss", "data", "params", "directions"];
+const TOP_LEVEL_FIELDS: [&str; 7] = [
+    "format",
+    "model",
+    "loss",
+    "data",
+    "params",
+    "directions",
+    "trajectory",
+];
 
 /// Longest quotation of a file's value inside a message.
 const MAX_QUOTE: usize = 60;
@@ -97,7 +108,13 @@ fn validate(doc: &Value) -> Result<Problem, ProblemError> {
         LossKind::BceLogits => Targets::Binary(binary_targets(ys)?),
         LossKind::SoftmaxCe => Targets::Classes(class_targets(ys, n_out)?),
     };
-    let directions = directions(doc.get("directions"), n_params)?;
+    let directions = vectors(doc.get("directions"), "directions", n_params, usize::MAX)?;
+    let trajectory = vectors(
+        doc.get("trajectory"),
+        "trajectory",
+        n_params,
+        MAX_TRAJECTORY_POINTS,
+    )?;
 
     Ok(Problem {
         architecture: Architecture { layers, activation },
@@ -105,6 +122,7 @@ fn validate(doc: &Value) -> Result<Problem, ProblemError> {
         data: Dataset { x, y },
         params,
         directions,
+        trajectory,
     })
 }
 
@@ -327,18 +345,20 @@ fn class_targets(ys: &[Value], n_out: usize) -> Result<Vec<usize>, ProblemError>
         .collect()
 }
 
-/// Optional `directions`: vectors of `n_params` finite numbers (`null` is
-/// the same as absent).
-fn directions(
+/// Optional `directions` or `trajectory` (named `field`): at most `most`
+/// vectors of `n_params` finite numbers (`null` is the same as absent).
+fn vectors(
     value: Option<&Value>,
+    field: &str,
     n_params: usize,
+    most: usize,
 ) -> Result<Option<Vec<Array1<f64>>>, ProblemError> {
     let vectors = match value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Array(vectors)) => vectors,
         Some(other) => {
             return Err(ProblemError::new(
-                "directions",
+                field,
                 format!(
                     "expected a list of parameter-space vectors, got {}",
                     kind(other)
@@ -346,15 +366,22 @@ fn directions(
             ));
         }
     };
+    if vectors.len() > most {
+        return Err(ProblemError::new(
+            field,
+            format!(
+                "expected at most {most} parameter vectors, got {}",
+                vectors.len()
+            ),
+        ));
+    }
     vectors
         .iter()
         .enumerate()
         .map(|(k, d)| match d {
-            Value::Array(d) if d.len() == n_params => {
-                numbers(d, |i| format!("directions[{k}][{i}]"))
-            }
+            Value::Array(d) if d.len() == n_params => numbers(d, |i| format!("{field}[{k}][{i}]")),
             other => Err(ProblemError::new(
-                format!("directions[{k}]"),
+                format!("{field}[{k}]"),
                 format!("expected {n_params} numbers, got {}", length_or_kind(other)),
             )),
         })
@@ -545,6 +572,7 @@ mod tests {
             [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
         );
         assert_eq!(p.directions, None);
+        assert_eq!(p.trajectory, None);
         assert_eq!((p.n_params(), p.n_samples()), (9, 3));
     }
 
@@ -831,6 +859,25 @@ mod tests {
         assert_eq!(
             refusal(&with(base(), "/directions", json!([d]))),
             "directions[0][4]: expected a number, got a string"
+        );
+    }
+
+    #[test]
+    fn a_trajectory_is_a_bounded_list_of_parameter_vectors() {
+        let p = read(&with(base(), "/trajectory", json!([vec![0.5; 9]]))).unwrap();
+        assert_eq!(p.trajectory, Some(vec![Array1::from_elem(9, 0.5)]));
+        assert_eq!(
+            refusal(&with(base(), "/trajectory", json!([vec![1.0; 10]]))),
+            "trajectory[0]: expected 9 numbers, got 10"
+        );
+        let many = vec![vec![0.0; 9]; MAX_TRAJECTORY_POINTS + 1];
+        assert_eq!(
+            refusal(&with(base(), "/trajectory", json!(many))),
+            "trajectory: expected at most 1024 parameter vectors, got 1025"
+        );
+        assert_eq!(
+            refusal(&with(base(), "/trajectory", json!(1))),
+            "trajectory: expected a list of parameter-space vectors, got a number"
         );
     }
 

@@ -72,6 +72,10 @@ impl fmt::Display for Json<'_> {
             f.write_str(r#","directions":"#)?;
             list(f, directions, numbers)?;
         }
+        if let Some(trajectory) = &p.trajectory {
+            f.write_str(r#","trajectory":"#)?;
+            list(f, trajectory, numbers)?;
+        }
         f.write_str("}")
     }
 }
@@ -140,7 +144,7 @@ mod tests {
         xs.into_iter().map(f64::to_bits).collect()
     }
 
-    /// Problems of all three losses, with directions and awkward floats.
+    /// Problems of all three losses, with directions, a trajectory and awkward floats.
     fn samples() -> Vec<Problem> {
         let x: Vec<Vec<f64>> = floats(8, 1).chunks(2).map(<[f64]>::to_vec).collect();
         vec![
@@ -151,6 +155,7 @@ mod tests {
                 "data": {"x": x, "y": [[0.1, 0.2], [1e-7, -3.5], [0.0, 1.0], [2.0, 2.5]]},
                 "params": floats(17, 2),
                 "directions": [floats(17, 3), floats(17, 4)],
+                "trajectory": [floats(17, 7), floats(17, 8), floats(17, 9)],
             })),
             problem(json!({
                 "format": FORMAT_TAG,
@@ -188,6 +193,14 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(bits(dirs(a)), bits(dirs(b)));
+        let path = |p: &Problem| {
+            p.trajectory
+                .iter()
+                .flatten()
+                .flat_map(|d| d.to_vec())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(path(a)), bits(path(b)));
     }
 
     #[test]
