@@ -9,5 +9,6 @@ mod export;
 mod fuzz;
 mod lessons;
 mod numerics;
+mod own_data;
 mod problem_files;
 mod training;
