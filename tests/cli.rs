@@ -1345,6 +1345,17 @@ fn the_app_needs_a_target_for_csv_data_and_a_csv_for_its_options() {
         &["give the target column with --target COLUMN"],
     );
     fails_with(&["--target", "y"], &["--target: only for CSV data"]);
+    fails_with(
+        &[
+            "--problem",
+            "assets/problems/moons.json",
+            "--data",
+            &own("tanh_bce.csv"),
+            "--target",
+            "target",
+        ],
+        &["give --problem or --data FILE.csv, not both"],
+    );
     let args = ["--data", "moonz"];
     let out = curvscope(args);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&args, &out));

@@ -120,6 +120,10 @@ impl AppArgs {
                 self.refuse_csv_options()?;
                 config.data = *kind;
             }
+            DataArg::Csv(path) if self.problem.is_some() => anyhow::bail!(
+                "--data {}: a problem file brings its own data; give --problem or --data FILE.csv, not both",
+                path.display()
+            ),
             DataArg::Csv(path) => config.csv = Some(Arc::new(self.csv(path)?)),
         }
         config.settings.learning_rate = lr;

@@ -84,5 +84,14 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         problem.n_params(),
         objective.loss(problem.params.flat())
     );
+    if let Some(classes) = &data.classes {
+        // The numbering the model's outputs are read with.
+        let numbered: Vec<String> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = {i}"))
+            .collect();
+        println!("classes {}", numbered.join(", "));
+    }
     Ok(())
 }

@@ -87,7 +87,16 @@ fn check_import(name: &str, activation: Option<Activation>) -> Problem {
 #[test]
 fn imported_models_give_numpys_loss_and_gradient() {
     // float32, activation from the metadata, labels 0/1: bce_logits.
-    check_import("tanh_bce", None);
+    let problem = check_import("tanh_bce", None);
+    // What `curvscope --problem` starts: a live session from the file.
+    let config = SessionConfig {
+        problem: Some(problem.into()),
+        ..SessionConfig::default()
+    };
+    let mut session = Session::new(config).unwrap();
+    session.train(50);
+    session.measure();
+    assert!(session.snapshot().surface.is_some());
     // float64 under a module prefix, named classes: softmax_ce.
     check_import("gelu_softmax", Some(Activation::Gelu));
     // PyTorch's spelling "Sigmoid" in the metadata, numbers: mse.
