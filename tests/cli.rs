@@ -1305,6 +1305,26 @@ fn import_and_export_refuse_bad_options_and_outputs() {
     let out = curvscope(&args);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&args, &out));
     assert!(text(&out.stderr).contains("invalid value 'swish'"));
+    // Features chosen and ordered: x2 then x1 is another problem.
+    let dir = tempfile::tempdir().unwrap();
+    let swapped = dir.path().join("s.json");
+    let mut args = with(&["--features", "x2,x1", "--out"]);
+    args.push(swapped.to_str().unwrap());
+    succeeds(&args);
+    let x = Problem::load(&swapped).unwrap().data.x;
+    let csv = fs::read_to_string(root().join(&data)).unwrap();
+    let first: Vec<f64> = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert_eq!((x[(0, 0)], x[(0, 1)]), (first[1], first[0]));
+    fails_with(
+        &with(&["--features", "x1,nope", "--out", "x.json"]),
+        &[r#"no feature column "nope""#],
+    );
     // Two features for the one-input mse model.
     fails_with(
         &[
@@ -1345,6 +1365,7 @@ fn the_app_needs_a_target_for_csv_data_and_a_csv_for_its_options() {
         &["give the target column with --target COLUMN"],
     );
     fails_with(&["--target", "y"], &["--target: only for CSV data"]);
+    fails_with(&["--features", "a,b"], &["--features: only for CSV data"]);
     fails_with(
         &[
             "--problem",

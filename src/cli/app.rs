@@ -13,7 +13,7 @@ use curvscope_core::train::session::SessionConfig;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::data::{DataArg, LossArg, columns, data_arg, loss};
+use super::data::{DataArg, LossArg, data_arg, loss};
 
 /// Options of the live app.
 #[derive(Debug, Args, Clone)]
@@ -28,7 +28,7 @@ pub struct AppArgs {
     target: Option<String>,
     /// CSV data: the feature columns (default: every column but the target
     /// and the split column).
-    #[arg(long, value_name = "A,B,...", value_parser = columns)]
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
     features: Option<Vec<String>>,
     /// CSV data: the share of rows held out for testing, in [0, 1) (default
     /// 0.2, the same rows every time).

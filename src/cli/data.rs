@@ -37,17 +37,6 @@ pub fn data_arg(text: &str) -> Result<DataArg, String> {
     }
 }
 
-/// Parses a comma-separated list of column names.
-pub fn columns(text: &str) -> Result<Vec<String>, String> {
-    let names: Vec<String> = text.split(',').map(|c| c.trim().to_string()).collect();
-    if names.iter().any(String::is_empty) {
-        return Err(format!(
-            "expected column names separated by commas, got {text:?}"
-        ));
-    }
-    Ok(names)
-}
-
 /// A loss named on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 #[value(rename_all = "snake_case")]

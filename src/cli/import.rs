@@ -12,7 +12,7 @@ use curvscope_core::model::activation::Activation;
 use curvscope_core::model::objective::Objective;
 use std::path::PathBuf;
 
-use super::data::{LossArg, activation, columns, loss};
+use super::data::{LossArg, activation, loss};
 
 /// Arguments of `curvscope import`.
 #[derive(Debug, Args)]
@@ -28,7 +28,7 @@ pub struct ImportArgs {
     target: String,
     /// The feature columns, in the model's input order (default: every
     /// column but the target).
-    #[arg(long, value_name = "A,B,...", value_parser = columns)]
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
     features: Option<Vec<String>>,
     /// The hidden activation (default: the file's metadata key `activation`).
     #[arg(long, value_parser = activation())]
