@@ -19,6 +19,7 @@ use curvscope_core::train::session::{PlaneKind, SessionConfig};
 use curvscope_core::train::synthetic::DataKind;
 use curvscope_core::train::trainer::TrainerSettings;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Draws the side panel (unless `panel` is false: a bare view for videos).
 pub struct UiPlugin {
@@ -126,17 +127,30 @@ fn same_model(a: &SessionConfig, b: &SessionConfig) -> bool {
             c.activation,
         )
     };
-    model(a) == model(b)
+    let same_csv = match (&a.csv, &b.csv) {
+        (Some(x), Some(y)) => Arc::ptr_eq(x, y),
+        (x, y) => x.is_none() && y.is_none(),
+    };
+    model(a) == model(b) && same_csv
 }
 
 /// Data and model controls over a draft configuration; true when the user
 /// asks to rebuild with it (which starts training over).
 pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionConfig) -> bool {
+    // A CSV data set stays until a synthetic one is picked.
+    let shown = match &draft.csv {
+        Some(csv) => csv.name(),
+        None => draft.data.name().to_string(),
+    };
     egui::ComboBox::from_label("data")
-        .selected_text(draft.data.name())
+        .selected_text(shown)
         .show_ui(ui, |ui| {
             for k in DataKind::ALL {
-                ui.selectable_value(&mut draft.data, k, k.name());
+                let selected = draft.csv.is_none() && draft.data == k;
+                if ui.selectable_label(selected, k.name()).clicked() {
+                    draft.data = k;
+                    draft.csv = None;
+                }
             }
         });
     let train = holding(8, 4096, draft.samples.0);

@@ -2,31 +2,49 @@
 
 use anyhow::Context as _;
 use clap::Args;
-use clap::builder::{PossibleValuesParser, TypedValueParser};
 use curvscope::app::AppOptions;
 use curvscope::app::capture::ShotRequest;
 use curvscope_core::defaults;
+use curvscope_core::io::csv_data::{CsvData, CsvSpec, Split};
 use curvscope_core::io::problem::Problem;
 use curvscope_core::lesson::{Lesson, RunSpec};
 use curvscope_core::train::runner::Source;
 use curvscope_core::train::session::SessionConfig;
-use curvscope_core::train::synthetic::DataKind;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Parses `--data` as one of [`DataKind::ALL`]'s names (clap lists them in
-/// `--help` and in its error).
-fn data_kind() -> impl TypedValueParser<Value = DataKind> {
-    PossibleValuesParser::new(DataKind::ALL.map(DataKind::name))
-        .map(|name| DataKind::from_name(&name).expect("a listed name"))
-}
+use super::data::{DataArg, LossArg, data_arg, loss};
 
 /// Options of the live app.
 #[derive(Debug, Args, Clone)]
 pub struct AppArgs {
-    /// The data set to train on.
-    #[arg(long, default_value = "moons", value_parser = data_kind())]
-    data: DataKind,
+    /// The data set to train on: moons, circles, spirals2, spirals3, xor,
+    /// blobs, sine, or a CSV file with a header row (then give --target).
+    #[arg(long, default_value = "moons", value_parser = data_arg, value_name = "NAME|FILE.csv")]
+    data: DataArg,
+    /// CSV data: the target column (classes as integer labels or names, or
+    /// numbers for regression).
+    #[arg(long, value_name = "COLUMN")]
+    target: Option<String>,
+    /// CSV data: the feature columns (default: every column but the target
+    /// and the split column).
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    features: Option<Vec<String>>,
+    /// CSV data: the share of rows held out for testing, in [0, 1) (default
+    /// 0.2, the same rows every time).
+    #[arg(long, value_name = "F")]
+    test_fraction: Option<f64>,
+    /// CSV data: a column saying `train` or `test` for each row.
+    #[arg(long, value_name = "COLUMN", conflicts_with = "test_fraction")]
+    split_column: Option<String>,
+    /// CSV data: the loss (default: two classes bce_logits, more
+    /// softmax_ce, numbers mse).
+    #[arg(long, value_enum)]
+    loss: Option<LossArg>,
+    /// CSV data: keep the features' raw scale (default: standardized with
+    /// the training rows' mean and standard deviation).
+    #[arg(long)]
+    raw_scale: bool,
     /// Learning rate η.
     #[arg(long, default_value_t = defaults::LEARNING_RATE, allow_negative_numbers = true)]
     lr: f64,
@@ -94,10 +112,20 @@ impl AppArgs {
             .context("--momentum")?;
         let speed = defaults::SPEED_RULE.check(self.speed).context("--speed")?;
         let mut config = SessionConfig {
-            data: self.data,
             seed: self.seed,
             ..SessionConfig::default()
         };
+        match &self.data {
+            DataArg::Kind(kind) => {
+                self.refuse_csv_options()?;
+                config.data = *kind;
+            }
+            DataArg::Csv(path) if self.problem.is_some() => anyhow::bail!(
+                "--data {}: a problem file brings its own data; give --problem or --data FILE.csv, not both",
+                path.display()
+            ),
+            DataArg::Csv(path) => config.csv = Some(Arc::new(self.csv(path)?)),
+        }
         config.settings.learning_rate = lr;
         config.settings.batch_size = (self.batch > 0).then_some(self.batch);
         config.settings.momentum = momentum;
@@ -119,6 +147,47 @@ impl AppArgs {
             speed,
             ..defaults
         })
+    }
+}
+
+impl AppArgs {
+    /// The CSV data set of `--data FILE.csv` and its options.
+    fn csv(&self, path: &std::path::Path) -> anyhow::Result<CsvData> {
+        let Some(target) = &self.target else {
+            anyhow::bail!(
+                "--data {}: give the target column with --target COLUMN",
+                path.display()
+            );
+        };
+        let split = match (&self.split_column, self.test_fraction) {
+            (Some(column), _) => Split::Column(column.clone()),
+            (None, Some(f)) => Split::Fraction(f),
+            (None, None) => Split::Fraction(curvscope_core::io::csv_data::TEST_FRACTION),
+        };
+        let spec = CsvSpec {
+            features: self.features.clone(),
+            split,
+            loss: self.loss.map(loss),
+            standardize: !self.raw_scale,
+            ..CsvSpec::new(path, target)
+        };
+        Ok(CsvData::load(spec)?)
+    }
+
+    /// Refuses the CSV options without a CSV file.
+    fn refuse_csv_options(&self) -> anyhow::Result<()> {
+        let given = [
+            ("--target", self.target.is_some()),
+            ("--features", self.features.is_some()),
+            ("--test-fraction", self.test_fraction.is_some()),
+            ("--split-column", self.split_column.is_some()),
+            ("--loss", self.loss.is_some()),
+            ("--raw-scale", self.raw_scale),
+        ];
+        match given.iter().find(|(_, g)| *g) {
+            Some((name, _)) => anyhow::bail!("{name}: only for CSV data (--data FILE.csv)"),
+            None => Ok(()),
+        }
     }
 }
 

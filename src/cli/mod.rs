@@ -3,6 +3,9 @@
 mod analyze;
 mod app;
 mod bench;
+mod data;
+mod export_safetensors;
+mod import;
 mod record;
 mod window;
 
@@ -31,6 +34,10 @@ enum Command {
     Screenshot(app::ScreenshotArgs),
     /// Render a lesson (or a run) frame by frame into a video: .mp4, .gif or PNG frames.
     Record(record::RecordArgs),
+    /// Turn a PyTorch MLP (safetensors) and a CSV file into a problem file.
+    Import(import::ImportArgs),
+    /// Write a problem file's network as a PyTorch-loadable safetensors file.
+    ExportSafetensors(export_safetensors::ExportArgs),
 }
 
 /// Runs the parsed command.
@@ -41,6 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Analyze(a)) => analyze::run(a),
         Some(Command::Bench(b)) => bench::run(b),
         Some(Command::Record(r)) => record::run(r),
+        Some(Command::Import(i)) => import::run(i),
+        Some(Command::ExportSafetensors(e)) => export_safetensors::run(e),
         Some(Command::Screenshot(s)) => {
             let options = s.options()?;
             // Refused before any window: a path that cannot take the picture.

@@ -13,7 +13,7 @@ pub fn root() -> &'static Path {
         .expect("the workspace root holds Cargo.lock")
 }
 
-/// Every file in `tests/data/bad/` with the field its line in that folder's
+/// Every problem file (`.json`) in `tests/data/bad/` with the field its line in that folder's
 /// README names, sorted by file name. Panics if a file has no line or a line
 /// names no file, so a bad file cannot be added without saying what it tests.
 pub fn bad_files() -> Vec<(String, String)> {
@@ -31,7 +31,7 @@ pub fn bad_files() -> Vec<(String, String)> {
     let mut files: Vec<String> = fs::read_dir(&bad)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "README.md")
+        .filter(|name| name.ends_with(".json"))
         .collect();
     files.sort();
     assert!(files.len() >= 20, "only {} bad files", files.len());
@@ -51,6 +51,43 @@ pub fn bad_files() -> Vec<(String, String)> {
                 })
                 .clone();
             (name, field)
+        })
+        .collect()
+}
+
+/// Every file in `tests/data/bad/` whose name ends in `ext` (`.csv`,
+/// `.safetensors`) with the message its line in that folder's README gives
+/// (`(message `...`)`), sorted by name. Panics if a file has no line, so a
+/// bad file cannot be added without saying what it gives.
+pub fn bad_inputs(ext: &str) -> Vec<(String, String)> {
+    let bad = root().join("tests/data/bad");
+    let readme = fs::read_to_string(bad.join("README.md")).unwrap();
+    let documented: BTreeMap<String, String> = readme
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("- `")?;
+            let (name, rest) = rest.split_once('`')?;
+            let (_, message) = rest.rsplit_once("(message `")?;
+            Some((name.to_owned(), message.strip_suffix("`)")?.to_owned()))
+        })
+        .collect();
+    let mut files: Vec<String> = fs::read_dir(&bad)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(ext))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no {ext} files in tests/data/bad");
+    files
+        .into_iter()
+        .map(|name| {
+            let message = documented
+                .get(&name)
+                .unwrap_or_else(|| {
+                    panic!("{name} has no `(message ...)` line in tests/data/bad/README.md")
+                })
+                .clone();
+            (name, message)
         })
         .collect()
 }

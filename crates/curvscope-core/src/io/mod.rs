@@ -1,9 +1,12 @@
 //! Files in and out: problem files (strict reader, bit-exact writer),
-//! exports (glb, ply, grid CSV/JSON, series CSV), videos and PNG frames,
-//! and atomic saves.
+//! your own data (CSV) and models (safetensors), exports (glb, ply, grid
+//! CSV/JSON, series CSV), videos and PNG frames, and atomic saves.
 
+pub mod csv_data;
 pub mod export;
 pub mod fsutil;
+pub mod import;
 pub mod json;
 pub mod problem;
+pub mod safetensors;
 pub mod video;

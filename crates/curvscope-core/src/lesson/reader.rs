@@ -3,6 +3,7 @@
 //! error names its field path.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -12,7 +13,9 @@ use super::{
     Actions, BUNDLED, Event, EventTime, FORMAT_TAG, Lesson, LessonError, RunSpec, Target, ViewSpec,
 };
 use crate::defaults::{self, Rule};
+use crate::io::csv_data::{self, CsvData, CsvSpec, Split};
 use crate::model::activation::Activation;
+use crate::model::loss::LossKind;
 use crate::train::session::{PlaneKind, SessionConfig};
 use crate::train::synthetic::DataKind;
 
@@ -55,6 +58,18 @@ struct RawRun {
     grid: Option<Value>,
     range: Option<Value>,
     top_k: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCsv {
+    csv: Option<Value>,
+    target: Option<Value>,
+    features: Option<Value>,
+    test_fraction: Option<Value>,
+    split_column: Option<Value>,
+    loss: Option<Value>,
+    standardize: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +121,8 @@ fn quote(value: &Value) -> String {
 /// Field checks for one lesson, carrying its origin for the errors.
 struct Reader<'a> {
     origin: &'a str,
+    /// The lesson file's folder: CSV paths are relative to it.
+    base: Option<&'a Path>,
 }
 
 impl Reader<'_> {
@@ -263,9 +280,14 @@ impl Reader<'_> {
             *label = self.string(v, &f("label"))?;
         }
         if let Some(v) = &raw.data {
-            let names: Vec<(&str, DataKind)> =
-                DataKind::ALL.iter().map(|&d| (d.name(), d)).collect();
-            config.data = self.choice(v, &f("data"), &names)?;
+            if v.is_object() {
+                config.csv = Some(Arc::new(self.csv(v, &f("data"))?));
+            } else {
+                let names: Vec<(&str, DataKind)> =
+                    DataKind::ALL.iter().map(|&d| (d.name(), d)).collect();
+                config.data = self.choice(v, &f("data"), &names)?;
+                config.csv = None;
+            }
         }
         if let Some(v) = &raw.samples {
             let path = f("samples");
@@ -337,13 +359,64 @@ impl Reader<'_> {
                 path,
                 format!(
                     "{} training samples × {} parameters = {work:.1e} is more work than a live run can show (at most {:.0e}: fewer samples or narrower layers)",
-                    config.samples.0,
+                    config.train_samples(),
                     config.n_params(),
                     defaults::MAX_WORK
                 ),
             ));
         }
         Ok(())
+    }
+
+    /// A run's `data` object: a CSV file and how to read it, loaded now
+    /// (so that a bad file is refused with the lesson).
+    fn csv(&self, value: &Value, path: &str) -> Result<CsvData, LessonError> {
+        let raw: RawCsv = self.object(value, path)?;
+        let f = |key: &str| format!("{path}.{key}");
+        let required = |v: &Option<Value>, key: &str| match v {
+            Some(v) => self.string(v, &f(key)),
+            None => Err(self.err(f(key), "missing (a CSV data set needs csv and target)")),
+        };
+        let file = required(&raw.csv, "csv")?;
+        let mut spec = CsvSpec::new(
+            csv_data::resolve(&file, self.base),
+            required(&raw.target, "target")?,
+        );
+        if let Some(v) = &raw.features {
+            let list = v.as_array().ok_or_else(|| {
+                self.err(
+                    f("features"),
+                    format!("expected a list of column names, got {}", quote(v)),
+                )
+            })?;
+            spec.features = Some(
+                list.iter()
+                    .enumerate()
+                    .map(|(i, c)| self.string(c, &format!("{}[{i}]", f("features"))))
+                    .collect::<Result<_, _>>()?,
+            );
+        }
+        match (&raw.test_fraction, &raw.split_column) {
+            (Some(_), Some(_)) => {
+                return Err(self.err(path, "give test_fraction or split_column, not both"));
+            }
+            (Some(v), None) => {
+                let fraction = self.number(v, &f("test_fraction"), "in [0, 1)", |x| {
+                    (0.0..1.0).contains(&x)
+                })?;
+                spec.split = Split::Fraction(fraction);
+            }
+            (None, Some(v)) => spec.split = Split::Column(self.string(v, &f("split_column"))?),
+            (None, None) => {}
+        }
+        if let Some(v) = &raw.loss {
+            let names = LossKind::ALL.map(|l| (l.name(), l));
+            spec.loss = Some(self.choice(v, &f("loss"), &names)?);
+        }
+        if let Some(v) = &raw.standardize {
+            spec.standardize = self.boolean(v, &f("standardize"))?;
+        }
+        CsvData::load(spec).map_err(|e| self.err(f("csv"), e.to_string()))
     }
 
     fn view(&self, value: &Value) -> Result<ViewSpec, LessonError> {
@@ -566,7 +639,13 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 impl Lesson {
     /// Parses and checks a lesson's text; `source` names it in errors (a
     /// file path, or `lesson NAME`).
+    /// A CSV data set's path is relative to the working folder.
     pub fn from_json_str(text: &str, source: &str) -> Result<Lesson, LessonError> {
+        Self::parse(text, source, None)
+    }
+
+    /// [`Lesson::from_json_str`] with CSV paths relative to `base`.
+    fn parse(text: &str, source: &str, base: Option<&Path>) -> Result<Lesson, LessonError> {
         let doc: Value = crate::io::json::parse(text).map_err(|e| {
             let field = if e.duplicate && !e.path.is_empty() {
                 e.path.as_str()
@@ -575,10 +654,15 @@ impl Lesson {
             };
             LessonError::new(source, field, e.message)
         })?;
-        Reader { origin: source }.lesson(&doc)
+        Reader {
+            origin: source,
+            base,
+        }
+        .lesson(&doc)
     }
 
-    /// Reads and checks the lesson file at `path`.
+    /// Reads and checks the lesson file at `path` (a CSV data set's path is
+    /// relative to the lesson's folder).
     pub fn load(path: impl AsRef<Path>) -> Result<Lesson, LessonError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
@@ -586,7 +670,7 @@ impl Lesson {
             .map_err(|message| LessonError::new(&origin, "file", message))?;
         let text = String::from_utf8(bytes)
             .map_err(|e| LessonError::new(&origin, "json", format!("not UTF-8: {e}")))?;
-        Self::from_json_str(&text, &origin)
+        Self::parse(&text, &origin, path.parent())
     }
 
     /// The names of the bundled lessons, in shipping order.

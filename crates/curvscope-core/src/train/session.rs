@@ -6,6 +6,7 @@ use crate::contiguous::Flat;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
 use crate::curvature::tracker::{CurvatureSnapshot, CurvatureTracker};
 use crate::defaults;
+use crate::io::csv_data::CsvData;
 use crate::io::problem::Problem;
 use crate::landscape::directions::{RandomScaling, orthogonalize, scale_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
@@ -104,6 +105,11 @@ pub struct SessionConfig {
     /// the random plane). Restarting with the same configuration goes back
     /// to the file's parameters.
     pub problem: Option<Arc<Problem>>,
+    /// Train on this CSV data set instead of synthetic data (`data`,
+    /// `samples` and `noise` are then unused; the network takes its
+    /// features and gives its outputs, with `hidden` and `activation`
+    /// between). A `problem` takes precedence.
+    pub csv: Option<Arc<CsvData>>,
 }
 
 impl Default for SessionConfig {
@@ -120,6 +126,7 @@ impl Default for SessionConfig {
             plane: PlaneKind::Eigen,
             top_k: defaults::TOP_K,
             problem: None,
+            csv: None,
         }
     }
 }
@@ -133,9 +140,12 @@ impl SessionConfig {
         }
     }
 
-    /// The synthetic network this configuration builds.
+    /// The network this configuration builds (on synthetic or CSV data).
     fn architecture(&self) -> Architecture {
-        let (n_in, n_out) = self.data.widths();
+        let (n_in, n_out) = match &self.csv {
+            Some(c) => (c.features.len(), c.n_outputs),
+            None => self.data.widths(),
+        };
         let mut layers = vec![n_in];
         layers.extend(self.hidden.iter().copied().filter(|&w| w > 0));
         layers.push(n_out);
@@ -145,11 +155,17 @@ impl SessionConfig {
     /// Training samples × parameters: what one pass over the data costs
     /// (see [`defaults::MAX_WORK`]).
     pub fn work(&self) -> f64 {
-        let samples = match &self.problem {
-            Some(p) => p.n_samples(),
-            None => self.samples.0,
-        };
-        samples as f64 * self.n_params() as f64
+        self.train_samples() as f64 * self.n_params() as f64
+    }
+
+    /// The number of training samples: the problem file's, the CSV file's
+    /// training rows, or `samples.0`.
+    pub fn train_samples(&self) -> usize {
+        match (&self.problem, &self.csv) {
+            (Some(p), _) => p.n_samples(),
+            (None, Some(c)) => c.train.len(),
+            (None, None) => self.samples.0,
+        }
     }
 }
 
@@ -235,10 +251,7 @@ impl Session {
         let work = config.work();
         if work > defaults::MAX_WORK {
             return Err(CannotStart::TooMuchWork {
-                samples: match &config.problem {
-                    Some(p) => p.n_samples(),
-                    None => config.samples.0,
-                },
+                samples: config.train_samples(),
                 params: config.n_params(),
             });
         }
@@ -251,6 +264,12 @@ impl Session {
                 None,
                 p.params.clone(),
             ),
+            None if config.csv.is_some() => {
+                let csv = config.csv.as_deref().expect("checked");
+                let arch = config.architecture();
+                let theta = init_params(&arch, &mut rng);
+                (arch, csv.loss, csv.train.clone(), csv.test.clone(), theta)
+            }
             None => {
                 let train = config
                     .data

@@ -9,6 +9,7 @@ mod export;
 mod fuzz;
 mod lessons;
 mod numerics;
+mod own_data;
 mod problem_files;
 mod spectrum;
 mod training;
