@@ -37,6 +37,7 @@ pub fn problem(model: Mlp, data: &CsvData) -> Result<Problem, String> {
             },
             params: model.params,
             directions: None,
+            trajectory: None,
         });
     }
     let fits = match data.loss {
@@ -65,6 +66,7 @@ pub fn problem(model: Mlp, data: &CsvData) -> Result<Problem, String> {
         data: data.train.clone(),
         params: model.params,
         directions: None,
+        trajectory: None,
     })
 }
 

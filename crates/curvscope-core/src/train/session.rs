@@ -311,7 +311,8 @@ impl Session {
     /// data, the current parameters, and the surface's two directions once
     /// one was measured, so that `curvscope analyze --directions file`
     /// slices along the app's plane (the very surface the app shows when the
-    /// run is paused after a measurement).
+    /// run is paused after a measurement), and the recorded path as its
+    /// trajectory (`analyze --directions pca` takes its plane from it).
     pub fn to_problem(&self) -> Problem {
         let objective = self.trainer.train_objective();
         Problem {
@@ -320,7 +321,7 @@ impl Session {
             data: self.trainer.train_data().clone(),
             params: self.trainer.theta().clone(),
             directions: self.plane.as_ref().map(|p| p.directions.to_vec()),
-            trajectory: None,
+            trajectory: (!self.path.is_empty()).then(|| self.path.clone()),
         }
     }
 
