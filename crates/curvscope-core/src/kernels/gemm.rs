@@ -1,9 +1,9 @@
 //! Register-blocked float64 matrix products for the small, wide products of
 //! the landscape sampler, the gradient and the Hessian-vector product.
 
+use super::Isa;
 use super::simd_kernel;
 use macro_rules_attribute::apply;
-use multiversion::target::selected_target;
 
 /// Where a product's block starts: the current Z (Z += W · A) or a bias per
 /// row (Z = b 1ᵀ + W · A, with no pass over Z beforehand).
@@ -138,7 +138,7 @@ fn small_gemm(
 /// packing, faster than a general product when the matrices are this small.
 #[apply(simd_kernel!)]
 pub fn small_gemm_acc(z: &mut [f64], wt: &[f64], a: &[f64], n_out: usize, n_in: usize, n: usize) {
-    let wide = selected_target!().supports_feature_str("avx512f");
+    let wide = super::isa() == Isa::Avx512;
     small_gemm(z, wt, a, Start::Accumulate, (n_out, n_in, n), wide);
 }
 
@@ -155,7 +155,7 @@ pub fn small_gemm_bias(
     n: usize,
 ) {
     assert_eq!(bias.len(), n_out, "one bias per output row");
-    let wide = selected_target!().supports_feature_str("avx512f");
+    let wide = super::isa() == Isa::Avx512;
     small_gemm(z, wt, a, Start::Bias(bias), (n_out, n_in, n), wide);
 }
 
@@ -237,10 +237,14 @@ pub fn small_gemm_nt_acc(z: &mut [f64], x: &[f64], y: &[f64], m: usize, p: usize
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::samples;
+    use crate::kernels::{for_each_isa, samples};
 
     #[test]
     fn small_gemm_matches_a_plain_product() {
+        for_each_isa(|_| small_gemm_cases());
+    }
+
+    fn small_gemm_cases() {
         for &(n_out, n_in, n) in &[
             (24, 24, 300),
             (16, 16, 256),
