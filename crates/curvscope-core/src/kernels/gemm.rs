@@ -1,8 +1,10 @@
-//! Register-blocked float64 matrix products for the small, wide products of
-//! the landscape sampler, the gradient and the Hessian-vector product.
+//! Float64 matrix products for the small, wide products of the landscape
+//! sampler, the gradient and the Hessian-vector product: our register-blocked
+//! kernel, or a library product where one was measured faster for the shape
+//! on the active instruction set (see [`Backend`]).
 
-use super::Isa;
 use super::simd_kernel;
+use super::{Isa, isa};
 use macro_rules_attribute::apply;
 
 /// Where a product's block starts: the current Z (Z += W · A) or a bias per
@@ -97,7 +99,7 @@ fn gemm_rows<const R: usize, const C: usize>(
     }
 }
 
-/// The row-block schedule shared by [`small_gemm_acc`] and [`small_gemm_bias`].
+/// The row-block schedule shared by [`kernel_gemm_acc`] and `kernel_gemm_bias`.
 #[inline(always)]
 fn small_gemm(
     z: &mut [f64],
@@ -132,19 +134,93 @@ fn small_gemm(
     }
 }
 
+/// Who computes a product Z (m × n) += W (m × k) · A (k × n).
+///
+/// Measured with `cargo bench --bench gemm` (one thread, on the grid's and
+/// the HVP's shapes; README, performance): on AVX-512 our kernel is fastest
+/// while W is small (m k < [`LIBRARY_MIN_MK`]: the libraries' packing and
+/// set-up cost more than they save), faer's product above (its AVX-512
+/// micro-kernels reach about 1.5× ours there). On AVX2, matrixmultiply's
+/// packed AVX2+FMA kernel beats ours from 6 rows on; below 6 rows ours wins
+/// (matrixmultiply's kernel is 8 rows tall). The baseline runs ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// [`kernel_gemm_acc`].
+    Kernel,
+    /// `faer::linalg::matmul::matmul`, one thread.
+    Faer,
+    /// `matrixmultiply::dgemm`.
+    MatrixMultiply,
+}
+
+/// Smallest m k (entries of W) for which faer's product runs on AVX-512.
+pub const LIBRARY_MIN_MK: usize = 2048;
+
+impl Backend {
+    /// The backend for an m × k times k × n product on the active
+    /// instruction set.
+    pub fn for_shape(m: usize, k: usize) -> Backend {
+        match isa() {
+            Isa::Avx512 if m * k >= LIBRARY_MIN_MK => Backend::Faer,
+            Isa::Avx2 if m >= 6 => Backend::MatrixMultiply,
+            _ => Backend::Kernel,
+        }
+    }
+
+    /// Its name, as `curvscope bench` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Kernel => "curvscope kernel",
+            Backend::Faer => "faer",
+            Backend::MatrixMultiply => "matrixmultiply",
+        }
+    }
+}
+
 /// Z += W · A for the small, wide products of the landscape sampler and the
 /// Hessian-vector product (Z: n_out × n, A: n_in × n, row-major; W given
-/// transposed as `wt`, n_in × n_out). A register-blocked kernel without
-/// packing, faster than a general product when the matrices are this small.
-#[apply(simd_kernel!)]
+/// transposed as `wt`, n_in × n_out), by the [`Backend`] for the shape.
 pub fn small_gemm_acc(z: &mut [f64], wt: &[f64], a: &[f64], n_out: usize, n_in: usize, n: usize) {
-    let wide = super::isa() == Isa::Avx512;
-    small_gemm(z, wt, a, Start::Accumulate, (n_out, n_in, n), wide);
+    assert!(
+        z.len() == n_out * n && wt.len() == n_out * n_in && a.len() == n_in * n,
+        "small_gemm shapes"
+    );
+    match Backend::for_shape(n_out, n_in) {
+        Backend::Kernel => kernel_gemm_acc(z, wt, a, n_out, n_in, n),
+        Backend::Faer => {
+            let dst = faer::MatMut::from_row_major_slice_mut(z, n_out, n);
+            let lhs = faer::MatRef::from_column_major_slice(wt, n_out, n_in);
+            let rhs = faer::MatRef::from_row_major_slice(a, n_in, n);
+            faer::linalg::matmul::matmul(dst, faer::Accum::Add, lhs, rhs, 1.0, faer::Par::Seq);
+        }
+        Backend::MatrixMultiply => {
+            let (m, cols) = (n_out as isize, n as isize);
+            // SAFETY: the strides describe the three buffers, whose lengths
+            // were checked above: W column-major (wt), A and Z row-major.
+            unsafe {
+                matrixmultiply::dgemm(
+                    n_out,
+                    n_in,
+                    n,
+                    1.0,
+                    wt.as_ptr(),
+                    1,
+                    m,
+                    a.as_ptr(),
+                    cols,
+                    1,
+                    1.0,
+                    z.as_mut_ptr(),
+                    cols,
+                    1,
+                )
+            }
+        }
+    }
 }
 
 /// Z = b 1ᵀ + W · A (a whole layer: bias plus product), shapes as in
 /// [`small_gemm_acc`]; Z's previous contents are ignored.
-#[apply(simd_kernel!)]
 pub fn small_gemm_bias(
     z: &mut [f64],
     wt: &[f64],
@@ -155,7 +231,36 @@ pub fn small_gemm_bias(
     n: usize,
 ) {
     assert_eq!(bias.len(), n_out, "one bias per output row");
-    let wide = super::isa() == Isa::Avx512;
+    if Backend::for_shape(n_out, n_in) == Backend::Kernel {
+        kernel_gemm_bias(z, wt, bias, a, n_out, n_in, n);
+    } else {
+        for (row, &b) in z.chunks_exact_mut(n.max(1)).zip(bias) {
+            row.fill(b);
+        }
+        small_gemm_acc(z, wt, a, n_out, n_in, n);
+    }
+}
+
+/// Z += W · A by our register-blocked kernel without packing (shapes as in
+/// [`small_gemm_acc`]).
+#[apply(simd_kernel!)]
+pub fn kernel_gemm_acc(z: &mut [f64], wt: &[f64], a: &[f64], n_out: usize, n_in: usize, n: usize) {
+    let wide = isa() == Isa::Avx512;
+    small_gemm(z, wt, a, Start::Accumulate, (n_out, n_in, n), wide);
+}
+
+/// Z = b 1ᵀ + W · A by our kernel.
+#[apply(simd_kernel!)]
+fn kernel_gemm_bias(
+    z: &mut [f64],
+    wt: &[f64],
+    bias: &[f64],
+    a: &[f64],
+    n_out: usize,
+    n_in: usize,
+    n: usize,
+) {
+    let wide = isa() == Isa::Avx512;
     small_gemm(z, wt, a, Start::Bias(bias), (n_out, n_in, n), wide);
 }
 
@@ -251,6 +356,8 @@ mod tests {
             (7, 3, 13),
             (1, 5, 9),
             (13, 140, 37),
+            (64, 64, 50),
+            (4, 100, 33),
         ] {
             let w = samples(&[1.0], n_out * n_in, 1);
             let a = samples(&[1.0], n_in * n, 2);
