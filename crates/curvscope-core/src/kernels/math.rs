@@ -181,10 +181,13 @@ fn pick<const N: usize>(first: bool, a: [f64; N], b: [f64; N]) -> [f64; N] {
     std::array::from_fn(|i| if first { a[i] } else { b[i] })
 }
 
-// FreeBSD's (Sun's) rational approximations of erf and erfc, as in libm:
+// FreeBSD's (Sun's) rational approximations of erf and erfc, as in libm
+// (its decimal digits kept, hence the allowances below):
 // |x| < 0.84375 (PP/QQ in x²), 0.84375 ≤ |x| < 1.25 (PA/QA in |x| − 1),
 // 1.25 ≤ |x| < 2.857 (RA/SA in 1/x²), 2.857 ≤ |x| < 28 (RB/SB in 1/x²).
+#[allow(clippy::excessive_precision)]
 const ERX: f64 = 8.45062911510467529297e-01;
+#[allow(clippy::excessive_precision)]
 const PP: [f64; 5] = [
     1.28379167095512558561e-01,
     -3.25042107247001499370e-01,
@@ -192,6 +195,7 @@ const PP: [f64; 5] = [
     -5.77027029648944159157e-03,
     -2.37630166566501626084e-05,
 ];
+#[allow(clippy::excessive_precision)]
 const QQ: [f64; 6] = [
     1.0,
     3.97917223959155352819e-01,
@@ -200,6 +204,7 @@ const QQ: [f64; 6] = [
     1.32494738004321644526e-04,
     -3.96022827877536812320e-06,
 ];
+#[allow(clippy::excessive_precision)]
 const PA: [f64; 7] = [
     -2.36211856075265944077e-03,
     4.14856118683748331666e-01,
@@ -209,6 +214,7 @@ const PA: [f64; 7] = [
     3.54783043256182359371e-02,
     -2.16637559486879084300e-03,
 ];
+#[allow(clippy::excessive_precision)]
 const QA: [f64; 7] = [
     1.0,
     1.06420880400844228286e-01,
@@ -218,6 +224,7 @@ const QA: [f64; 7] = [
     1.36370839120290507362e-02,
     1.19844998467991074170e-02,
 ];
+#[allow(clippy::excessive_precision)]
 const RA: [f64; 8] = [
     -9.86494403484714822705e-03,
     -6.93858572707181764372e-01,
@@ -228,6 +235,7 @@ const RA: [f64; 8] = [
     -8.12874355063065934246e+01,
     -9.81432934416914548592e+00,
 ];
+#[allow(clippy::excessive_precision)]
 const SA: [f64; 9] = [
     1.0,
     1.96512716674392571292e+01,
@@ -239,6 +247,7 @@ const SA: [f64; 9] = [
     6.57024977031928170135e+00,
     -6.04244152148580987438e-02,
 ];
+#[allow(clippy::excessive_precision)]
 const RB: [f64; 8] = [
     -9.86494292470009928597e-03,
     -7.99283237680523006574e-01,
@@ -249,6 +258,7 @@ const RB: [f64; 8] = [
     -4.83519191608651397019e+02,
     0.0,
 ];
+#[allow(clippy::excessive_precision)]
 const SB: [f64; 9] = [
     1.0,
     3.03380607434824582924e+01,
