@@ -2,6 +2,7 @@
 //! activations of sums from them, affine combinations, and the summed
 //! losses, on the branch-free cores of [`super::math`].
 
+use super::math::MulAdd;
 use super::math::{exp_core, log1p_core, softplus_core};
 use super::simd_kernel;
 use macro_rules_attribute::apply;
@@ -15,13 +16,13 @@ pub fn exp_affine_into(out: &mut [f64], base: &[f64], dir: &[f64], c: f64, scale
     let (base, dir) = (&base[..n], &dir[..n]);
     // Three simple passes, each of which vectorizes.
     for i in 0..n {
-        out[i] = scale * c.mul_add(dir[i], base[i]);
+        out[i] = scale * c.fma::<FMA>(dir[i], base[i]);
     }
     let (largest, any_nan) = out.iter().fold((0.0f64, false), |(m, nan), &x| {
         (m.max(x.abs()), nan | x.is_nan())
     });
     for o in out.iter_mut() {
-        *o = exp_core(*o);
+        *o = exp_core::<FMA>(*o);
     }
     // A NaN exponent must not pass as in range.
     if any_nan { f64::NAN } else { largest }
@@ -33,7 +34,7 @@ pub fn tanh_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
     let n = out.len();
     let (e1, e2) = (&e1[..n], &e2[..n]);
     for i in 0..n {
-        out[i] = 1.0 - 2.0 / e1[i].mul_add(e2[i], 1.0);
+        out[i] = 1.0 - 2.0 / e1[i].fma::<FMA>(e2[i], 1.0);
     }
 }
 
@@ -43,7 +44,7 @@ pub fn sigmoid_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
     let n = out.len();
     let (e1, e2) = (&e1[..n], &e2[..n]);
     for i in 0..n {
-        out[i] = 1.0 / e1[i].mul_add(e2[i], 1.0);
+        out[i] = 1.0 / e1[i].fma::<FMA>(e2[i], 1.0);
     }
 }
 
@@ -53,7 +54,7 @@ pub fn affine2(out: &mut [f64], base: &[f64], da: &[f64], db: &[f64], a: f64, b:
     let n = out.len();
     let (base, da, db) = (&base[..n], &da[..n], &db[..n]);
     for i in 0..n {
-        out[i] = b.mul_add(db[i], a.mul_add(da[i], base[i]));
+        out[i] = b.fma::<FMA>(db[i], a.fma::<FMA>(da[i], base[i]));
     }
 }
 
@@ -67,7 +68,7 @@ pub fn bce_logits_sum(z: &[f64], y: &[f64]) -> f64 {
     for (zb, yb) in z.chunks(BLOCK).zip(y.chunks(BLOCK)) {
         // A plain element-wise loop vectorizes; the sum follows.
         for ((t, &z), &y) in terms.iter_mut().zip(zb).zip(yb) {
-            *t = softplus_core(z) - y * z;
+            *t = softplus_core::<FMA>(z) - y * z;
         }
         total += terms[..zb.len()].iter().sum::<f64>();
     }
@@ -100,12 +101,12 @@ pub fn softmax_ce_sum(logits: &[f64], width: usize, classes: &[usize]) -> f64 {
         // when one class dominates.
         for k in 0..width {
             for (r, &v) in col(k).iter().enumerate() {
-                let e = exp_core(v - max[r]);
+                let e = exp_core::<FMA>(v - max[r]);
                 others[r] += if arg[r] == k as f64 { 0.0 } else { e };
             }
         }
         for (m, o) in max[..len].iter_mut().zip(&others[..len]) {
-            *m += log1p_core(*o);
+            *m += log1p_core::<FMA>(*o);
         }
         for (r, lse) in max[..len].iter().enumerate() {
             total += lse - logits[classes[start + r] * n + start + r];

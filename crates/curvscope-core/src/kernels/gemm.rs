@@ -3,6 +3,7 @@
 //! kernel, or a library product where one was measured faster for the shape
 //! on the active instruction set (see [`Backend`]).
 
+use super::math::MulAdd;
 use super::simd_kernel;
 use super::{Isa, isa};
 use macro_rules_attribute::apply;
@@ -20,7 +21,7 @@ enum Start<'b> {
 /// transposed (n_in × n_out), so the R weights of one step are contiguous;
 /// the fixed-size arrays let the compiler drop bounds checks.
 #[inline(always)]
-fn gemm_block<const R: usize, const C: usize>(
+fn gemm_block<const F: bool, const R: usize, const C: usize>(
     z: &mut [f64],
     wt: &[f64],
     a: &[f64],
@@ -42,7 +43,7 @@ fn gemm_block<const R: usize, const C: usize>(
         let wv: &[f64; R] = wrow[r0..r0 + R].try_into().expect("block height");
         for (row, &wq) in acc.iter_mut().zip(wv) {
             for (acc, &x) in row.iter_mut().zip(av) {
-                *acc = wq.mul_add(x, *acc);
+                *acc = wq.fma::<F>(x, *acc);
             }
         }
     }
@@ -57,7 +58,7 @@ fn gemm_block<const R: usize, const C: usize>(
 /// blocks are the outer loop: one block of A's columns stays in L1 while every
 /// row block passes over it.
 #[inline(always)]
-fn gemm_rows<const R: usize, const C: usize>(
+fn gemm_rows<const F: bool, const R: usize, const C: usize>(
     z: &mut [f64],
     wt: &[f64],
     a: &[f64],
@@ -69,19 +70,19 @@ fn gemm_rows<const R: usize, const C: usize>(
     let mut c0 = 0;
     while c0 + C <= n {
         for r0 in rows.clone().step_by(R) {
-            gemm_block::<R, C>(z, wt, a, start, (n_out, n), r0, c0);
+            gemm_block::<F, R, C>(z, wt, a, start, (n_out, n), r0, c0);
         }
         c0 += C;
     }
     if C > 8 && c0 + 8 <= n {
         for r0 in rows.clone().step_by(R) {
-            gemm_block::<R, 8>(z, wt, a, start, (n_out, n), r0, c0);
+            gemm_block::<F, R, 8>(z, wt, a, start, (n_out, n), r0, c0);
         }
         c0 += 8;
     }
     if C > 4 && c0 + 4 <= n {
         for r0 in rows.clone().step_by(R) {
-            gemm_block::<R, 4>(z, wt, a, start, (n_out, n), r0, c0);
+            gemm_block::<F, R, 4>(z, wt, a, start, (n_out, n), r0, c0);
         }
         c0 += 4;
     }
@@ -92,7 +93,7 @@ fn gemm_rows<const R: usize, const C: usize>(
                 Start::Bias(b) => b[r],
             };
             for j in 0..n_in {
-                s = wt[j * n_out + r].mul_add(a[j * n + c], s);
+                s = wt[j * n_out + r].fma::<F>(a[j * n + c], s);
             }
             z[r * n + c] = s;
         }
@@ -101,7 +102,7 @@ fn gemm_rows<const R: usize, const C: usize>(
 
 /// The row-block schedule shared by [`kernel_gemm_acc`] and `kernel_gemm_bias`.
 #[inline(always)]
-fn small_gemm(
+fn small_gemm<const F: bool>(
     z: &mut [f64],
     wt: &[f64],
     a: &[f64],
@@ -118,18 +119,18 @@ fn small_gemm(
     // sums, enough to keep both FMA units busy; 16 registers hold 6 × 8.
     let full = n_out - n_out % 6;
     if wide {
-        gemm_rows::<6, 16>(z, wt, a, start, dims, 0..full);
+        gemm_rows::<F, 6, 16>(z, wt, a, start, dims, 0..full);
     } else {
-        gemm_rows::<6, 8>(z, wt, a, start, dims, 0..full);
+        gemm_rows::<F, 6, 8>(z, wt, a, start, dims, 0..full);
     }
     // Fewer rows: wider column blocks keep enough independent sums in flight.
     let rest = full..n_out;
     match n_out - full {
-        1 => gemm_rows::<1, 32>(z, wt, a, start, dims, rest),
-        2 => gemm_rows::<2, 16>(z, wt, a, start, dims, rest),
-        3 => gemm_rows::<3, 16>(z, wt, a, start, dims, rest),
-        4 => gemm_rows::<4, 16>(z, wt, a, start, dims, rest),
-        5 => gemm_rows::<5, 8>(z, wt, a, start, dims, rest),
+        1 => gemm_rows::<F, 1, 32>(z, wt, a, start, dims, rest),
+        2 => gemm_rows::<F, 2, 16>(z, wt, a, start, dims, rest),
+        3 => gemm_rows::<F, 3, 16>(z, wt, a, start, dims, rest),
+        4 => gemm_rows::<F, 4, 16>(z, wt, a, start, dims, rest),
+        5 => gemm_rows::<F, 5, 8>(z, wt, a, start, dims, rest),
         _ => {}
     }
 }
@@ -246,7 +247,7 @@ pub fn small_gemm_bias(
 #[apply(simd_kernel!)]
 pub fn kernel_gemm_acc(z: &mut [f64], wt: &[f64], a: &[f64], n_out: usize, n_in: usize, n: usize) {
     let wide = isa() == Isa::Avx512;
-    small_gemm(z, wt, a, Start::Accumulate, (n_out, n_in, n), wide);
+    small_gemm::<FMA>(z, wt, a, Start::Accumulate, (n_out, n_in, n), wide);
 }
 
 /// Z = b 1ᵀ + W · A by our kernel.
@@ -261,13 +262,13 @@ fn kernel_gemm_bias(
     n: usize,
 ) {
     let wide = isa() == Isa::Avx512;
-    small_gemm(z, wt, a, Start::Bias(bias), (n_out, n_in, n), wide);
+    small_gemm::<FMA>(z, wt, a, Start::Bias(bias), (n_out, n_in, n), wide);
 }
 
 /// Adds the R × CC block at (i, j) of X · Yᵀ to Z: R·CC dot products over k,
 /// each with `LANES` partial sums, sharing their loads.
 #[inline(always)]
-fn nt_block<const R: usize, const CC: usize>(
+fn nt_block<const F: bool, const R: usize, const CC: usize>(
     z: &mut [f64],
     x: &[f64],
     y: &[f64],
@@ -293,7 +294,7 @@ fn nt_block<const R: usize, const CC: usize>(
         for (acc_r, xr) in acc.iter_mut().zip(xv) {
             for (acc_rc, yc) in acc_r.iter_mut().zip(yv) {
                 for ((s, &a), &b) in acc_rc.iter_mut().zip(xr).zip(yc) {
-                    *s = a.mul_add(b, *s);
+                    *s = a.fma::<F>(b, *s);
                 }
             }
         }
@@ -323,18 +324,18 @@ pub fn small_gemm_nt_acc(z: &mut [f64], x: &[f64], y: &[f64], m: usize, p: usize
     let (m_full, p_full) = (m - m % B, p - p % B);
     for i in (0..m_full).step_by(B) {
         for j in (0..p_full).step_by(B) {
-            nt_block::<B, B>(z, x, y, (p, k), i, j);
+            nt_block::<FMA, B, B>(z, x, y, (p, k), i, j);
         }
         for j in p_full..p {
-            nt_block::<B, 1>(z, x, y, (p, k), i, j);
+            nt_block::<FMA, B, 1>(z, x, y, (p, k), i, j);
         }
     }
     for i in m_full..m {
         for j in (0..p_full).step_by(B) {
-            nt_block::<1, B>(z, x, y, (p, k), i, j);
+            nt_block::<FMA, 1, B>(z, x, y, (p, k), i, j);
         }
         for j in p_full..p {
-            nt_block::<1, 1>(z, x, y, (p, k), i, j);
+            nt_block::<FMA, 1, 1>(z, x, y, (p, k), i, j);
         }
     }
 }

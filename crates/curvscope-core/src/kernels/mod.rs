@@ -126,7 +126,9 @@ pub(crate) fn for_each_isa(mut f: impl FnMut(Isa)) {
 
 /// Compiles a slice kernel three times (AVX-512, AVX2+FMA, baseline) and
 /// calls the one [`isa`] names; applied as `#[apply(simd_kernel!)]`. The
-/// `#[inline(always)]` helpers a kernel calls are compiled into each copy.
+/// `#[inline(always)]` helpers a kernel calls are compiled into each copy;
+/// the body sees `FMA`, true where the copy may fuse multiply-adds (pass it
+/// to the [`math`] cores and `.fma::<FMA>`).
 /// On aarch64 the baseline copy is the NEON one.
 macro_rules! simd_kernel {
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
@@ -135,9 +137,17 @@ macro_rules! simd_kernel {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512vl,avx512dq,avx2,fma")]
-                fn avx512($($arg: $ty),*) $(-> $ret)? $body
+                fn avx512($($arg: $ty),*) $(-> $ret)? {
+                    #[allow(dead_code)]
+                    const FMA: bool = true;
+                    $body
+                }
                 #[target_feature(enable = "avx2,fma")]
-                fn avx2($($arg: $ty),*) $(-> $ret)? $body
+                fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    #[allow(dead_code)]
+                    const FMA: bool = true;
+                    $body
+                }
                 match $crate::kernels::isa() {
                     // SAFETY: `isa()` names only instruction sets the CPU has.
                     $crate::kernels::Isa::Avx512 => return unsafe { avx512($($arg),*) },
@@ -145,6 +155,9 @@ macro_rules! simd_kernel {
                     $crate::kernels::Isa::Baseline => {}
                 }
             }
+            // aarch64 always has FMA; x86-64's baseline does not.
+            #[allow(dead_code)]
+            const FMA: bool = cfg!(target_arch = "aarch64");
             $body
         }
     };
