@@ -48,6 +48,17 @@ pub fn sigmoid_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
     }
 }
 
+/// out[i] = log(1 + e1[i] · e2[i]): softplus(u + v) from e1 = e^u, e2 = e^v
+/// (each at most e^350, so that the product stays finite).
+#[apply(simd_kernel!)]
+pub fn softplus_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
+    let n = out.len();
+    let (e1, e2) = (&e1[..n], &e2[..n]);
+    for i in 0..n {
+        out[i] = log1p_core::<FMA>(e1[i] * e2[i]);
+    }
+}
+
 /// out[i] = base[i] + a · da[i] + b · db[i].
 #[apply(simd_kernel!)]
 pub fn affine2(out: &mut [f64], base: &[f64], da: &[f64], db: &[f64], a: f64, b: f64) {
@@ -171,9 +182,11 @@ mod tests {
     #[test]
     fn exp_products_give_tanh_and_sigmoid_of_sums() {
         let (u, v) = (0.3_f64, -1.1_f64);
-        let (mut t, mut s) = ([0.0], [0.0]);
+        let (mut t, mut s, mut p) = ([0.0], [0.0], [0.0]);
         tanh_from_exp_product(&mut t, &[(2.0 * u).exp()], &[(2.0 * v).exp()]);
         sigmoid_from_exp_product(&mut s, &[(-u).exp()], &[(-v).exp()]);
+        softplus_from_exp_product(&mut p, &[u.exp()], &[v.exp()]);
+        assert!(rel_err(p[0], (u + v).exp().ln_1p()) < 1e-15);
         assert!(rel_err(t[0], (u + v).tanh()) < 1e-15);
         assert!(rel_err(s[0], 1.0 / (1.0 + (-(u + v)).exp())) < 1e-15);
     }
