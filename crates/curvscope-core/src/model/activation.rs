@@ -62,7 +62,7 @@ pub(crate) fn normal_pdf(z: f64) -> f64 {
 
 /// Standard normal distribution function Φ(z), exact erf form.
 fn normal_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
+    0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
 }
 
 /// Numerically stable logistic function.
