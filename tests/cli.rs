@@ -782,8 +782,51 @@ fn bench_prints_a_table_and_writes_json() {
     assert_eq!(names, ["sine.json", "moons.json", "spiral3.json"]);
     for (row, name) in rows.iter().zip(SAMPLES) {
         assert_eq!(row["params"], expected(name)["n_params"], "{name}");
-        for key in ["grid_s", "eigen_s", "trace_s"] {
+        for key in ["grid_s", "eigen_s", "trace_s", "hutchinson100_s"] {
             assert!(num(&row[key], key) > 0.0, "{name}: {key}");
+        }
+    }
+    // The instruction set that ran, the measured product rate, and the live run.
+    let isa = v["isa"].as_str().expect("isa");
+    assert!(
+        ["avx512", "avx2", "baseline", "neon"].contains(&isa),
+        "{isa}"
+    );
+    assert!(
+        stdout.contains(&format!("instruction set {isa}")),
+        "{stdout}"
+    );
+    assert!(v["gemm_backend"].is_string());
+    for key in [
+        "gemm_gflops",
+        "kernel_matmul_gflops",
+        "library_matmul_gflops",
+    ] {
+        assert!(num(&v[key], key) > 0.0, "{key}");
+    }
+    for key in ["refresh_hz", "steps_per_second", "measure_s", "seconds"] {
+        assert!(num(&v["live"][key], key) > 0.0, "live.{key}");
+    }
+}
+
+#[test]
+fn a_bad_simd_variable_is_refused() {
+    for (value, needle) in [("avx9", "expected avx512, avx2 or baseline"), ("", "")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_curvscope"))
+            .args(["analyze", "assets/problems/sine.json"])
+            .env("CURVSCOPE_SIMD", value)
+            .current_dir(root())
+            .output()
+            .expect("the curvscope binary runs");
+        let stderr = text(&out.stderr);
+        if needle.is_empty() {
+            assert!(out.status.success(), "empty means the default: {stderr}");
+        } else {
+            assert!(!out.status.success());
+            assert!(
+                stderr.contains("CURVSCOPE_SIMD=avx9") && stderr.contains(needle),
+                "{stderr}"
+            );
         }
     }
 }

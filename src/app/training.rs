@@ -2,16 +2,11 @@
 //! [`Runner`](curvscope_core::train::runner::Runner): commands in, a tick
 //! with the time that passed, the update left in the [`Mailbox`] for the app.
 
-use super::state::{AppSet, Live, Mailbox, TrainingLink, ensure_state};
+use super::state::{AppSet, Live, TrainingLink, ensure_state};
 use bevy::prelude::*;
-use curvscope_core::train::runner::{Command, Runner};
+use curvscope_core::train::runner::{Runner, run_paced};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, TryRecvError};
-use std::time::{Duration, Instant};
-
-/// How often the thread checks commands and sends an update.
-const SLICE: Duration = Duration::from_millis(16);
 
 /// Starts the training thread and takes in its updates.
 pub struct TrainingPlugin {
@@ -56,7 +51,9 @@ impl Plugin for TrainingPlugin {
                 if first_frame.recv().is_err() {
                     return;
                 }
-                let run = catch_unwind(AssertUnwindSafe(|| run_thread(runner, commands, mailbox)));
+                let run = catch_unwind(AssertUnwindSafe(|| {
+                    run_paced(runner, &commands, |update| mailbox.post(update))
+                }));
                 if let Err(panic) = run {
                     *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(panic_text(&*panic));
                 }
@@ -77,31 +74,6 @@ struct FirstFrame(Option<std::sync::mpsc::SyncSender<()>>);
 fn start_training(mut first: ResMut<FirstFrame>) {
     if let Some(drawn) = first.0.take() {
         let _ = drawn.send(());
-    }
-}
-
-/// The thread: apply the commands that came, tick the runner with the time
-/// since the last tick, leave the update; ends when the app drops its ends.
-fn run_thread(mut runner: Runner, commands: Receiver<Command>, mailbox: Mailbox) {
-    let mut last = Instant::now();
-    loop {
-        let slice_start = Instant::now();
-        loop {
-            match commands.try_recv() {
-                Ok(command) => runner.handle(command),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return,
-            }
-        }
-        let now = Instant::now();
-        let update = runner.tick(now.duration_since(last).as_secs_f64());
-        last = now;
-        if !mailbox.post(update) {
-            return;
-        }
-        if let Some(rest) = SLICE.checked_sub(slice_start.elapsed()) {
-            std::thread::sleep(rest);
-        }
     }
 }
 

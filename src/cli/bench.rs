@@ -3,13 +3,17 @@
 use anyhow::Context;
 use clap::Args;
 use curvscope_core::analysis::bench::{
-    BenchReport, bench_live, bench_problem, kernel_matmul_gflops, library_matmul_gflops,
+    BenchReport, bench_live, bench_problem, gemm_backend, gemm_gflops, library_matmul_gflops,
 };
 use curvscope_core::analysis::samples::SAMPLE_PROBLEMS;
 use curvscope_core::io::fsutil::{check_writable, write_atomically};
 use curvscope_core::io::problem::Problem;
+use curvscope_core::kernels::isa;
 use curvscope_core::train::synthetic::wide_benchmark_problem;
 use std::path::PathBuf;
+
+/// Seconds the live run is timed for.
+const LIVE_SECONDS: f64 = 4.0;
 
 /// Arguments of `curvscope bench`.
 #[derive(Debug, Args)]
@@ -65,17 +69,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         problems.push((name, problem));
     }
     let library = library_matmul_gflops(args.runs);
-    let kernel = kernel_matmul_gflops(args.runs);
+    let (gemm, kernel) = (gemm_gflops(args.runs, false), gemm_gflops(args.runs, true));
     let mut rows = Vec::new();
     for (name, problem) in &problems {
         eprintln!("timing {name} ...");
         rows.push(bench_problem(name, problem, args.runs));
     }
     eprintln!("timing the live session ...");
-    let live = bench_live(args.runs);
+    let live = bench_live(LIVE_SECONDS);
     let report = BenchReport {
         live,
         threads: rayon::current_num_threads(),
+        isa: isa().name(),
+        gemm_backend: gemm_backend().name(),
+        gemm_gflops: gemm,
         runs: args.runs,
         library_matmul_gflops: library,
         kernel_matmul_gflops: kernel,

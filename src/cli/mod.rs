@@ -42,6 +42,8 @@ enum Command {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // A bad CURVSCOPE_SIMD is an error here, not a silent fallback later.
+    curvscope_core::kernels::Isa::requested()?;
     // Start the worker threads now, so that no timed step pays for it.
     rayon::broadcast(|_| ());
     match cli.command {

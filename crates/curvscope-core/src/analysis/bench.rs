@@ -5,11 +5,14 @@ use crate::contiguous::Flat;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
 use crate::curvature::trace::hutchinson;
 use crate::curvature::trace::trace_for;
+use crate::defaults;
 use crate::io::problem::Problem;
+use crate::kernels::gemm::{Backend, kernel_gemm_acc, small_gemm_acc};
 use crate::landscape::directions::{RandomScaling, random_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
 use crate::model::objective::Objective;
-use crate::train::session::{Session, SessionConfig};
+use crate::train::runner::{Command, Runner, run_paced};
+use crate::train::session::SessionConfig;
 use ndarray::Array2;
 use rand::SeedableRng;
 use serde::Serialize;
@@ -48,13 +51,21 @@ pub struct BenchRow {
 pub struct BenchReport {
     /// Rayon worker threads used.
     pub threads: usize,
+    /// The instruction set the kernels ran on (`avx512`, `avx2`, `baseline`
+    /// or `neon`; `CURVSCOPE_SIMD` forces one).
+    pub isa: &'static str,
+    /// Who computed the 192 × 192 × 512 product below on this instruction set.
+    pub gemm_backend: &'static str,
+    /// float64 throughput of the products the core runs (the chosen backend)
+    /// on that shape, GFLOP/s, all threads.
+    pub gemm_gflops: f64,
     /// Runs per median.
     pub runs: usize,
     /// float64 matrix-product throughput measured here (GFLOP/s, all threads):
     /// the general library product (matrixmultiply, 512³) ...
     pub library_matmul_gflops: f64,
-    /// ... and our small-product kernel on a cache-resident 192 × 192 × 512
-    /// product (the shape class of the grid's hot loop).
+    /// ... and our own kernel on the 192 × 192 × 512 product (the shape
+    /// class of the grid's hot loop), whichever backend the core uses there.
     pub kernel_matmul_gflops: f64,
     /// One row per problem.
     pub rows: Vec<BenchRow>,
@@ -62,33 +73,60 @@ pub struct BenchReport {
     pub live: LiveBench,
 }
 
-/// What the live app's training thread does, timed without rendering.
+/// The live app's default run (moons, 2-16-16-1, batch 32, 64×64 surface)
+/// as its training thread runs it: the same [`run_paced`] loop and cadence
+/// rule on a thread of its own, at the fastest speed, without rendering.
 #[derive(Debug, Clone, Serialize)]
 pub struct LiveBench {
-    /// Optimizer steps per second (minibatch 32 of 256, momentum 0.9).
+    /// Surface and curvature refreshes per second while training.
+    pub refresh_hz: f64,
+    /// Training steps per second meanwhile.
     pub steps_per_second: f64,
-    /// One curvature measurement and 64×64 surface (warm-started Lanczos
-    /// for the top 3 and the smallest, trace, axis curvatures, grid, path).
+    /// Wall time of one refresh (curvature and surface), median.
     pub measure_s: f64,
+    /// Seconds timed.
+    pub seconds: f64,
 }
 
-/// Times the default live session: training steps, then measurements
-/// between short bursts of training (as the app does them).
-pub fn bench_live(runs: usize) -> LiveBench {
-    let mut session = Session::new(SessionConfig::default()).expect("the default run starts");
-    session.train(1000);
-    session.measure();
-    const STEPS: usize = 20_000;
-    let train_s = median_seconds(runs, || {
-        session.train(STEPS);
+/// Plays the default run at the fastest speed for `seconds` (after a
+/// second's warm-up) in the app's loop on its own thread, and counts
+/// refreshes and steps.
+pub fn bench_live(seconds: f64) -> LiveBench {
+    const WARM_UP: f64 = 1.0;
+    let runner = Runner::plain(vec![("live".into(), SessionConfig::default())])
+        .expect("the default run starts");
+    let (commands, inbox) = std::sync::mpsc::channel();
+    commands
+        .send(Command::Speed(defaults::MAX_SPEED))
+        .expect("the loop's inbox");
+    let thread = std::thread::spawn(move || {
+        let start = Instant::now();
+        let mut first = None;
+        let mut last = (0.0, 0, 0);
+        let mut costs = Vec::new();
+        run_paced(runner, &inbox, |u| {
+            let t = start.elapsed().as_secs_f64();
+            let now = (t, u.measurements, u.runs.first().map_or(0, |r| r.step));
+            if t >= WARM_UP {
+                let (_, m0, _) = *first.get_or_insert(now);
+                if u.measurements > last.1 && u.measurements > m0 {
+                    costs.push(u.measure_seconds);
+                }
+                last = now;
+            }
+            t < WARM_UP + seconds
+        });
+        (first.unwrap_or(last), last, costs)
     });
-    let measure_s = median_seconds(runs, || {
-        session.train(100);
-        session.measure();
-    });
+    let ((t0, m0, s0), (t1, m1, s1), mut costs) = thread.join().expect("the live loop");
+    drop(commands);
+    let span = (t1 - t0).max(f64::MIN_POSITIVE);
+    costs.sort_by(f64::total_cmp);
     LiveBench {
-        steps_per_second: STEPS as f64 / train_s,
-        measure_s,
+        refresh_hz: (m1 - m0) as f64 / span,
+        steps_per_second: (s1 - s0) as f64 / span,
+        measure_s: costs.get(costs.len() / 2).copied().unwrap_or(f64::NAN),
+        seconds: span,
     }
 }
 
@@ -134,10 +172,20 @@ pub fn library_matmul_gflops(runs: usize) -> f64 {
     2.0 * (n as f64).powi(3) * threads as f64 / t / 1e9
 }
 
-/// float64 throughput of our small-product kernel: Z (192 × 512) += W · A
-/// with W 192 × 192, ten times per thread, all threads in parallel.
-pub fn kernel_matmul_gflops(runs: usize) -> f64 {
-    let (m, k, n, reps) = (192, 192, 512, 10);
+/// The shape of the product [`gemm_gflops`] times (m, k, n).
+const GEMM_SHAPE: (usize, usize, usize) = (192, 192, 512);
+
+/// Who computes the [`gemm_gflops`] product on this instruction set.
+pub fn gemm_backend() -> Backend {
+    Backend::for_shape(GEMM_SHAPE.0, GEMM_SHAPE.1)
+}
+
+/// float64 throughput of Z (192 × 512) += W · A with W 192 × 192, ten times
+/// per thread, all threads in parallel: by the core's product (`ours` false:
+/// the backend it chose) or by our own kernel.
+pub fn gemm_gflops(runs: usize, ours: bool) -> f64 {
+    let (m, k, n) = GEMM_SHAPE;
+    let reps = 10;
     let threads = rayon::current_num_threads();
     let wt: Vec<f64> = (0..k * m).map(|i| ((i * 7) % 13) as f64 * 0.01).collect();
     let a: Vec<f64> = (0..k * n).map(|i| ((i * 3) % 11) as f64 * 0.01).collect();
@@ -145,7 +193,11 @@ pub fn kernel_matmul_gflops(runs: usize) -> f64 {
         rayon::broadcast(|_| {
             let mut z = vec![0.0; m * n];
             for _ in 0..reps {
-                crate::kernels::gemm::small_gemm_acc(&mut z, &wt, &a, m, k, n);
+                if ours {
+                    kernel_gemm_acc(&mut z, &wt, &a, m, k, n);
+                } else {
+                    small_gemm_acc(&mut z, &wt, &a, m, k, n);
+                }
             }
             std::hint::black_box(z);
         });
@@ -238,13 +290,22 @@ impl BenchReport {
             );
         }
         s += &format!(
-            "medians of {} runs, {} threads; float64 matrix products measured here: \
-             {:.1} GFLOP/s (matrixmultiply, 512³), {:.1} GFLOP/s (our kernel, 192×192×512)\n",
-            self.runs, self.threads, self.library_matmul_gflops, self.kernel_matmul_gflops
+            "medians of {} runs, {} threads, instruction set {}; float64 products \
+             measured here: {:.1} GFLOP/s (192×192×512 by {}; our kernel {:.1}), \
+             {:.1} GFLOP/s (matrixmultiply, 512³)\n",
+            self.runs,
+            self.threads,
+            self.isa,
+            self.gemm_gflops,
+            self.gemm_backend,
+            self.kernel_matmul_gflops,
+            self.library_matmul_gflops,
         );
         s += &format!(
-            "live app session (moons, 2-16-16-1, batch 32): {:.0} steps/s; \
-             curvature + 64×64 surface {:.1} ms\n",
+            "live app run (moons, 2-16-16-1, batch 32, 64×64 surface, the app's loop at \
+             full speed): {:.1} refreshes/s, {:.0} steps/s meanwhile; \
+             curvature + surface {:.1} ms\n",
+            self.live.refresh_hz,
             self.live.steps_per_second,
             self.live.measure_s * 1e3
         );

@@ -128,16 +128,13 @@ impl<'a> HessianOperator<'a> {
                     let ga = deltas[l + 1].dot(&layers[l + 1].0);
                     let mut first = Array2::zeros(ga.raw_dim());
                     let mut second = Array2::zeros(ga.raw_dim());
-                    Zip::from(&mut first)
-                        .and(&mut second)
-                        .and(&fw.pre[l])
-                        .and(&fw.acts[l])
-                        .and(&ga)
-                        .for_each(|f, s, &z, &a, &g| {
-                            let (d, dd) = act.derivatives(z, a);
-                            *f = d;
-                            *s = dd * g;
-                        });
+                    act.derivatives_into(
+                        fw.pre[l].flat(),
+                        fw.acts[l].flat(),
+                        first.flat_mut(),
+                        second.flat_mut(),
+                    );
+                    second *= &ga;
                     d1.push(first);
                     c2.push(second);
                 }

@@ -48,7 +48,8 @@ pub struct Slice<'a> {
 /// e^{s·(first-layer pre-activation)} split into a factor per grid row (θ and
 /// the a·d0 part) and per grid column (the b·d1 part): for tanh (s = 2) and
 /// sigmoid (s = −1) the activation of the sum is then one multiply and one
-/// division per entry, instead of a full transcendental function.
+/// division per entry, for softplus (s = 1) a multiply and a log1p, instead
+/// of a full exponential and more.
 struct ExpFactors {
     /// rows[i][chunk]: e^{s (base + alphas[i] d0)}.
     rows: Vec<Vec<Vec<f64>>>,
@@ -172,21 +173,30 @@ impl<'a> Slice<'a> {
         self.eval(a, b, &mut self.scratch(), None)
     }
 
-    /// The exponent scale s of the factorized first layer, if it applies.
-    fn exp_scale(&self) -> Option<f64> {
+    /// The exponent scale s of the factorized first layer and the largest
+    /// |exponent| a factor may hold, if the activation factors: tanh (s = 2),
+    /// sigmoid (s = −1), softplus (s = 1; factors up to e^350, so that their
+    /// product is finite).
+    fn exp_scale(&self) -> Option<(f64, f64)> {
         let arch = self.objective.architecture();
         if arch.n_layers() < 2 {
             return None;
         }
         match arch.activation {
-            Activation::Tanh => Some(2.0),
-            Activation::Sigmoid => Some(-1.0),
+            Activation::Tanh => Some((2.0, EXP_LIMIT)),
+            Activation::Sigmoid => Some((-1.0, EXP_LIMIT)),
+            Activation::Softplus => Some((1.0, EXP_LIMIT / 2.0)),
             _ => None,
         }
     }
 
     /// Row and column factors of the grid `alphas × betas` (see [`ExpFactors`]).
-    fn exp_factors(&self, alphas: &[f64], betas: &[f64], scale: f64) -> Option<ExpFactors> {
+    fn exp_factors(
+        &self,
+        alphas: &[f64],
+        betas: &[f64],
+        (scale, limit): (f64, f64),
+    ) -> Option<ExpFactors> {
         let entries: usize = self.first.iter().map(|f| f.base.len()).sum();
         if (alphas.len() + betas.len()) * entries * 8 > EXP_FACTOR_BYTES {
             return None;
@@ -204,7 +214,7 @@ impl<'a> Slice<'a> {
                         (&zero[..f.base.len()], f.along1.flat())
                     };
                     let mut out = vec![0.0; base.len()];
-                    ok &= elementwise::exp_affine_into(&mut out, base, dir, c, scale) <= EXP_LIMIT;
+                    ok &= elementwise::exp_affine_into(&mut out, base, dir, c, scale) <= limit;
                     out
                 })
                 .collect();
@@ -255,6 +265,9 @@ impl<'a> Slice<'a> {
                 let out = acts[0].flat_mut();
                 match act {
                     Activation::Tanh => elementwise::tanh_from_exp_product(out, &rows[c], &cols[c]),
+                    Activation::Softplus => {
+                        elementwise::softplus_from_exp_product(out, &rows[c], &cols[c])
+                    }
                     _ => elementwise::sigmoid_from_exp_product(out, &rows[c], &cols[c]),
                 }
             } else {

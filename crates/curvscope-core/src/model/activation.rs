@@ -1,4 +1,6 @@
-//! Hidden-layer activations.
+//! Hidden-layer activations, and their scalar reference forms (libm's
+//! functions): the slice kernels in [`crate::kernels::activation`] are what
+//! the network runs, and are tested against these.
 
 /// A hidden-layer activation function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,14 +48,21 @@ impl Activation {
     }
 }
 
-/// Standard normal density φ(z).
-fn normal_pdf(z: f64) -> f64 {
-    (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
+/// Standard normal density φ(z), with the rounding error of z² carried
+/// into a second factor so that the exponent is exact.
+pub(crate) fn normal_pdf(z: f64) -> f64 {
+    let zz = z * z;
+    let lo = if zz < f64::INFINITY {
+        z.mul_add(z, -zz)
+    } else {
+        0.0
+    };
+    (-0.5 * zz).exp() * (-0.5 * lo).exp() / (2.0 * std::f64::consts::PI).sqrt()
 }
 
 /// Standard normal distribution function Φ(z), exact erf form.
 fn normal_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
+    0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
 }
 
 /// Numerically stable logistic function.
@@ -72,7 +81,7 @@ pub(crate) fn softplus(z: f64) -> f64 {
 }
 
 impl Activation {
-    /// σ(z) for one value.
+    /// σ(z) for one value (the scalar reference).
     pub fn value(self, z: f64) -> f64 {
         match self {
             Activation::Tanh => z.tanh(),
@@ -84,17 +93,8 @@ impl Activation {
         }
     }
 
-    /// Replaces each pre-activation in `z` by σ(z) (vectorized for tanh).
-    pub fn apply_in_place(self, z: &mut [f64]) {
-        match self {
-            Activation::Tanh => crate::kernels::elementwise::tanh_in_place(z),
-            Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(0.0)),
-            Activation::Linear => {}
-            other => z.iter_mut().for_each(|v| *v = other.value(*v)),
-        }
-    }
-
-    /// First and second derivatives σ'(z), σ''(z), given z and a = σ(z).
+    /// First and second derivatives σ'(z), σ''(z), given z and a = σ(z)
+    /// (the scalar reference).
     ///
     /// relu uses the almost-everywhere derivatives: σ'(0) = 0, σ'' = 0.
     pub fn derivatives(self, z: f64, a: f64) -> (f64, f64) {
@@ -157,17 +157,5 @@ mod tests {
         assert_eq!(sigmoid(-1000.0), 0.0);
         assert_eq!(sigmoid(1000.0), 1.0);
         assert!((Activation::Gelu.value(1.0) - 0.841_344_746_068_542_9).abs() < 1e-15);
-    }
-
-    #[test]
-    fn apply_in_place_agrees_with_value() {
-        for act in Activation::ALL {
-            let zs = [-2.5, -0.3, 0.0, 0.4, 3.0];
-            let mut v = zs;
-            act.apply_in_place(&mut v);
-            for (z, got) in zs.iter().zip(v) {
-                assert!((got - act.value(*z)).abs() <= 1e-15 * (1.0 + got.abs()));
-            }
-        }
     }
 }

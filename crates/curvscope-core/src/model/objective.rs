@@ -215,10 +215,11 @@ impl Objective {
             }
             let next = (l > 0).then(|| {
                 let mut ga = delta.dot(&layers[l].0);
-                ndarray::Zip::from(&mut ga)
-                    .and(&fw.pre[l - 1])
-                    .and(&fw.acts[l - 1])
-                    .for_each(|g, &z, &a| *g *= act.derivatives(z, a).0);
+                act.scale_by_derivative(
+                    ga.as_slice_mut().expect("standard layout"),
+                    fw.pre[l - 1].as_slice().expect("standard layout"),
+                    fw.acts[l - 1].as_slice().expect("standard layout"),
+                );
                 ga
             });
             if let Some(d) = deltas.as_deref_mut() {

@@ -11,7 +11,8 @@ use crate::train::director::{Director, StartError, ViewChange};
 use crate::train::session::{PlaneKind, SessionConfig, Snapshot};
 use crate::train::trainer::TrainerSettings;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
 
 /// What the controls ask of the runner.
 #[derive(Debug, Clone, PartialEq)]
@@ -423,6 +424,41 @@ impl Runner {
     /// The director (for frame-exact drivers and tests).
     pub fn director(&self) -> &Director {
         &self.director
+    }
+}
+
+/// How often the live loop checks commands and sends an update.
+pub const SLICE: Duration = Duration::from_millis(16);
+
+/// The live app's training loop (its training thread runs this, and so does
+/// `curvscope bench` to time it): every [`SLICE`], applies the commands that
+/// came, ticks `runner` with the time since the last tick and hands the
+/// update to `post`. Ends when the commands' sender is gone or `post`
+/// returns false.
+pub fn run_paced(
+    mut runner: Runner,
+    commands: &Receiver<Command>,
+    mut post: impl FnMut(Update) -> bool,
+) {
+    let mut last = Instant::now();
+    loop {
+        let slice_start = Instant::now();
+        loop {
+            match commands.try_recv() {
+                Ok(command) => runner.handle(command),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        }
+        let now = Instant::now();
+        let update = runner.tick(now.duration_since(last).as_secs_f64());
+        last = now;
+        if !post(update) {
+            return;
+        }
+        if let Some(rest) = SLICE.checked_sub(slice_start.elapsed()) {
+            std::thread::sleep(rest);
+        }
     }
 }
 

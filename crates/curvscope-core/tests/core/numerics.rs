@@ -214,9 +214,10 @@ fn grid_center_is_the_loss_and_points_match_direct_evaluation() {
 
 #[test]
 fn far_grid_points_fall_back_to_direct_evaluation() {
-    // Exponents beyond the factorized path's clamp (|2z| > 700) must not
-    // change the values: such rows and columns are evaluated directly.
-    for act in [Activation::Tanh, Activation::Sigmoid] {
+    // Exponents beyond the factorized path's clamp (|2z| > 700, |z| > 350
+    // for softplus) must not change the values: such rows and columns are
+    // evaluated directly.
+    for act in [Activation::Tanh, Activation::Sigmoid, Activation::Softplus] {
         let (obj, theta) = random_problem(act, LossKind::Mse, vec![2, 6, 1], 20, 41);
         let p = theta.len();
         let d0: Array1<f64> = (0..p)
