@@ -141,11 +141,11 @@ pub fn legend_lines(bowl: bool) -> Vec<([u8; 3], &'static str)> {
         ),
         (
             srgb8(AXIS_COLORS[0]),
-            "the slice along the first direction (a)",
+            "the loss along the axis labelled in orange",
         ),
         (
             srgb8(AXIS_COLORS[1]),
-            "the slice along the second direction (b)",
+            "the loss along the axis labelled in blue",
         ),
     ];
     if bowl {

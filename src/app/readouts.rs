@@ -47,6 +47,22 @@ pub fn divergence_text(snapshot: &Snapshot) -> Option<String> {
     ))
 }
 
+/// Largest η the η slider reaches (typed values may go beyond).
+pub const SLIDER_MAX_ETA: f64 = 10.0;
+
+/// Why the η slider cannot make this point unstable, when it cannot (issue
+/// 9: on a trained run λmax is tiny and even η = 10 reads "stable"): the η
+/// it would take, and the two ways to get there.
+pub fn beyond_the_slider(lambda_max: f64, settings: TrainerSettings) -> Option<String> {
+    let needed = settings.stability_limit() / lambda_max;
+    (lambda_max > 0.0 && needed > SLIDER_MAX_ETA).then(|| {
+        format!(
+            "No η on the slider overshoots here: it takes η > 2(1+β)/λmax = {}. Type such an η in the box, or restart (R) with a large η from the sharper starting point.",
+            crate::app::readouts::small_number(needed)
+        )
+    })
+}
+
 /// What the gauge and its bands mean, for its hover text.
 pub const GAUGE_HELP: &str = "η·λmax against the stability limit 2(1+β) (the white line). \
 Along the sharpest direction a step of size η multiplies the distance to the minimum by |1 − η·λ| \
@@ -200,6 +216,9 @@ fn curvature_readouts(
             );
     }
     gauge(ui, eta_lambda[0], limit, 14.0).on_hover_text(GAUGE_HELP);
+    if let Some(text) = beyond_the_slider(c.top[0], settings) {
+        ui.small(text);
+    }
     ui.label("top eigenvalues of the Hessian")
         .on_hover_text("λ1 ≥ λ2 ≥ …: the curvatures along the sharpest directions (Lanczos, exact Hessian-vector products). η·λ is coloured by the gauge's bands.");
     egui::Grid::new(ui.next_auto_id())
@@ -383,6 +402,21 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView], generation: u64) {
 #[cfg(test)]
 mod grid_tests {
     use super::*;
+
+    /// Issue 9: on the default run, once trained, η = 10 still reads
+    /// "stable"; the panel says why and what would overshoot.
+    #[test]
+    fn a_point_no_slider_eta_can_destabilize_says_so() {
+        let settings = TrainerSettings {
+            learning_rate: 10.0,
+            batch_size: Some(32),
+            momentum: 0.9,
+        };
+        let text = beyond_the_slider(0.0012, settings).expect("explained");
+        assert!(text.contains("η > 2(1+β)/λmax = 3166.6667"), "{text}");
+        assert_eq!(beyond_the_slider(0.5, settings), None);
+        assert_eq!(beyond_the_slider(0.0, settings), None);
+    }
 
     /// Issue 9: bounds far wider than the step (a plot panned to -10M..-20M
     /// while its step stayed small, or a loss of 1e300) must not make a

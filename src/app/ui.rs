@@ -253,7 +253,7 @@ pub fn optimizer_ui(
 }
 
 /// The η slider (coarse, five decades) beside a number to drag finely (1%
-/// a pixel, Shift slower) or to click and type (any η > 0 up to 1000).
+/// a pixel, Shift slower) or to click and type (any η > 0 up to 10⁶).
 fn learning_rate_ui(ui: &mut egui::Ui, eta: &mut f64) {
     ui.horizontal(|ui| {
         let rates = holding(1e-4, 10.0, *eta);
@@ -263,7 +263,7 @@ fn learning_rate_ui(ui: &mut egui::Ui, eta: &mut f64) {
                 .show_value(false),
         )
         .on_hover_text("Drag for coarse changes: η spans 10⁻⁴ to 10.");
-        let (speed, range) = (0.01 * eta.abs(), holding(1e-8, 1e3, *eta));
+        let (speed, range) = (0.01 * eta.abs(), holding(1e-8, 1e6, *eta));
         ui.add(
             egui::DragValue::new(eta)
                 .speed(speed)
@@ -271,7 +271,7 @@ fn learning_rate_ui(ui: &mut egui::Ui, eta: &mut f64) {
                 .max_decimals(6),
         )
         .on_hover_text(
-            "Drag for fine changes (1% a pixel, hold Shift for finer), or click and type a value.",
+            "Drag for fine changes (1% a pixel, hold Shift for finer), or click and type a value (up to 10⁶).",
         );
         ui.label("learning rate η");
     });
