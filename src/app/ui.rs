@@ -897,8 +897,8 @@ mod tests {
         let new: Vec<_> = later
             .textures_delta
             .set
-            .iter()
-            .flat_map(|(_, d)| d.iter().map(|d| (d.pos, d.image.size())))
+            .values()
+            .flat_map(|d| d.iter().map(|d| (d.pos, d.image.size())))
             .collect();
         assert!(new.is_empty(), "new glyphs after the first frames: {new:?}");
     }
