@@ -335,6 +335,7 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
         axis_curvatures: [2.0, 0.0],
         kind: PlaneKind::Random,
         path: vec![],
+        explained: None,
     };
     let heights = Heights {
         map: HeightMap::over([&loss], false),

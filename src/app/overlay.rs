@@ -61,6 +61,16 @@ pub fn axis_label(kind: PlaneKind, axis: usize, curvature: f64, top: &[f64]) -> 
     }
 }
 
+/// The label of a PCA plane's axis: its principal direction, the share of
+/// the path's spread along it, and its curvature.
+pub fn pca_label(axis: usize, curvature: f64, explained: [f64; 2]) -> String {
+    format!(
+        "path direction {} ({:.0}% of the path)  curvature {curvature:.4}",
+        axis + 1,
+        100.0 * explained[axis]
+    )
+}
+
 /// The point where a ray first meets a surface drawn at `offset` (None if
 /// it misses): the ray is marched in small steps and the crossing refined
 /// by bisection on the bilinear height field.
@@ -286,7 +296,14 @@ fn overlay(
                     .as_ref()
                     .and_then(|s| s.curvature.as_ref())
                     .map_or(&[][..], |c| &c.top[..]);
-                let label = axis_label(surface.kind, axis, surface.axis_curvatures[axis], top);
+                let curvature = surface.axis_curvatures[axis];
+                let label = match (surface.kind, surface.explained) {
+                    (PlaneKind::Pca, Some(explained)) => pca_label(axis, curvature, explained),
+                    // A PCA plane waits for a path with two directions on
+                    // the eigenvectors.
+                    (PlaneKind::Pca, None) => axis_label(PlaneKind::Eigen, axis, curvature, top),
+                    (kind, _) => axis_label(kind, axis, curvature, top),
+                };
                 text(
                     p + egui::vec2(0.0, 6.0),
                     egui::Align2::CENTER_TOP,
@@ -397,5 +414,9 @@ mod tests {
         );
         assert!(axis_label(PlaneKind::EigenRandom, 1, 0.5, &top).starts_with("random, orthogonal"));
         assert!(axis_label(PlaneKind::EigenRandom, 0, 0.28, &top).starts_with("eigenvector v1"));
+        assert_eq!(
+            pca_label(1, 0.25, [0.9, 0.08]),
+            "path direction 2 (8% of the path)  curvature 0.2500"
+        );
     }
 }

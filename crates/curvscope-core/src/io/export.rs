@@ -367,6 +367,7 @@ mod tests {
             axis_curvatures: [2.0, 2.0],
             kind: PlaneKind::Eigen,
             path: Vec::new(),
+            explained: None,
         }
     }
 

@@ -10,6 +10,7 @@ use crate::io::csv_data::CsvData;
 use crate::io::problem::Problem;
 use crate::landscape::directions::{RandomScaling, orthogonalize, scale_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
+use crate::landscape::pca::pca_plane;
 use crate::landscape::plane::Plane;
 use crate::model::activation::Activation;
 use crate::model::architecture::Architecture;
@@ -31,11 +32,20 @@ pub enum PlaneKind {
     /// The top eigenvector and a filter-normalized random direction
     /// orthogonal to it.
     EigenRandom,
+    /// The top two principal directions of the recorded path θ_t − θ_now
+    /// (Li et al. 2018): the plane the training path lies in (the top
+    /// eigenvectors until the path has two directions).
+    Pca,
 }
 
 impl PlaneKind {
     /// All kinds, in menu order.
-    pub const ALL: [PlaneKind; 3] = [PlaneKind::Eigen, PlaneKind::Random, PlaneKind::EigenRandom];
+    pub const ALL: [PlaneKind; 4] = [
+        PlaneKind::Eigen,
+        PlaneKind::Random,
+        PlaneKind::EigenRandom,
+        PlaneKind::Pca,
+    ];
 
     /// A short name for menus.
     pub fn name(self) -> &'static str {
@@ -43,6 +53,7 @@ impl PlaneKind {
             PlaneKind::Eigen => "top eigenvectors",
             PlaneKind::Random => "random (filter-normalized)",
             PlaneKind::EigenRandom => "top eigenvector + random",
+            PlaneKind::Pca => "training path (PCA)",
         }
     }
 
@@ -53,6 +64,7 @@ impl PlaneKind {
             PlaneKind::Eigen => "eigen",
             PlaneKind::Random => "random",
             PlaneKind::EigenRandom => "eigen-random",
+            PlaneKind::Pca => "pca",
         }
     }
 }
@@ -197,6 +209,9 @@ pub struct Surface {
     pub kind: PlaneKind,
     /// The recorded training path, oldest first, projected on the plane.
     pub path: Vec<PathPoint>,
+    /// A PCA plane's share of the path's spread along each direction (None
+    /// for the other planes, and while the path is too short for one).
+    pub explained: Option<[f64; 2]>,
 }
 
 /// Steps between two recorded path points.
@@ -431,7 +446,16 @@ impl Session {
             )
         };
         let previous = self.plane.as_ref();
+        let mut explained = None;
         let directions = match self.config.plane {
+            PlaneKind::Pca => match pca_plane(&self.path, theta.view()) {
+                Ok(pca) => {
+                    explained = Some(pca.explained);
+                    pca.plane.directions
+                }
+                // Too short a path: the top eigenvectors meanwhile.
+                Err(_) => [d0, d1],
+            },
             PlaneKind::Eigen => match previous {
                 Some(p) => p.align([d0, d1]),
                 None => [d0, d1],
@@ -483,6 +507,7 @@ impl Session {
             axis_curvatures: values,
             kind: self.config.plane,
             path,
+            explained,
         });
         self.plane = Some(plane);
         self.curvature = Some(curvature);

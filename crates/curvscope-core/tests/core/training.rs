@@ -270,6 +270,49 @@ fn every_plane_kind_gives_a_finite_surface() {
     }
 }
 
+/// Issue 12: the default run's path read "up to 11.4 off the plane" on the
+/// eigenvector plane; on the PCA plane of its own path it lies (almost) in
+/// the plane, and the axes say how much of the path they hold.
+#[test]
+fn the_pca_plane_holds_the_training_path() {
+    use curvscope_core::train::session::{PlaneKind, Session, SessionConfig};
+    let mut session = Session::new(SessionConfig {
+        grid: (5, 1.0),
+        ..SessionConfig::default()
+    })
+    .unwrap();
+    // Too short a path: the eigenvectors meanwhile, no explained share.
+    session.set_landscape(PlaneKind::Pca, (5, 1.0));
+    session.measure();
+    assert_eq!(session.snapshot().surface.unwrap().explained, None);
+    assert!(session.train(2000).is_none());
+    let off = |s: &Session| {
+        let surface = s.snapshot().surface.unwrap();
+        let off = surface.path.iter().map(|p| p.off_plane).fold(0.0, f64::max);
+        (off, surface.explained)
+    };
+    session.set_landscape(PlaneKind::Eigen, (5, 1.0));
+    session.measure();
+    let (eigen_off, none) = off(&session);
+    assert_eq!(none, None);
+    session.set_landscape(PlaneKind::Pca, (5, 1.0));
+    session.measure();
+    let (pca_off, explained) = off(&session);
+    let [e0, e1] = explained.expect("a PCA plane");
+    assert!(e0 >= e1 && e1 >= 0.0 && e0 + e1 <= 1.0 + 1e-12, "{e0} {e1}");
+    assert!(
+        e0 + e1 > 0.8,
+        "two directions hold most of the path: {e0} + {e1}"
+    );
+    assert!(
+        pca_off < 0.5 * eigen_off,
+        "off the plane: PCA {pca_off} vs eigen {eigen_off}"
+    );
+    eprintln!(
+        "path off the plane: eigen {eigen_off:.3}, PCA {pca_off:.3} ({e0:.3} + {e1:.3} explained)"
+    );
+}
+
 fn snap_loss(session: &curvscope_core::train::session::Session) -> f64 {
     session.snapshot().train_loss
 }
