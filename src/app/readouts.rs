@@ -239,6 +239,88 @@ fn curvature_readouts(
         });
 }
 
+/// The on-demand curvature of a run: its button, then the spectrum's
+/// density (outliers marked, the stability limit 2(1+β)/η as a line) and
+/// each layer's top eigenvalue and trace as bars. True when asked to
+/// measure.
+pub fn inspection_ui(ui: &mut egui::Ui, run: &RunView, id: usize) -> bool {
+    let Some(snapshot) = run.latest.as_ref() else {
+        return false;
+    };
+    let asked = ui
+        .button(format!(
+            "measure the whole spectrum and the layers (step {})",
+            snapshot.step
+        ))
+        .on_hover_text(
+            "All eigenvalues of the Hessian (exact up to 2000 parameters, stochastic Lanczos \
+             quadrature above), as a density, and each layer's diagonal block: its largest \
+             eigenvalue and its trace. Measured once, on demand.",
+        )
+        .clicked();
+    let Some(inspection) = run.inspection.as_ref() else {
+        return asked;
+    };
+    let s = &inspection.spectrum;
+    ui.small(format!(
+        "step {}: {} spectrum in {:.0} ms, σ = {}",
+        inspection.step,
+        s.method.name(),
+        1e3 * inspection.seconds,
+        small_number(s.sigma)
+    ));
+    let limit = snapshot.settings.stability_limit() / snapshot.settings.learning_rate;
+    let points: PlotPoints<'static> = s
+        .lambda
+        .iter()
+        .zip(&s.density)
+        .map(|(l, d)| [*l, *d])
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .collect();
+    let top = s.density.iter().copied().fold(0.0, f64::max);
+    let outliers: PlotPoints<'static> = s.outliers.iter().map(|l| [*l, 0.0]).collect();
+    plot(&format!("spectrum {id}"), run_generation(run), 110.0)
+        .legend(legend())
+        .show(ui, |p| {
+            p.line(Line::new("density of eigenvalues", points).color(RUN_COLORS[0]));
+            p.points(
+                egui_plot::Points::new("top eigenvalues", outliers)
+                    .radius(3.0)
+                    .color(egui::Color32::from_rgb(255, 120, 90)),
+            );
+            if limit.is_finite() && limit <= 2.0 * s.lambda.last().copied().unwrap_or(0.0) {
+                p.line(limit_line(
+                    "2(1+β)/η".into(),
+                    vec![[limit, 0.0], [limit, top]].into(),
+                ));
+            }
+        });
+    let bars: Vec<egui_plot::Bar> = inspection
+        .layers
+        .iter()
+        .map(|l| egui_plot::Bar::new(l.layer as f64 + 1.0, l.top).width(0.35))
+        .collect();
+    let traces: Vec<egui_plot::Bar> = inspection
+        .layers
+        .iter()
+        .map(|l| egui_plot::Bar::new(l.layer as f64 + 1.4, l.trace).width(0.35))
+        .collect();
+    ui.small("each layer's block (W and b): top eigenvalue and trace");
+    plot(&format!("layers {id}"), run_generation(run), 90.0)
+        .legend(legend())
+        .show(ui, |p| {
+            p.bar_chart(egui_plot::BarChart::new("top eigenvalue", bars).color(RUN_COLORS[0]));
+            p.bar_chart(egui_plot::BarChart::new("trace", traces).color(RUN_COLORS[1]));
+        });
+    asked
+}
+
+/// A run's plots start afresh with each measurement's step (its own
+/// generation for the on-demand plots).
+fn run_generation(run: &RunView) -> u64 {
+    run.inspection.as_ref().map_or(0, |i| i.step)
+}
+
 /// Colours of the runs' plot lines.
 const RUN_COLORS: [egui::Color32; 2] = [
     egui::Color32::from_rgb(100, 180, 255),

@@ -10,7 +10,7 @@ use curvscope_core::io::export::SeriesRow;
 use curvscope_core::lesson::CameraSpec;
 use curvscope_core::train::director::ViewChange;
 use curvscope_core::train::runner::{Command, Update};
-use curvscope_core::train::session::{SessionConfig, Snapshot};
+use curvscope_core::train::session::{Inspection, SessionConfig, Snapshot};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -208,6 +208,8 @@ pub struct RunView {
     /// One row per new step, thinned past [`HISTORY_POINTS`] (the plots,
     /// and the time-series export).
     pub history: Vec<SeriesRow>,
+    /// The last spectrum and layers measured on demand (this generation).
+    pub inspection: Option<Arc<Inspection>>,
 }
 
 /// Plot points kept per run before the history is thinned: the history's
@@ -286,6 +288,7 @@ impl Live {
             for run in &mut self.runs {
                 run.history.clear();
                 run.latest = None;
+                run.inspection = None;
             }
         }
         self.paused = update.paused;
@@ -302,6 +305,11 @@ impl Live {
         let single = update.labels.len() < 2;
         for (run, label) in self.runs.iter_mut().zip(update.labels) {
             run.label = if single { String::new() } else { label };
+        }
+        for (i, inspection) in update.inspections {
+            if let Some(run) = self.runs.get_mut(i) {
+                run.inspection = Some(inspection);
+            }
         }
         let mut new_surface = false;
         for (run, snapshot) in self.runs.iter_mut().zip(update.runs) {

@@ -2,7 +2,7 @@
 //! model sections and the plots; and the keyboard shortcuts.
 
 use super::capture::save_screenshot;
-use super::readouts::{plots, run_readouts};
+use super::readouts::{inspection_ui, plots, run_readouts};
 use super::record::LiveRecorder;
 use super::state::{
     Live, PanelWidth, ResetCamera, ShowBowl, SurfaceScale, TrainingLink, ensure_state,
@@ -441,6 +441,16 @@ fn panel_contents(
     ui.separator();
     landscape_section(ui, link, live, view);
     ui.separator();
+    ui.collapsing("spectrum and layers", |ui| {
+        for (i, run) in live.runs.iter().enumerate() {
+            if !run.label.is_empty() {
+                ui.strong(&run.label);
+            }
+            if inspection_ui(ui, run, i) {
+                link.send(Command::Inspect(i));
+            }
+        }
+    });
     ui.collapsing("data and model", |ui| {
         model_section(ui, link, live, &mut view.panel)
     });

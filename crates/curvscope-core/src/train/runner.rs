@@ -8,9 +8,10 @@
 use crate::defaults;
 use crate::lesson::{Lesson, RunSpec};
 use crate::train::director::{Director, StartError, ViewChange};
-use crate::train::session::{PlaneKind, SessionConfig, Snapshot};
+use crate::train::session::{Inspection, PlaneKind, SessionConfig, Snapshot};
 use crate::train::trainer::TrainerSettings;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,9 @@ pub enum Command {
     Settings(usize, TrainerSettings),
     /// Pause or resume.
     Pause(bool),
+    /// Measure run `i`'s whole spectrum and layers now (see
+    /// [`crate::train::session::Session::inspect`]).
+    Inspect(usize),
     /// One step while paused.
     Step,
     /// Start over with these runs (one or two configurations, keeping the
@@ -96,6 +100,9 @@ pub struct Update {
     pub view_changes: Vec<ViewChange>,
     /// Outcomes of commands that wrote a file since the last update.
     pub notices: Vec<String>,
+    /// Spectra and layers measured on demand since the last update: (run,
+    /// inspection).
+    pub inspections: Vec<(usize, Arc<Inspection>)>,
     /// Steps per second actually trained over the last second (per run).
     pub achieved_steps_per_second: f64,
     /// Wall time of the last curvature and surface measurement (all runs).
@@ -119,6 +126,9 @@ impl Update {
         let mut notices = older.notices;
         notices.append(&mut self.notices);
         self.notices = notices;
+        let mut inspections = older.inspections;
+        inspections.append(&mut self.inspections);
+        self.inspections = inspections;
     }
 }
 
@@ -181,6 +191,7 @@ pub struct Runner {
     rate: RateWindow,
     view_changes: Vec<ViewChange>,
     notices: Vec<String>,
+    inspections: Vec<(usize, Arc<Inspection>)>,
     commands_handled: u64,
 }
 
@@ -209,6 +220,7 @@ impl Runner {
             schedule,
             rate: RateWindow::default(),
             notices: Vec::new(),
+            inspections: Vec::new(),
             commands_handled: 0,
         })
     }
@@ -270,6 +282,15 @@ impl Runner {
                 self.paused = paused;
             }
             Command::Step => self.step_once = true,
+            Command::Inspect(run) => {
+                match self.director.sessions_mut().get(run).map(|s| s.inspect()) {
+                    Some(Some(inspection)) => self.inspections.push((run, Arc::new(inspection))),
+                    Some(None) => self
+                        .notices
+                        .push("no spectrum here: the loss is not finite".to_string()),
+                    None => {}
+                }
+            }
             Command::Speed(speed) => self.speed = clamp_speed(speed),
             Command::Landscape(kind, grid) => {
                 for session in self.director.sessions_mut() {
@@ -408,6 +429,7 @@ impl Runner {
             caption: self.director.caption().to_string(),
             view_changes: std::mem::take(&mut self.view_changes),
             notices: std::mem::take(&mut self.notices),
+            inspections: std::mem::take(&mut self.inspections),
             achieved_steps_per_second: self.rate.rate,
             measure_seconds: self.schedule.cost,
             measure_interval: self.schedule.interval(),
@@ -584,6 +606,30 @@ mod tests {
         plain.handle(Command::Lesson(Box::new(lesson(text))));
         let u = plain.tick(1.0);
         assert!(u.paused && u.runs[0].step == 0 && u.commands_handled == 1);
+    }
+
+    /// Issue 12: the whole spectrum and the layers, on demand, of the
+    /// step shown; an unread update keeps them.
+    #[test]
+    fn inspect_measures_the_whole_spectrum_and_the_layers_on_demand() {
+        let mut runner = plain();
+        runner.tick_exact(20, 0.0, false);
+        runner.handle(Command::Inspect(0));
+        runner.handle(Command::Inspect(7));
+        let u = runner.tick_exact(0, 0.0, false);
+        assert_eq!(u.inspections.len(), 1, "run 7 does not exist");
+        let (run, inspection) = &u.inspections[0];
+        let p = u.runs[0].config.n_params();
+        assert_eq!((*run, inspection.step), (0, 20));
+        assert_eq!(
+            inspection.spectrum.eigenvalues.as_ref().map(Vec::len),
+            Some(p)
+        );
+        assert_eq!(inspection.layers.len(), small().hidden.len() + 1);
+        let mut newer = runner.tick_exact(1, 0.0, false);
+        assert!(newer.inspections.is_empty());
+        newer.absorb_older(u);
+        assert_eq!(newer.inspections.len(), 1);
     }
 
     #[test]

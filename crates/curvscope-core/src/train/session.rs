@@ -4,6 +4,8 @@
 
 use crate::contiguous::Flat;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
+use crate::curvature::layers::{LayerCurvature, per_layer};
+use crate::curvature::spectrum::{Spectrum, SpectrumOptions, exact_spectrum, slq_spectrum};
 use crate::curvature::tracker::{CurvatureSnapshot, CurvatureTracker};
 use crate::defaults;
 use crate::io::csv_data::CsvData;
@@ -214,6 +216,24 @@ pub struct Surface {
     pub explained: Option<[f64; 2]>,
 }
 
+/// Largest network whose on-demand spectrum is exact (its dense Hessian
+/// and eigensolver take about 25 ms at 337 parameters, growing as P³).
+pub const EXACT_INSPECTION_PARAMS: usize = 2000;
+
+/// The whole curvature at one step, measured on demand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspection {
+    /// The step it was measured at.
+    pub step: u64,
+    /// The eigenvalue spectrum (exact, or SLQ above
+    /// [`EXACT_INSPECTION_PARAMS`]).
+    pub spectrum: Spectrum,
+    /// Each layer's block: top eigenvalue and trace.
+    pub layers: Vec<LayerCurvature>,
+    /// Wall time it took.
+    pub seconds: f64,
+}
+
 /// Steps between two recorded path points.
 const PATH_EVERY: u64 = 10;
 /// Recorded path points kept (older ones are thinned out).
@@ -381,6 +401,33 @@ impl Session {
             }
         }
         None
+    }
+
+    /// The whole spectrum and each layer's block at the current point, on
+    /// demand (the live measurement does not pay for it): exact up to
+    /// [`EXACT_INSPECTION_PARAMS`] parameters, stochastic Lanczos
+    /// quadrature above. None where the loss is not finite.
+    pub fn inspect(&self) -> Option<Inspection> {
+        let start = std::time::Instant::now();
+        let objective = self.trainer.train_objective();
+        let op = objective.hessian_at(self.trainer.theta().flat());
+        if !op.loss().is_finite() {
+            return None;
+        }
+        let opts = SpectrumOptions::default();
+        let spectrum = if op.dim() <= EXACT_INSPECTION_PARAMS {
+            exact_spectrum(&op, &opts)
+        } else {
+            slq_spectrum(&op, &opts)
+        }
+        .ok()?;
+        let layers = per_layer(&op, 300, self.config.seed);
+        Some(Inspection {
+            step: self.trainer.steps(),
+            spectrum,
+            layers,
+            seconds: start.elapsed().as_secs_f64(),
+        })
     }
 
     /// Adds the current point to the path, thinning the old half when full.
