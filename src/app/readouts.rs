@@ -243,7 +243,7 @@ fn curvature_readouts(
 /// density (outliers marked, the stability limit 2(1+β)/η as a line) and
 /// each layer's top eigenvalue and trace as bars. True when asked to
 /// measure.
-pub fn inspection_ui(ui: &mut egui::Ui, run: &RunView, id: usize) -> bool {
+pub fn inspection_ui(ui: &mut egui::Ui, run: &RunView, id: usize, log: &mut bool) -> bool {
     let Some(snapshot) = run.latest.as_ref() else {
         return false;
     };
@@ -269,18 +269,33 @@ pub fn inspection_ui(ui: &mut egui::Ui, run: &RunView, id: usize) -> bool {
         1e3 * inspection.seconds,
         small_number(s.sigma)
     ));
+    ui.checkbox(log, "log |λ| axis (negative eigenvalues left of 0)")
+        .on_hover_text(
+            "x = sign(λ)·log10(1 + |λ|/σ): the bulk near zero and the outliers far out both show.",
+        );
+    let scale = s.sigma.max(1e-300);
+    let x = |l: f64| if *log { signed_log(l, scale) } else { l };
     let limit = snapshot.settings.stability_limit() / snapshot.settings.learning_rate;
     let points: PlotPoints<'static> = s
         .lambda
         .iter()
         .zip(&s.density)
-        .map(|(l, d)| [*l, *d])
+        .map(|(l, d)| [x(*l), *d])
         .filter(|p| p[0].is_finite() && p[1].is_finite())
         .collect();
     let top = s.density.iter().copied().fold(0.0, f64::max);
-    let outliers: PlotPoints<'static> = s.outliers.iter().map(|l| [*l, 0.0]).collect();
-    plot(&format!("spectrum {id}"), run_generation(run), 110.0)
+    let outliers: PlotPoints<'static> = s.outliers.iter().map(|l| [x(*l), 0.0]).collect();
+    let linear = !*log;
+    plot(&format!("spectrum {id} {log}"), run_generation(run), 110.0)
         .legend(legend())
+        .x_axis_formatter(move |mark, _| {
+            let l = if linear {
+                mark.value
+            } else {
+                signed_exp(mark.value, scale)
+            };
+            small_number(l)
+        })
         .show(ui, |p| {
             p.line(Line::new("density of eigenvalues", points).color(RUN_COLORS[0]));
             p.points(
@@ -291,7 +306,7 @@ pub fn inspection_ui(ui: &mut egui::Ui, run: &RunView, id: usize) -> bool {
             if limit.is_finite() && limit <= 2.0 * s.lambda.last().copied().unwrap_or(0.0) {
                 p.line(limit_line(
                     "2(1+β)/η".into(),
-                    vec![[limit, 0.0], [limit, top]].into(),
+                    vec![[x(limit), 0.0], [x(limit), top]].into(),
                 ));
             }
         });
@@ -313,6 +328,16 @@ pub fn inspection_ui(ui: &mut egui::Ui, run: &RunView, id: usize) -> bool {
             p.bar_chart(egui_plot::BarChart::new("trace", traces).color(RUN_COLORS[1]));
         });
     asked
+}
+
+/// sign(λ)·log10(1 + |λ|/scale): a log axis that keeps the sign and 0.
+pub fn signed_log(l: f64, scale: f64) -> f64 {
+    l.signum() * (l.abs() / scale).ln_1p() / std::f64::consts::LN_10
+}
+
+/// The inverse of [`signed_log`] (for the axis labels).
+pub fn signed_exp(x: f64, scale: f64) -> f64 {
+    x.signum() * scale * (x.abs() * std::f64::consts::LN_10).exp_m1()
 }
 
 /// A run's plots start afresh with each measurement's step (its own
@@ -484,6 +509,19 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView], generation: u64) {
 #[cfg(test)]
 mod grid_tests {
     use super::*;
+
+    #[test]
+    fn the_signed_log_axis_keeps_sign_and_zero_and_inverts() {
+        for l in [-3.5, -1e-6, 0.0, 2e-9, 0.7, 40.0] {
+            let x = signed_log(l, 1e-6);
+            assert!(x.signum() * l.signum() >= 0.0);
+            assert!(
+                (signed_exp(x, 1e-6) - l).abs() <= 1e-9 * l.abs().max(1e-6),
+                "{l}"
+            );
+        }
+        assert_eq!(signed_log(0.0, 1e-6), 0.0);
+    }
 
     /// Issue 9: on the default run, once trained, η = 10 still reads
     /// "stable"; the panel says why and what would overshoot.

@@ -41,6 +41,8 @@ pub struct Panel {
     pub controlled: usize,
     /// An "export all" waiting for its step.
     pub export: Option<PendingExport>,
+    /// The spectrum's x axis in signed log |λ|.
+    pub log_spectrum: bool,
 }
 
 impl Panel {
@@ -446,7 +448,7 @@ fn panel_contents(
             if !run.label.is_empty() {
                 ui.strong(&run.label);
             }
-            if inspection_ui(ui, run, i) {
+            if inspection_ui(ui, run, i, &mut view.panel.log_spectrum) {
                 link.send(Command::Inspect(i));
             }
         }
