@@ -4,7 +4,6 @@
 use anyhow::Context as _;
 use clap::Args;
 use curvscope_core::contiguous::Flat as _;
-use curvscope_core::io::fsutil::{check_writable, same_file};
 use curvscope_core::io::problem::Problem;
 use curvscope_core::io::safetensors::{self, Mlp};
 use std::path::PathBuf;
@@ -26,17 +25,10 @@ pub struct ExportArgs {
 
 /// Runs `export-safetensors`.
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
-    let inputs = std::iter::once(&args.problem).chain(args.like.as_ref());
-    for input in inputs {
-        if same_file(&args.out, input) {
-            anyhow::bail!(
-                "--out {}: that is an input file; choose another name",
-                args.out.display()
-            );
-        }
-    }
-    check_writable(&args.out)
-        .with_context(|| format!("--out: cannot write {}", args.out.display()))?;
+    super::check_output(
+        &args.out,
+        std::iter::once(&args.problem).chain(args.like.as_ref()),
+    )?;
     let problem =
         Problem::load(&args.problem).with_context(|| args.problem.display().to_string())?;
     let arch = &problem.architecture;

@@ -5,7 +5,6 @@ use anyhow::Context as _;
 use clap::Args;
 use curvscope_core::contiguous::Flat as _;
 use curvscope_core::io::csv_data::{CsvData, CsvSpec, Split};
-use curvscope_core::io::fsutil::{check_writable, same_file};
 use curvscope_core::io::import;
 use curvscope_core::io::safetensors::Mlp;
 use curvscope_core::model::activation::Activation;
@@ -48,16 +47,7 @@ pub struct ImportArgs {
 
 /// Runs `import`.
 pub fn run(args: ImportArgs) -> anyhow::Result<()> {
-    for input in [&args.model, &args.data] {
-        if same_file(&args.out, input) {
-            anyhow::bail!(
-                "--out {}: that is an input file; choose another name",
-                args.out.display()
-            );
-        }
-    }
-    check_writable(&args.out)
-        .with_context(|| format!("--out: cannot write {}", args.out.display()))?;
+    super::check_output(&args.out, [&args.model, &args.data])?;
     let model = Mlp::load(&args.model, args.activation)?;
     let spec = CsvSpec {
         features: args.features,

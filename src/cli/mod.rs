@@ -41,6 +41,23 @@ enum Command {
 }
 
 /// Runs the parsed command.
+/// Refuses an `--out` that is one of the `inputs` or cannot be written,
+/// before any work.
+pub fn check_output<'a>(
+    out: &std::path::Path,
+    inputs: impl IntoIterator<Item = &'a std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    for input in inputs {
+        if curvscope_core::io::fsutil::same_file(out, input) {
+            anyhow::bail!(
+                "--out {}: that is an input file; choose another name",
+                out.display()
+            );
+        }
+    }
+    check_writable(out).with_context(|| format!("--out: cannot write {}", out.display()))
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     // A bad CURVSCOPE_SIMD is an error here, not a silent fallback later.
     curvscope_core::kernels::Isa::requested()?;

@@ -17,24 +17,44 @@ pub fn root() -> &'static Path {
 /// README names, sorted by file name. Panics if a file has no line or a line
 /// names no file, so a bad file cannot be added without saying what it tests.
 pub fn bad_files() -> Vec<(String, String)> {
+    let files = documented_bad_files(".json", "field");
+    assert!(files.len() >= 20, "only {} bad files", files.len());
+    files
+}
+
+/// Every file in `tests/data/bad/` whose name ends in `ext` (`.csv`,
+/// `.safetensors`) with the message its line in that folder's README gives
+/// (`(message `...`)`), sorted by name. Panics if a file has no line, so a
+/// bad file cannot be added without saying what it gives.
+pub fn bad_inputs(ext: &str) -> Vec<(String, String)> {
+    let files = documented_bad_files(ext, "message");
+    assert!(!files.is_empty(), "no {ext} files in tests/data/bad");
+    files
+}
+
+/// The files of `tests/data/bad/` ending in `ext`, each with what its README
+/// line says in `(key `...`)`; panics on a file without a line, and on a
+/// line (of this key and extension) without a file.
+fn documented_bad_files(ext: &str, key: &str) -> Vec<(String, String)> {
     let bad = root().join("tests/data/bad");
     let readme = fs::read_to_string(bad.join("README.md")).unwrap();
+    let opening = format!("({key} `");
     let documented: BTreeMap<String, String> = readme
         .lines()
         .filter_map(|line| {
             let rest = line.strip_prefix("- `")?;
             let (name, rest) = rest.split_once('`')?;
-            let (_, field) = rest.rsplit_once("(field `")?;
-            Some((name.to_owned(), field.strip_suffix("`)")?.to_owned()))
+            let (_, said) = rest.rsplit_once(opening.as_str())?;
+            Some((name.to_owned(), said.strip_suffix("`)")?.to_owned()))
         })
+        .filter(|(name, _)| name.ends_with(ext))
         .collect();
     let mut files: Vec<String> = fs::read_dir(&bad)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".json"))
+        .filter(|name| name.ends_with(ext))
         .collect();
     files.sort();
-    assert!(files.len() >= 20, "only {} bad files", files.len());
     for name in documented.keys() {
         assert!(
             files.contains(name),
@@ -44,50 +64,10 @@ pub fn bad_files() -> Vec<(String, String)> {
     files
         .into_iter()
         .map(|name| {
-            let field = documented
-                .get(&name)
-                .unwrap_or_else(|| {
-                    panic!("{name} has no `(field ...)` line in tests/data/bad/README.md")
-                })
-                .clone();
-            (name, field)
-        })
-        .collect()
-}
-
-/// Every file in `tests/data/bad/` whose name ends in `ext` (`.csv`,
-/// `.safetensors`) with the message its line in that folder's README gives
-/// (`(message `...`)`), sorted by name. Panics if a file has no line, so a
-/// bad file cannot be added without saying what it gives.
-pub fn bad_inputs(ext: &str) -> Vec<(String, String)> {
-    let bad = root().join("tests/data/bad");
-    let readme = fs::read_to_string(bad.join("README.md")).unwrap();
-    let documented: BTreeMap<String, String> = readme
-        .lines()
-        .filter_map(|line| {
-            let rest = line.strip_prefix("- `")?;
-            let (name, rest) = rest.split_once('`')?;
-            let (_, message) = rest.rsplit_once("(message `")?;
-            Some((name.to_owned(), message.strip_suffix("`)")?.to_owned()))
-        })
-        .collect();
-    let mut files: Vec<String> = fs::read_dir(&bad)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(ext))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no {ext} files in tests/data/bad");
-    files
-        .into_iter()
-        .map(|name| {
-            let message = documented
-                .get(&name)
-                .unwrap_or_else(|| {
-                    panic!("{name} has no `(message ...)` line in tests/data/bad/README.md")
-                })
-                .clone();
-            (name, message)
+            let said = documented.get(&name).unwrap_or_else(|| {
+                panic!("{name} has no `({key} ...)` line in tests/data/bad/README.md")
+            });
+            (name.clone(), said.clone())
         })
         .collect()
 }
