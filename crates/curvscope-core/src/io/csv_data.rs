@@ -189,14 +189,7 @@ impl CsvData {
             file: file.clone(),
             message,
         };
-        let bytes = crate::io::json::read_bytes(&spec.path, MAX_FILE_BYTES).map_err(|e| {
-            // read_bytes names the path itself.
-            let e = e
-                .strip_prefix(&format!("cannot read {file}: "))
-                .map(str::to_string)
-                .unwrap_or(e);
-            fail(e)
-        })?;
+        let bytes = crate::io::json::read_bytes_or_why(&spec.path, MAX_FILE_BYTES).map_err(fail)?;
         Self::from_bytes(spec, &bytes).map_err(fail)
     }
 

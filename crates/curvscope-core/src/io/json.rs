@@ -117,33 +117,38 @@ fn error(path: String, e: &serde_json::Error) -> JsonError {
 }
 
 /// Reads a file of at most `max_bytes`, refusing anything but a regular
-/// file (with a message that says what it is) and larger files.
+/// file (with a message that says what it is) and larger files; the
+/// message starts "cannot read PATH: ".
 pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    read_bytes_or_why(path, max_bytes)
+        .map_err(|why| format!("cannot read {}: {why}", path.display()))
+}
+
+/// [`read_bytes`], with only the reason on failure (for errors that name
+/// the file themselves).
+pub fn read_bytes_or_why(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
             "a folder"
         } else {
             "not a regular file (a FIFO or device?)"
         };
-        return Err(format!("cannot read {}: it is {what}", path.display()));
+        return Err(format!("it is {what}"));
     }
     if meta.len() > max_bytes {
         return Err(format!(
-            "cannot read {}: it has {} bytes, more than the limit of {max_bytes}",
-            path.display(),
+            "it has {} bytes, more than the limit of {max_bytes}",
             meta.len()
         ));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| e.to_string())?;
     if bytes.len() as u64 > max_bytes {
         return Err(format!(
-            "cannot read {}: it grew past the limit of {max_bytes} bytes while being read",
-            path.display()
+            "it grew past the limit of {max_bytes} bytes while being read"
         ));
     }
     Ok(bytes)

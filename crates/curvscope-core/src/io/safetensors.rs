@@ -61,13 +61,7 @@ impl Mlp {
             file: file.clone(),
             message,
         };
-        let bytes = crate::io::json::read_bytes(path, MAX_FILE_BYTES).map_err(|e| {
-            let e = e
-                .strip_prefix(&format!("cannot read {file}: "))
-                .map(str::to_string)
-                .unwrap_or(e);
-            fail(e)
-        })?;
+        let bytes = crate::io::json::read_bytes_or_why(path, MAX_FILE_BYTES).map_err(fail)?;
         Self::from_bytes(&bytes, activation).map_err(fail)
     }
 
