@@ -15,7 +15,7 @@ use curvscope_core::io::export::{grid_csv, grid_json, save, series_csv, surface_
 use curvscope_core::lesson::Lesson;
 use curvscope_core::model::activation::Activation;
 use curvscope_core::train::runner::Command;
-use curvscope_core::train::session::{PlaneKind, SessionConfig};
+use curvscope_core::train::session::{CannotStart, PlaneKind, SessionConfig};
 use curvscope_core::train::synthetic::DataKind;
 use curvscope_core::train::trainer::TrainerSettings;
 use std::path::PathBuf;
@@ -253,17 +253,16 @@ pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionC
     rebuild || new_seed
 }
 
-/// Why `draft` cannot be trained live, if it cannot (the runner's own
-/// limit, [`defaults::MAX_WORK`]).
+/// Why `draft` cannot be trained live, if it cannot (the session's own
+/// check, [`SessionConfig::check_work`]).
 fn too_large(draft: &SessionConfig) -> Option<String> {
-    (draft.work() > defaults::MAX_WORK).then(|| {
-        format!(
-            "too large to train live: {} samples × {} parameters (at most {:.0e}); use fewer samples or a smaller network",
-            draft.samples.0,
-            draft.n_params(),
+    match draft.check_work() {
+        Err(CannotStart::TooMuchWork { samples, params }) => Some(format!(
+            "too large to train live: {samples} samples × {params} parameters (at most {:.0e}); use fewer samples or a smaller network",
             defaults::MAX_WORK
-        )
-    })
+        )),
+        _ => None,
+    }
 }
 
 /// The optimizer controls for a run with `samples` training samples;

@@ -172,6 +172,19 @@ impl SessionConfig {
         self.train_samples() as f64 * self.n_params() as f64
     }
 
+    /// Refused with [`CannotStart::TooMuchWork`] when training samples ×
+    /// parameters exceed [`defaults::MAX_WORK`] (checked by
+    /// [`Session::new`], and by the app before it offers a rebuild).
+    pub fn check_work(&self) -> Result<(), CannotStart> {
+        if self.work() > defaults::MAX_WORK {
+            return Err(CannotStart::TooMuchWork {
+                samples: self.train_samples(),
+                params: self.n_params(),
+            });
+        }
+        Ok(())
+    }
+
     /// The number of training samples: the problem file's, the CSV file's
     /// training rows, or `samples.0`.
     pub fn train_samples(&self) -> usize {
@@ -283,13 +296,7 @@ impl Session {
     /// test set) when it is set. Refused when the loss or its gradient is
     /// not finite at the start (the one check every entry point applies).
     pub fn new(config: SessionConfig) -> Result<Self, CannotStart> {
-        let work = config.work();
-        if work > defaults::MAX_WORK {
-            return Err(CannotStart::TooMuchWork {
-                samples: config.train_samples(),
-                params: config.n_params(),
-            });
-        }
+        config.check_work()?;
         let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed);
         let (arch, loss, train, test, theta) = match &config.problem {
             Some(p) => (
