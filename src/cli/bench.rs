@@ -6,6 +6,7 @@ use curvscope_core::analysis::bench::{
     BenchReport, bench_live, bench_problem, gemm_backend, gemm_gflops, library_matmul_gflops,
 };
 use curvscope_core::analysis::samples::SAMPLE_PROBLEMS;
+use curvscope_core::defaults;
 use curvscope_core::io::fsutil::{check_writable, write_atomically};
 use curvscope_core::io::problem::Problem;
 use curvscope_core::kernels::isa;
@@ -76,7 +77,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         rows.push(bench_problem(name, problem, args.runs));
     }
     eprintln!("timing the live session ...");
-    let live = bench_live(LIVE_SECONDS);
+    let live = bench_live(defaults::MAX_SPEED, LIVE_SECONDS);
     let report = BenchReport {
         live,
         threads: rayon::current_num_threads(),

@@ -12,7 +12,7 @@ use crate::landscape::directions::{RandomScaling, random_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
 use crate::model::objective::Objective;
 use crate::train::runner::{Command, Runner, run_paced};
-use crate::train::session::SessionConfig;
+use crate::train::session::{PlaneKind, SessionConfig};
 use ndarray::Array2;
 use rand::SeedableRng;
 use serde::Serialize;
@@ -74,8 +74,8 @@ pub struct BenchReport {
 }
 
 /// The live app's default run (moons, 2-16-16-1, batch 32, 64×64 surface)
-/// as its training thread runs it: the same [`run_paced`] loop and cadence
-/// rule on a thread of its own, at the fastest speed, without rendering.
+/// as its training thread runs it: the same [`run_paced`] loop, measuring
+/// thread and cadence rule, at a given speed, without rendering.
 #[derive(Debug, Clone, Serialize)]
 pub struct LiveBench {
     /// Surface and curvature refreshes per second while training.
@@ -86,47 +86,93 @@ pub struct LiveBench {
     pub measure_s: f64,
     /// Seconds timed.
     pub seconds: f64,
+    /// Steps per second asked for.
+    pub speed: f64,
+    /// From a change of plane to the update with the new surface, median.
+    pub plane_change_s: f64,
+    /// The same, the slowest of the changes timed.
+    pub plane_change_max_s: f64,
 }
 
-/// Plays the default run at the fastest speed for `seconds` (after a
+/// Plane changes timed after the refresh rate.
+const PLANE_CHANGES: usize = 6;
+
+/// Plays the default run at `speed` steps per second for `seconds` (after a
 /// second's warm-up) in the app's loop on its own thread, and counts
-/// refreshes and steps.
-pub fn bench_live(seconds: f64) -> LiveBench {
+/// refreshes and steps; then changes the plane [`PLANE_CHANGES`] times
+/// (eigenvectors ↔ random) and times each change until an update carries
+/// the surface on the new plane.
+pub fn bench_live(speed: f64, seconds: f64) -> LiveBench {
     const WARM_UP: f64 = 1.0;
     let runner = Runner::plain(vec![("live".into(), SessionConfig::default())])
         .expect("the default run starts");
     let (commands, inbox) = std::sync::mpsc::channel();
     commands
-        .send(Command::Speed(defaults::MAX_SPEED))
+        .send(Command::Speed(speed))
         .expect("the loop's inbox");
+    let controls = commands.clone();
     let thread = std::thread::spawn(move || {
         let start = Instant::now();
         let mut first = None;
         let mut last = (0.0, 0, 0);
         let mut costs = Vec::new();
+        let mut changes: Vec<f64> = Vec::new();
+        let mut asked: Option<(PlaneKind, Instant)> = None;
         run_paced(runner, &inbox, |u| {
             let t = start.elapsed().as_secs_f64();
-            let now = (t, u.measurements, u.runs.first().map_or(0, |r| r.step));
-            if t >= WARM_UP {
-                let (_, m0, _) = *first.get_or_insert(now);
-                if u.measurements > last.1 && u.measurements > m0 {
-                    costs.push(u.measure_seconds);
+            if t < WARM_UP + seconds {
+                let now = (t, u.measurements, u.runs.first().map_or(0, |r| r.step));
+                if t >= WARM_UP {
+                    let (_, m0, _) = *first.get_or_insert(now);
+                    if u.measurements > last.1 && u.measurements > m0 {
+                        costs.push(u.measure_seconds);
+                    }
+                    last = now;
                 }
-                last = now;
+                return true;
             }
-            t < WARM_UP + seconds
+            let shown = u
+                .runs
+                .first()
+                .and_then(|r| r.surface.as_ref())
+                .map(|s| s.kind);
+            match asked {
+                Some((kind, at)) if shown == Some(kind) => {
+                    changes.push(at.elapsed().as_secs_f64());
+                    asked = None;
+                }
+                Some(_) => return true,
+                None => {}
+            }
+            if changes.len() == PLANE_CHANGES {
+                return false;
+            }
+            let kind = if changes.len().is_multiple_of(2) {
+                PlaneKind::Random
+            } else {
+                PlaneKind::Eigen
+            };
+            asked = Some((kind, Instant::now()));
+            controls
+                .send(Command::Landscape(kind, defaults::GRID))
+                .is_ok()
         });
-        (first.unwrap_or(last), last, costs)
+        (first.unwrap_or(last), last, costs, changes)
     });
-    let ((t0, m0, s0), (t1, m1, s1), mut costs) = thread.join().expect("the live loop");
+    let ((t0, m0, s0), (t1, m1, s1), mut costs, mut changes) =
+        thread.join().expect("the live loop");
     drop(commands);
     let span = (t1 - t0).max(f64::MIN_POSITIVE);
     costs.sort_by(f64::total_cmp);
+    changes.sort_by(f64::total_cmp);
     LiveBench {
         refresh_hz: (m1 - m0) as f64 / span,
         steps_per_second: (s1 - s0) as f64 / span,
         measure_s: costs.get(costs.len() / 2).copied().unwrap_or(f64::NAN),
         seconds: span,
+        speed,
+        plane_change_s: changes.get(changes.len() / 2).copied().unwrap_or(f64::NAN),
+        plane_change_max_s: changes.last().copied().unwrap_or(f64::NAN),
     }
 }
 
@@ -302,12 +348,16 @@ impl BenchReport {
             self.library_matmul_gflops,
         );
         s += &format!(
-            "live app run (moons, 2-16-16-1, batch 32, 64×64 surface, the app's loop at \
-             full speed): {:.1} refreshes/s, {:.0} steps/s meanwhile; \
-             curvature + surface {:.1} ms\n",
+            "live app run (moons, 2-16-16-1, batch 32, 64×64 surface, the app's loop and \
+             measuring thread, {:.0} steps/s asked): {:.1} refreshes/s, {:.0} steps/s \
+             meanwhile; curvature + surface {:.1} ms; a new plane shown after {:.0} ms \
+             (median; slowest {:.0} ms)\n",
+            self.live.speed,
             self.live.refresh_hz,
             self.live.steps_per_second,
-            self.live.measure_s * 1e3
+            self.live.measure_s * 1e3,
+            self.live.plane_change_s * 1e3,
+            self.live.plane_change_max_s * 1e3,
         );
         if self.rows.iter().any(|r| r.trace_method != "exact") {
             s += "* trace by Hutchinson (the exact diagonal would cost too much)\n";

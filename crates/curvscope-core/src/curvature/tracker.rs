@@ -7,7 +7,7 @@ use crate::curvature::hvp::HessianOperator;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
 use crate::curvature::trace::TraceEstimate;
 use crate::curvature::trace::trace_for;
-use crate::train::trainer::Trainer;
+use crate::train::trainer::{Trainer, TrainerSettings};
 use ndarray::Array1;
 
 /// Where η·λmax stands against the stability limit of gradient descent.
@@ -104,20 +104,37 @@ impl CurvatureTracker {
         let top: Vec<f64> = result.top.iter().map(|p| p.value).collect();
         self.top_values = top.clone();
         let min = result.min.as_ref().map_or(f64::NAN, |p| p.value);
-        let settings = trainer.settings();
-        let limit = settings.stability_limit();
-        let eta_lambda: Vec<f64> = top.iter().map(|l| settings.learning_rate * l).collect();
-        CurvatureSnapshot {
+        let mut snapshot = CurvatureSnapshot {
             step: trainer.steps(),
             condition_number: condition_number(&top, min, n_params),
-            band: StabilityBand::classify(eta_lambda[0], limit),
+            band: StabilityBand::Stable,
             trace: trace_for(op, trainer.steps()),
             products: result.products,
             top,
             min,
-            eta_lambda,
-            limit,
-        }
+            eta_lambda: Vec::new(),
+            limit: f64::NAN,
+        };
+        snapshot.restate(trainer.settings());
+        snapshot
+    }
+}
+
+impl CurvatureSnapshot {
+    /// Recomputes η·λ, the limit and the band for `settings` (the settings
+    /// may have changed while the eigenvalues were measured on another
+    /// thread: the gauge always compares them with the η and β in use).
+    pub fn restate(&mut self, settings: TrainerSettings) {
+        self.limit = settings.stability_limit();
+        self.eta_lambda = self
+            .top
+            .iter()
+            .map(|l| settings.learning_rate * l)
+            .collect();
+        self.band = StabilityBand::classify(
+            self.eta_lambda.first().copied().unwrap_or(f64::NAN),
+            self.limit,
+        );
     }
 }
 

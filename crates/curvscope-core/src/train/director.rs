@@ -34,6 +34,30 @@ pub enum ViewChange {
     Caption(String),
 }
 
+/// A copy of a director's runs, measured away from the training thread.
+pub struct Measuring {
+    sessions: Vec<Session>,
+}
+
+impl Measuring {
+    /// Measures every run of the copy, as [`Director::measure`] does.
+    pub fn measure(&mut self) {
+        measure_runs(&mut self.sessions);
+    }
+
+    /// How many runs it holds.
+    pub fn runs(&self) -> usize {
+        self.sessions.len()
+    }
+}
+
+/// Measures curvature and recomputes the surface of every run.
+fn measure_runs(sessions: &mut [Session]) {
+    for session in sessions {
+        session.measure();
+    }
+}
+
 /// One or two training sessions stepped through a lesson's timeline.
 pub struct Director {
     labels: Vec<String>,
@@ -210,8 +234,22 @@ impl Director {
 
     /// Measures curvature and recomputes the surface of every run.
     pub fn measure(&mut self) {
-        for session in &mut self.sessions {
-            session.measure();
+        measure_runs(&mut self.sessions);
+    }
+
+    /// A copy of the runs to measure on another thread while these train
+    /// on; [`Director::adopt`] takes the result back.
+    pub fn to_measure(&self) -> Measuring {
+        Measuring {
+            sessions: self.sessions.clone(),
+        }
+    }
+
+    /// Takes back the measurements of a copy made by
+    /// [`Director::to_measure`] of these same runs.
+    pub fn adopt(&mut self, measured: Measuring) {
+        for (session, copy) in self.sessions.iter_mut().zip(measured.sessions) {
+            session.adopt_measurement(copy);
         }
     }
 

@@ -4,15 +4,20 @@
 //! the recorder drives the same object frame by frame with
 //! [`Runner::tick_exact`]. Nothing here reads a clock except to time a
 //! measurement, so pacing, restarts and schedules are tested without threads.
+//!
+//! The live loop ([`run_paced`]) runs it [`Runner::live`]: it measures on a
+//! thread of its own (a copy of the runs is measured while the runs train
+//! on, and the result is taken back when it is ready, so neither waits for
+//! the other), and each tick trains for at most a [`SLICE`] of time.
 
 use crate::defaults;
 use crate::lesson::{Lesson, RunSpec};
-use crate::train::director::{Director, StartError, ViewChange};
+use crate::train::director::{Director, Measuring, StartError, ViewChange};
 use crate::train::session::{Inspection, PlaneKind, SessionConfig, Snapshot};
 use crate::train::trainer::TrainerSettings;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What the controls ask of the runner.
@@ -132,11 +137,13 @@ impl Update {
     }
 }
 
-/// Shortest time between two measurements of curvature and surface.
-pub const MIN_MEASURE_INTERVAL: f64 = 0.25;
-/// Measurements may take at most this share of the time: the interval grows
-/// with their cost, so training keeps its speed.
-pub const MEASURE_SHARE: f64 = 0.1;
+/// Shortest time between two measurements of curvature and surface (12.5
+/// refreshes a second, so that a jittery clock still gives ten).
+pub const MIN_MEASURE_INTERVAL: f64 = 0.08;
+/// Measurements may take at most this share of the measuring thread's time:
+/// the interval grows with their cost, leaving the renderer (and, when
+/// measuring inline, training) the rest of a small machine.
+pub const MEASURE_SHARE: f64 = 0.5;
 /// Longest stretch of time paid for in steps at once: a slow measurement is
 /// made up for, without a burst after a long stall.
 pub const MAX_CATCH_UP: f64 = 0.25;
@@ -175,6 +182,44 @@ impl RateWindow {
     }
 }
 
+/// The thread a live runner measures on: it receives copies of the runs
+/// (tagged with the runner's generation), measures them and sends them back
+/// with the seconds it took. It ends when the runner is dropped.
+struct Worker {
+    jobs: Sender<(u64, Measuring)>,
+    /// In a mutex only so that a runner is `Sync` (the recorder keeps one
+    /// in a Bevy resource); the runner reaches it through `&mut`, unlocked.
+    done: Mutex<Receiver<(u64, Measuring, f64)>>,
+    busy: bool,
+}
+
+impl Worker {
+    /// Starts the thread; None where the system refuses one (the runner
+    /// then measures inline, as before).
+    fn spawn() -> Option<Self> {
+        let (jobs, inbox) = channel::<(u64, Measuring)>();
+        let (finished, done) = channel();
+        std::thread::Builder::new()
+            .name("curvscope-measure".into())
+            .spawn(move || {
+                for (generation, mut copy) in inbox {
+                    let start = Instant::now();
+                    copy.measure();
+                    let seconds = start.elapsed().as_secs_f64();
+                    if finished.send((generation, copy, seconds)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(Self {
+            jobs,
+            done: Mutex::new(done),
+            busy: false,
+        })
+    }
+}
+
 /// A director paced in time, with pause, single steps, restarts and a
 /// measurement schedule.
 pub struct Runner {
@@ -193,6 +238,10 @@ pub struct Runner {
     notices: Vec<String>,
     inspections: Vec<(usize, Arc<Inspection>)>,
     commands_handled: u64,
+    /// Where measurements run when not inline (a live runner).
+    worker: Option<Worker>,
+    /// A live runner's limit on one tick's training.
+    budget: Option<Duration>,
 }
 
 impl Runner {
@@ -222,7 +271,23 @@ impl Runner {
             notices: Vec::new(),
             inspections: Vec::new(),
             commands_handled: 0,
+            worker: None,
+            budget: None,
         })
+    }
+
+    /// Runs as the live loop needs (recordings and tests tick inline,
+    /// frame-exact): a due measurement measures a copy of the runs on a
+    /// thread of its own while they train on, and a later tick takes the
+    /// result back (one from before a restart is dropped); and a tick
+    /// trains for at most a [`SLICE`] of time, dropping the steps that do
+    /// not fit (a speed beyond what the machine trains gives what it
+    /// trains), so that the loop answers commands and takes measurements
+    /// back at its pace.
+    pub fn live(mut self) -> Self {
+        self.worker = Worker::spawn();
+        self.budget = Some(SLICE);
+        self
     }
 
     /// Plain runs (label, configuration) at the default speed.
@@ -359,6 +424,7 @@ impl Runner {
     /// (at most [`MAX_CATCH_UP`] seconds' worth; one step when paused and a
     /// step was asked for), measures when due, and reports.
     pub fn tick(&mut self, elapsed: f64) -> Update {
+        self.collect_measurement();
         let elapsed = if elapsed.is_finite() {
             elapsed.max(0.0)
         } else {
@@ -376,28 +442,54 @@ impl Runner {
         let seconds = if self.paused { 0.0 } else { elapsed };
         self.schedule.since_last += elapsed;
         let due = self.schedule.since_last >= self.schedule.interval();
-        self.advance(steps, seconds, due || stepped);
-        self.rate.add(steps, elapsed);
+        let trained = self.advance(steps, seconds, due || stepped, self.budget);
+        self.rate.add(trained, elapsed);
         self.update()
     }
 
     /// Frame-locked pacing for recordings: exactly `steps` steps and
     /// `seconds` of simulated time, measuring when `measure` says so.
     pub fn tick_exact(&mut self, steps: usize, seconds: f64, measure: bool) -> Update {
-        self.advance(steps, seconds, measure);
+        self.advance(steps, seconds, measure, None);
         self.update()
     }
 
-    /// Trains, applies the timeline, and measures when asked, when a
-    /// command asked, or when a run has just diverged.
-    fn advance(&mut self, steps: usize, seconds: f64, measure: bool) {
+    /// Trains (within `budget`, checked every [`CHUNK`] steps, if one is
+    /// given), applies the timeline, and measures when asked, when a command
+    /// asked, or when a run has just diverged. Returns the steps trained.
+    fn advance(
+        &mut self,
+        steps: usize,
+        seconds: f64,
+        measure: bool,
+        budget: Option<Duration>,
+    ) -> usize {
         let diverged_before = self.diverged_runs();
-        let changes = self.director.advance(steps, seconds);
-        self.view_changes.extend(changes);
+        let trained = match budget {
+            None => {
+                let changes = self.director.advance(steps, seconds);
+                self.view_changes.extend(changes);
+                steps
+            }
+            Some(budget) => {
+                let start = Instant::now();
+                let mut trained = 0;
+                while trained < steps && (trained == 0 || start.elapsed() < budget) {
+                    let chunk = (steps - trained).min(CHUNK);
+                    let changes = self.director.advance(chunk, 0.0);
+                    self.view_changes.extend(changes);
+                    trained += chunk;
+                }
+                let changes = self.director.advance(0, seconds);
+                self.view_changes.extend(changes);
+                trained
+            }
+        };
         let diverged = self.diverged_runs() > diverged_before;
         if measure || diverged || std::mem::take(&mut self.measure_now) {
             self.measure();
         }
+        trained
     }
 
     fn diverged_runs(&mut self) -> usize {
@@ -408,12 +500,60 @@ impl Runner {
             .count()
     }
 
+    /// Measures now (inline), or hands a copy of the runs to the worker;
+    /// while the worker is busy the request waits for the next tick.
     fn measure(&mut self) {
-        let start = Instant::now();
-        self.director.measure();
-        self.schedule.cost = start.elapsed().as_secs_f64();
-        self.schedule.since_last = 0.0;
-        self.schedule.count += 1;
+        match &mut self.worker {
+            None => {
+                let start = Instant::now();
+                self.director.measure();
+                self.schedule.cost = start.elapsed().as_secs_f64();
+                self.schedule.count += 1;
+            }
+            Some(worker) if worker.busy => {
+                self.measure_now = true;
+                return;
+            }
+            Some(worker) => {
+                let job = (self.generation, self.director.to_measure());
+                if worker.jobs.send(job).is_err() {
+                    // The thread is gone: measure inline from now on.
+                    self.worker = None;
+                    return self.measure();
+                }
+                worker.busy = true;
+            }
+        }
+        // Keep the schedule's phase: the loop ticks in slices, and resetting
+        // to zero would round every interval up to the next slice.
+        let late = self.schedule.since_last - self.schedule.interval();
+        self.schedule.since_last = late.clamp(0.0, MIN_MEASURE_INTERVAL);
+    }
+
+    /// Takes back the worker's finished measurement, unless the runs were
+    /// started over since it began.
+    fn collect_measurement(&mut self) {
+        let Some(worker) = &mut self.worker else {
+            return;
+        };
+        let done = worker
+            .done
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (generation, copy, seconds) = match done.try_recv() {
+            Ok(done) => done,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => {
+                self.worker = None;
+                return;
+            }
+        };
+        worker.busy = false;
+        if generation == self.generation && copy.runs() == self.director.sessions_mut().len() {
+            self.director.adopt(copy);
+            self.schedule.cost = seconds;
+            self.schedule.count += 1;
+        }
     }
 
     /// The state now, handing out the view changes and notices gathered
@@ -451,17 +591,20 @@ impl Runner {
 
 /// How often the live loop checks commands and sends an update.
 pub const SLICE: Duration = Duration::from_millis(16);
+/// Steps a live runner trains between two looks at the clock.
+const CHUNK: usize = 32;
 
 /// The live app's training loop (its training thread runs this, and so does
 /// `curvscope bench` to time it): every [`SLICE`], applies the commands that
 /// came, ticks `runner` with the time since the last tick and hands the
-/// update to `post`. Ends when the commands' sender is gone or `post`
+/// update to `post`. The runner runs [`Runner::live`]. Ends when the commands' sender is gone or `post`
 /// returns false.
 pub fn run_paced(
-    mut runner: Runner,
+    runner: Runner,
     commands: &Receiver<Command>,
     mut post: impl FnMut(Update) -> bool,
 ) {
+    let mut runner = runner.live();
     let mut last = Instant::now();
     loop {
         let slice_start = Instant::now();
@@ -730,6 +873,114 @@ mod tests {
         }
         assert!(diverged.runs[0].diverged.is_some());
         assert!(diverged.measurements > before);
+    }
+
+    /// Ticks until the worker has nothing in flight (an event, not a time).
+    fn settle(runner: &mut Runner) -> Update {
+        for _ in 0..100_000 {
+            let u = runner.tick(0.0);
+            if !runner.worker.as_ref().is_some_and(|w| w.busy) {
+                return u;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        panic!("the measuring thread never finished");
+    }
+
+    #[test]
+    fn background_measurements_come_back_and_keep_up_with_training() {
+        let mut runner = plain().live();
+        runner.handle(Command::Speed(1000.0));
+        let first = runner.tick(0.0).measurements;
+        let mut u = runner.tick(0.0);
+        for _ in 0..100_000 {
+            u = runner.tick(MIN_MEASURE_INTERVAL);
+            if u.measurements >= first + 3 {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        assert!(
+            u.measurements >= first + 3,
+            "{} measurements",
+            u.measurements
+        );
+        let run = &u.runs[0];
+        let curvature = run.curvature.as_ref().unwrap();
+        assert!(curvature.step > 0 && curvature.step <= run.step);
+        assert!(run.surface.is_some());
+    }
+
+    #[test]
+    fn a_live_tick_trains_until_its_budget_is_spent_and_drops_the_rest() {
+        let mut runner = plain().live();
+        assert_eq!(runner.budget, Some(SLICE));
+        runner.handle(Command::Speed(1000.0));
+        runner.tick(0.0);
+        // A spent budget still trains one chunk per tick.
+        runner.budget = Some(Duration::ZERO);
+        let u = runner.tick(0.1);
+        assert_eq!(u.runs[0].step, CHUNK as u64);
+        // The 68 steps that did not fit are dropped, not owed to later ticks.
+        assert!(runner.owed < 1.0);
+        assert_eq!(runner.tick(0.0).runs[0].step, CHUNK as u64);
+        // With time to spare, every owed step trains.
+        runner.budget = Some(Duration::from_secs(60));
+        assert_eq!(runner.tick(0.1).runs[0].step, CHUNK as u64 + 100);
+    }
+
+    #[test]
+    fn a_measurement_from_before_a_restart_is_dropped() {
+        let mut runner = plain().live();
+        runner.handle(Command::TopK(2));
+        runner.tick(0.0);
+        assert!(runner.worker.as_ref().unwrap().busy, "a job is in flight");
+        runner.handle(Command::Restart);
+        let u = settle(&mut runner);
+        assert_eq!(u.measurements, 1, "only the restart's own measurement");
+    }
+
+    #[test]
+    fn measuring_in_background_leaves_training_bit_for_bit_the_same() {
+        let mut inline = plain();
+        let mut background = plain().live();
+        for _ in 0..20 {
+            let a = inline.tick_exact(7, 0.1, true);
+            let b = background.tick_exact(7, 0.1, true);
+            assert_eq!(a.runs[0].step, b.runs[0].step);
+            assert_eq!(
+                a.runs[0].train_loss.to_bits(),
+                b.runs[0].train_loss.to_bits()
+            );
+        }
+        let u = settle(&mut background);
+        assert!(u.measurements > 1);
+    }
+
+    #[test]
+    fn a_measurement_taken_back_reads_with_the_settings_in_use_now() {
+        let mut director = Director::from_config(small()).unwrap();
+        director.advance(20, 0.0);
+        let mut copy = director.to_measure();
+        let settings = TrainerSettings {
+            learning_rate: 0.5,
+            batch_size: None,
+            momentum: 0.0,
+        };
+        director.sessions_mut()[0].set_settings(settings);
+        director.sessions_mut()[0].set_top_k(2);
+        copy.measure();
+        director.adopt(copy);
+        let snapshot = &director.snapshots()[0];
+        let c = snapshot.curvature.as_ref().unwrap();
+        assert_eq!(c.step, 20);
+        assert_eq!(c.eta_lambda[0], 0.5 * c.top[0]);
+        assert_eq!(c.limit, 2.0);
+        // The tracker of one eigenvalue measured meanwhile is not taken back:
+        // the next measurement tracks the two asked for.
+        director.measure();
+        let c = director.snapshots()[0].curvature.clone().unwrap();
+        assert_eq!(c.top.len(), 2);
     }
 
     #[test]

@@ -275,7 +275,9 @@ pub struct Snapshot {
     pub config: SessionConfig,
 }
 
-/// A training run with its curvature and surface.
+/// A training run with its curvature and surface. A clone can be measured on
+/// another thread and the result taken back with [`Session::adopt_measurement`].
+#[derive(Clone)]
 pub struct Session {
     config: SessionConfig,
     trainer: Trainer,
@@ -565,6 +567,24 @@ impl Session {
         });
         self.plane = Some(plane);
         self.curvature = Some(curvature);
+    }
+
+    /// Takes what `measured` (a clone of this session, measured on another
+    /// thread while this one trained on) found: its curvature, surface,
+    /// plane, the losses at the measurements and the tracker's warm start.
+    /// The readouts keep the settings in use now (η·λ is restated), and a
+    /// tracker of another `top_k` (changed meanwhile) is not taken back.
+    pub fn adopt_measurement(&mut self, measured: Session) {
+        if measured.config.top_k == self.config.top_k {
+            self.tracker = measured.tracker;
+        }
+        self.plane = measured.plane;
+        self.surface = measured.surface;
+        self.losses = measured.losses;
+        self.curvature = measured.curvature.map(|mut c| {
+            c.restate(self.trainer.settings());
+            c
+        });
     }
 
     /// The state to show now.

@@ -57,6 +57,7 @@ pub struct Diverged {
 }
 
 /// A network in training on a train/test split.
+#[derive(Clone)]
 pub struct Trainer {
     architecture: Architecture,
     loss: LossKind,
