@@ -20,8 +20,7 @@
 
 use super::math::MulAdd;
 use super::math::{
-    normal_cdf_core, normal_cdf_one_division, normal_pdf_core, sigmoid_core, softplus_core,
-    tanh_core,
+    gelu_core, normal_cdf_core, normal_pdf_core, sigmoid_core, softplus_core, tanh_core,
 };
 use super::simd_kernel;
 use crate::model::activation::Activation;
@@ -51,17 +50,11 @@ fn softplus_in_place(values: &mut [f64]) {
     }
 }
 
-/// Replaces every entry z by z Φ(z) (exact GELU): Φ by the one-division
-/// erfc where the copy has FMA, else by the libm form (see
-/// [`normal_cdf_one_division`]).
+/// Replaces every entry z by z Φ(z) (exact GELU, see [`gelu_core`]).
 #[apply(simd_kernel!)]
 fn gelu_in_place(values: &mut [f64]) {
     for v in values.iter_mut() {
-        *v *= if FMA {
-            normal_cdf_one_division::<FMA>(*v)
-        } else {
-            normal_cdf_core::<FMA>(*v)
-        };
+        *v = gelu_core::<FMA>(*v);
     }
 }
 

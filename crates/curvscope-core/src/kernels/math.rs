@@ -464,8 +464,19 @@ const TWO_POW_MINUS_60: f64 = 8.673_617_379_884_035e-19;
 
 /// Φ(z) as [`normal_cdf_core`] but by [`erfc_one_division`].
 #[inline(always)]
-pub(crate) fn normal_cdf_one_division<const F: bool>(z: f64) -> f64 {
+fn normal_cdf_one_division<const F: bool>(z: f64) -> f64 {
     0.5 * erfc_one_division::<F>(-z * std::f64::consts::FRAC_1_SQRT_2)
+}
+
+/// GELU's value z Φ(z): Φ by [`erfc_one_division`] where the copy has FMA,
+/// else by the libm form ([`normal_cdf_core`]).
+#[inline(always)]
+pub(crate) fn gelu_core<const F: bool>(z: f64) -> f64 {
+    z * if F {
+        normal_cdf_one_division::<F>(z)
+    } else {
+        normal_cdf_core::<F>(z)
+    }
 }
 
 #[cfg(test)]

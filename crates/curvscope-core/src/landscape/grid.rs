@@ -273,9 +273,13 @@ impl<'a> Slice<'a> {
             } else {
                 let out = acts[0].flat_mut();
                 let (base, d0, d1) = (first.base.flat(), first.along0.flat(), first.along1.flat());
-                elementwise::affine2(out, base, d0, d1, a, b);
-                if n_layers > 1 {
-                    act.apply_in_place(out);
+                if n_layers > 1 && act == Activation::Gelu {
+                    elementwise::gelu_of_affine2(out, base, d0, d1, a, b);
+                } else {
+                    elementwise::affine2(out, base, d0, d1, a, b);
+                    if n_layers > 1 {
+                        act.apply_in_place(out);
+                    }
                 }
             }
             for l in 1..n_layers {
