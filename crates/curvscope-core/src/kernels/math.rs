@@ -423,24 +423,25 @@ fn estrin11<const F: bool>(x: f64, x2: f64, x4: f64, x8: f64, c: [f64; 11]) -> f
 /// it replaces): 1 − x(1 + N(x²)) on |x| < 0.84375 (no division), else
 /// e^(−a²) P(a)/Q(a) with a = |x| (2 minus it for x < 0), where the
 /// exponential's Padé quotient and P/Q share the division. Within 6 ulp
-/// with FMA wherever erfc is normal (x < 26.5); without FMA its roundings
+/// with FMA wherever erfc is normal (x < 26.5), within 2 ulp of the
+/// smallest normal number where it is subnormal; without FMA its roundings
 /// add up to 8, so the copies without FMA keep [`erfc_core`]. NaN
 /// propagates.
 #[inline(always)]
 pub(crate) fn erfc_one_division<const F: bool>(x: f64) -> f64 {
-    let n = horner::<F, _>(x * x, ERF_NEAR);
+    let poly = horner::<F, _>(x * x, ERF_NEAR);
     let near = if x < 0.0 || x.abs() < 0.25 {
-        1.0 - x.fma::<F>(n, x)
+        1.0 - x.fma::<F>(poly, x)
     } else {
         // 1 − erf as 0.5 − (erf − 0.5): x − 0.5 is exact here.
-        0.5 - x.fma::<F>(n, x - 0.5)
+        0.5 - x.fma::<F>(poly, x - 0.5)
     };
     // The tail on |x| clamped to [0.84375, 27.3] (erfc is 0 from 27.23 on;
     // NaN passes the clamp and every choice below, and comes out).
     let a = x.abs().clamp(0.84375, 27.3);
     let aa = a * a;
-    // e^(−a²) = 2^n e^r with −a² = −aa − lo split exactly, and
-    // r = −(aa − n ln2) − lo (n ≤ −1).
+    // e^(−a²) = 2^n e^r with a² = aa + lo split exactly (one FMA) and
+    // r = −(aa + n ln2 + lo), n ≤ −1.
     let t = (-aa).fma::<F>(std::f64::consts::LOG2_E, ROUND_SHIFT);
     let n = t - ROUND_SHIFT;
     let r = -(n.fma::<F>(LN2_LO, n.fma::<F>(LN2_HI, aa)) + square_error::<F>(a, aa));
