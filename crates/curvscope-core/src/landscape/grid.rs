@@ -4,6 +4,7 @@
 //! are affine in (a, b), so X W_1ᵀ is computed three times (for θ, d0, d1) up
 //! front and each grid point only combines them; later layers form
 //! W_l + a U_l + b V_l (small) and do one matrix product over all samples.
+//! For GELU the first layer's combination and activation are one pass.
 //! Grid points run in parallel (rayon), each worker reusing its buffers.
 
 use crate::contiguous::{Flat, FlatMut};
