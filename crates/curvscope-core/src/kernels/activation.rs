@@ -19,7 +19,9 @@
 //! - backpropagation's g ⊙ σ' is exactly g times the σ' above.
 
 use super::math::MulAdd;
-use super::math::{normal_cdf_core, normal_pdf_core, sigmoid_core, softplus_core, tanh_core};
+use super::math::{
+    gelu_core, normal_cdf_core, normal_pdf_core, sigmoid_core, softplus_core, tanh_core,
+};
 use super::simd_kernel;
 use crate::model::activation::Activation;
 use macro_rules_attribute::apply;
@@ -48,11 +50,11 @@ fn softplus_in_place(values: &mut [f64]) {
     }
 }
 
-/// Replaces every entry z by z Φ(z) (exact GELU).
+/// Replaces every entry z by z Φ(z) (exact GELU, see [`gelu_core`]).
 #[apply(simd_kernel!)]
 fn gelu_in_place(values: &mut [f64]) {
     for v in values.iter_mut() {
-        *v *= normal_cdf_core::<FMA>(*v);
+        *v = gelu_core::<FMA>(*v);
     }
 }
 

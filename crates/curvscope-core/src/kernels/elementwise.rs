@@ -3,7 +3,7 @@
 //! losses, on the branch-free cores of [`super::math`].
 
 use super::math::MulAdd;
-use super::math::{exp_core, log1p_core, softplus_core};
+use super::math::{exp_core, gelu_core, log1p_core, softplus_core};
 use super::simd_kernel;
 use macro_rules_attribute::apply;
 
@@ -69,6 +69,17 @@ pub fn affine2(out: &mut [f64], base: &[f64], da: &[f64], db: &[f64], a: f64, b:
     }
 }
 
+/// out[i] = gelu(base[i] + a · da[i] + b · db[i]): [`affine2`] and GELU in
+/// one pass, the grid's first layer without storing and reloading it.
+#[apply(simd_kernel!)]
+pub fn gelu_of_affine2(out: &mut [f64], base: &[f64], da: &[f64], db: &[f64], a: f64, b: f64) {
+    let n = out.len();
+    let (base, da, db) = (&base[..n], &da[..n], &db[..n]);
+    for i in 0..n {
+        out[i] = gelu_core::<FMA>(b.fma::<FMA>(db[i], a.fma::<FMA>(da[i], base[i])));
+    }
+}
+
 /// Σ_i softplus(z[i]) − y[i] z[i]: the summed `bce_logits` loss.
 #[apply(simd_kernel!)]
 pub fn bce_logits_sum(z: &[f64], y: &[f64]) -> f64 {
@@ -129,7 +140,7 @@ pub fn softmax_ce_sum(logits: &[f64], width: usize, classes: &[usize]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::samples;
+    use crate::kernels::{for_each_isa, samples};
 
     fn rel_err(got: f64, want: f64) -> f64 {
         if want == 0.0 {
@@ -189,6 +200,21 @@ mod tests {
         assert!(rel_err(p[0], (u + v).exp().ln_1p()) < 1e-15);
         assert!(rel_err(t[0], (u + v).tanh()) < 1e-15);
         assert!(rel_err(s[0], 1.0 / (1.0 + (-(u + v)).exp())) < 1e-15);
+    }
+
+    #[test]
+    fn fused_gelu_layer_is_affine2_then_gelu() {
+        let base = samples(&[0.5, 3.0, 30.0], 1003, 21);
+        let da = samples(&[1.0, 4.0], 1003, 22);
+        let db = samples(&[2.0], 1003, 23);
+        for_each_isa(|isa| {
+            let mut fused = vec![0.0; base.len()];
+            gelu_of_affine2(&mut fused, &base, &da, &db, 0.7, -1.3);
+            let mut apart = vec![0.0; base.len()];
+            affine2(&mut apart, &base, &da, &db, 0.7, -1.3);
+            crate::model::activation::Activation::Gelu.apply_in_place(&mut apart);
+            assert_eq!(fused, apart, "{isa:?}");
+        });
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! are affine in (a, b), so X W_1ᵀ is computed three times (for θ, d0, d1) up
 //! front and each grid point only combines them; later layers form
 //! W_l + a U_l + b V_l (small) and do one matrix product over all samples.
+//! For GELU the first layer's combination and activation are one pass.
 //! Grid points run in parallel (rayon), each worker reusing its buffers.
 
 use crate::contiguous::{Flat, FlatMut};
@@ -273,9 +274,13 @@ impl<'a> Slice<'a> {
             } else {
                 let out = acts[0].flat_mut();
                 let (base, d0, d1) = (first.base.flat(), first.along0.flat(), first.along1.flat());
-                elementwise::affine2(out, base, d0, d1, a, b);
-                if n_layers > 1 {
-                    act.apply_in_place(out);
+                if n_layers > 1 && act == Activation::Gelu {
+                    elementwise::gelu_of_affine2(out, base, d0, d1, a, b);
+                } else {
+                    elementwise::affine2(out, base, d0, d1, a, b);
+                    if n_layers > 1 {
+                        act.apply_in_place(out);
+                    }
                 }
             }
             for l in 1..n_layers {
