@@ -248,8 +248,8 @@ pub struct Live {
     pub achieved_steps_per_second: f64,
     /// Wall time of the last measurement of curvature and surfaces.
     pub measure_seconds: f64,
-    /// Time between measurements now.
-    pub measure_interval: f64,
+    /// Measurements of curvature and surfaces taken back in this generation.
+    pub measurements: u64,
     /// Driven frame by frame (a recording) rather than by the training
     /// thread: no wall-clock readouts, no controls.
     pub scripted: bool,
@@ -294,7 +294,7 @@ impl Live {
         self.paused = update.paused;
         self.achieved_steps_per_second = update.achieved_steps_per_second;
         self.measure_seconds = update.measure_seconds;
-        self.measure_interval = update.measure_interval;
+        self.measurements = update.measurements;
         self.steps_per_second = update.speed;
         self.title = update.title;
         if let Some(notice) = update.notices.into_iter().last() {

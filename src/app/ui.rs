@@ -536,10 +536,10 @@ fn training_section(
         ui.small("training stopped: diverged (restart, or change η and restart)");
     } else {
         ui.small(format!(
-            "training {:.0} steps/s · curvature + surface {:.0} ms every {:.2} s",
+            "training {:.0} steps/s · curvature + surface {:.0} ms, {:.1} refreshes/s",
             live.achieved_steps_per_second,
             1e3 * live.measure_seconds,
-            live.measure_interval
+            view.stats.refresh_hz
         ));
     }
     ui.small(format!(
