@@ -25,6 +25,8 @@ pub enum Command {
     /// Measure run `i`'s whole spectrum and layers now (see
     /// [`crate::train::session::Session::inspect`]).
     Inspect(usize),
+    /// Inspect every run with each measurement (true), or on demand only.
+    AutoInspect(bool),
     /// One step while paused.
     Step,
     /// Start over with these runs (one or two configurations, keeping the
@@ -103,6 +105,9 @@ pub struct Update {
     /// Spectra and layers measured on demand since the last update: (run,
     /// inspection).
     pub inspections: Vec<(usize, Arc<Inspection>)>,
+    /// Whether every measurement inspects every run (a lesson's
+    /// `view.spectrum`, or the panel's "with every measurement").
+    pub auto_inspect: bool,
     /// Steps per second actually trained over the last second (per run).
     pub achieved_steps_per_second: f64,
     /// Wall time of the last curvature and surface measurement (all runs).
@@ -192,6 +197,7 @@ pub struct Runner {
     view_changes: Vec<ViewChange>,
     notices: Vec<String>,
     inspections: Vec<(usize, Arc<Inspection>)>,
+    auto_inspect: bool,
     commands_handled: u64,
 }
 
@@ -207,7 +213,7 @@ impl Runner {
             cost: start.elapsed().as_secs_f64(),
             count: 1,
         };
-        Ok(Self {
+        let mut runner = Self {
             view_changes: director.start_view(),
             paused: source.starts_paused(),
             source,
@@ -221,8 +227,42 @@ impl Runner {
             rate: RateWindow::default(),
             notices: Vec::new(),
             inspections: Vec::new(),
+            auto_inspect: false,
             commands_handled: 0,
-        })
+        };
+        runner.inspect_lesson_start();
+        Ok(runner)
+    }
+
+    /// A lesson that shows the spectrum turns auto-inspection on (one
+    /// without turns it off) and is inspected at its start.
+    fn inspect_lesson_start(&mut self) {
+        if let Source::Lesson(lesson) = &self.source {
+            self.auto_inspect = lesson.view.spectrum;
+        }
+        if self.auto_inspect {
+            self.inspect_all();
+        }
+    }
+
+    /// Inspects run `run` (see [`Session::inspect`]); a run whose loss is
+    /// not finite leaves a notice.
+    ///
+    /// [`Session::inspect`]: crate::train::session::Session::inspect
+    fn inspect(&mut self, run: usize) {
+        match self.director.sessions_mut().get(run).map(|s| s.inspect()) {
+            Some(Some(inspection)) => self.inspections.push((run, Arc::new(inspection))),
+            Some(None) => self
+                .notices
+                .push("no spectrum here: the loss is not finite".to_string()),
+            None => {}
+        }
+    }
+
+    fn inspect_all(&mut self) {
+        for run in 0..self.director.labels().len() {
+            self.inspect(run);
+        }
     }
 
     /// Plain runs (label, configuration) at the default speed.
@@ -262,6 +302,9 @@ impl Runner {
         }
         self.generation += 1;
         self.owed = 0.0;
+        // Inspections of the runs just dropped are not this generation's.
+        self.inspections.clear();
+        self.inspect_lesson_start();
     }
 
     /// Applies one command.
@@ -282,13 +325,11 @@ impl Runner {
                 self.paused = paused;
             }
             Command::Step => self.step_once = true,
-            Command::Inspect(run) => {
-                match self.director.sessions_mut().get(run).map(|s| s.inspect()) {
-                    Some(Some(inspection)) => self.inspections.push((run, Arc::new(inspection))),
-                    Some(None) => self
-                        .notices
-                        .push("no spectrum here: the loss is not finite".to_string()),
-                    None => {}
+            Command::Inspect(run) => self.inspect(run),
+            Command::AutoInspect(on) => {
+                self.auto_inspect = on;
+                if on {
+                    self.inspect_all();
                 }
             }
             Command::Speed(speed) => self.speed = clamp_speed(speed),
@@ -408,9 +449,14 @@ impl Runner {
             .count()
     }
 
+    /// Measures every run (and inspects them when auto-inspection is on:
+    /// its cost counts in the schedule, which spaces measurements out).
     fn measure(&mut self) {
         let start = Instant::now();
         self.director.measure();
+        if self.auto_inspect {
+            self.inspect_all();
+        }
         self.schedule.cost = start.elapsed().as_secs_f64();
         self.schedule.since_last = 0.0;
         self.schedule.count += 1;
@@ -430,6 +476,7 @@ impl Runner {
             view_changes: std::mem::take(&mut self.view_changes),
             notices: std::mem::take(&mut self.notices),
             inspections: std::mem::take(&mut self.inspections),
+            auto_inspect: self.auto_inspect,
             achieved_steps_per_second: self.rate.rate,
             measure_seconds: self.schedule.cost,
             measure_interval: self.schedule.interval(),
@@ -630,6 +677,52 @@ mod tests {
         assert!(newer.inspections.is_empty());
         newer.absorb_older(u);
         assert_eq!(newer.inspections.len(), 1);
+    }
+
+    /// Issue 12: the waterfall's columns come from auto-inspection, one per
+    /// measurement, and a lesson that shows the spectrum turns it on.
+    #[test]
+    fn auto_inspection_inspects_with_every_measurement_and_a_spectrum_lesson_turns_it_on() {
+        let mut runner = plain();
+        let u = runner.tick_exact(5, 0.0, true);
+        assert!(!u.auto_inspect && u.inspections.is_empty());
+        runner.handle(Command::AutoInspect(true));
+        let steps = |u: &Update| -> Vec<(usize, u64)> {
+            u.inspections.iter().map(|(r, i)| (*r, i.step)).collect()
+        };
+        let u = runner.tick_exact(0, 0.0, false);
+        assert!(u.auto_inspect);
+        assert_eq!(steps(&u), vec![(0, 5)], "turning it on inspects at once");
+        assert!(runner.tick_exact(3, 0.0, false).inspections.is_empty());
+        let u = runner.tick_exact(3, 0.0, true);
+        assert_eq!(steps(&u), vec![(0, 11)]);
+        let settings = u.runs[0].settings;
+        let inspection = &u.inspections[0].1;
+        assert_eq!(
+            inspection.limit,
+            settings.stability_limit() / settings.learning_rate
+        );
+        let p = u.runs[0].config.n_params();
+        let picture = inspection
+            .picture
+            .as_ref()
+            .expect("a small network's Hessian");
+        assert_eq!(picture.matrix.dim(), (p, p));
+        runner.handle(Command::AutoInspect(false));
+        assert!(runner.tick_exact(1, 0.0, true).inspections.is_empty());
+
+        let text = r#"{"format": "curvscope-lesson/1", "name": "s",
+            "run": {"data": "sine", "hidden": [4], "grid": 5},
+            "view": {"spectrum": true, "hessian": true}}"#;
+        runner.handle(Command::Lesson(Box::new(lesson(text))));
+        let u = runner.tick_exact(0, 0.0, false);
+        assert!(u.auto_inspect);
+        assert_eq!(steps(&u), vec![(0, 0)], "only the new run's start");
+        assert!(matches!(&u.view_changes[0], ViewChange::Start(v) if v.spectrum && v.hessian));
+        let plain_lesson = text.replace(r#""spectrum": true, "hessian": true"#, "");
+        runner.handle(Command::Lesson(Box::new(lesson(&plain_lesson))));
+        let u = runner.tick_exact(1, 0.0, true);
+        assert!(!u.auto_inspect && u.inspections.is_empty());
     }
 
     #[test]
