@@ -873,3 +873,67 @@ fn a_minute_of_random_input_keeps_the_app_drawing_within_its_memory() {
     assert!(summary["frames"].as_u64().unwrap() > 60, "{summary}");
     eprintln!("soak: {summary}");
 }
+
+/// Issue 12: the "outliers" lesson opens the spectrum and Hessian windows
+/// and fills each run's waterfall from every measurement; turning
+/// auto-inspection off stops the columns, a restart starts them afresh.
+#[test]
+fn the_outliers_lesson_opens_the_curvature_windows_and_fills_the_waterfall() {
+    use curvscope::app::state::CurvatureWindows;
+    use curvscope_core::lesson::Lesson;
+    let mut lesson = Lesson::bundled("outliers").unwrap();
+    lesson.runs[0].config.grid.0 = 5;
+    let mut app = training_app(TrainingPlugin::new(
+        Runner::new(Source::Lesson(lesson), 2000.0).unwrap(),
+    ));
+    update_until(&mut app, "three spectra over the steps", |l| {
+        l.runs
+            .first()
+            .is_some_and(|r| r.waterfall.columns().len() >= 3)
+    });
+    assert_eq!(
+        *app.world().resource::<CurvatureWindows>(),
+        CurvatureWindows {
+            spectrum: true,
+            hessian: true
+        }
+    );
+    let live = app.world().resource::<Live>();
+    assert!(live.auto_inspect);
+    let run = &live.runs[0];
+    let columns = run.waterfall.columns();
+    assert_eq!(columns[0].step, 0, "the lesson's start is inspected");
+    assert!(columns.windows(2).all(|w| w[0].step < w[1].step));
+    let inspection = run.inspection.as_ref().unwrap();
+    assert_eq!(inspection.step, columns.last().unwrap().step);
+    assert_eq!(inspection.limit, 2.0 / 0.05);
+    assert!(
+        inspection.picture.is_some(),
+        "321 parameters: the Hessian drawn"
+    );
+
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::AutoInspect(false));
+    update_until(&mut app, "auto-inspection off", |l| !l.auto_inspect);
+    let live = app.world().resource::<Live>();
+    let off_at = live.latest().unwrap().step;
+    let count = live.runs[0].waterfall.columns().len();
+    update_until(&mut app, "a measurement after it", |l| {
+        l.latest()
+            .and_then(|s| s.curvature.as_ref())
+            .is_some_and(|c| c.step > off_at)
+    });
+    let live = app.world().resource::<Live>();
+    assert_eq!(live.runs[0].waterfall.columns().len(), count);
+
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Restart);
+    update_until(&mut app, "the replayed lesson's first spectrum", |l| {
+        l.generation == 1 && !l.runs[0].waterfall.columns().is_empty()
+    });
+    let live = app.world().resource::<Live>();
+    assert!(live.auto_inspect, "the lesson turns it on again");
+    assert_eq!(live.runs[0].waterfall.columns()[0].step, 0);
+}
