@@ -2,8 +2,8 @@
 //! with its outliers and 2(1+β)/η, the waterfall of the spectrum over the
 //! steps, and the layers' bars) and "Hessian" (each run's Hessian as a
 //! heatmap, networks up to 2000 parameters). [`CurvatureWindows`] says which
-//! are open; they show what the inspections brought (on demand, or with
-//! every measurement when auto-inspection is on).
+//! are open; they show what the inspections brought (on demand, or as
+//! training goes when auto-inspection is on).
 
 use super::spectrum_view::{
     RunPictures, heatmap, inspection_line, layer_bars, spectrum_plot, waterfall_plot,
@@ -81,7 +81,7 @@ fn windows(
                     let Some(line) = inspection_line(run) else {
                         ui.label(
                             "no spectrum yet: measure it in the panel (spectrum and layers), \
-                             or turn on \"with every measurement\"",
+                             or turn on \"as training goes\"",
                         );
                         continue;
                     };

@@ -35,10 +35,13 @@ pub fn axis_number(x: f64) -> String {
 }
 
 /// A texture and the key of what it shows: rebuilt when the key changes.
+/// A picture of the same size is written into the texture it has (a new
+/// texture reaches the screen a frame late, so replacing it would blink).
 #[derive(Default)]
 pub struct Picture {
     texture: Option<egui::TextureHandle>,
     key: Option<PictureKey>,
+    rebuilds: u64,
     /// Wall time of the last rebuild (raster and upload).
     pub build_seconds: f64,
 }
@@ -59,9 +62,16 @@ impl Picture {
     ) -> Option<&egui::TextureHandle> {
         if self.key != Some(key) {
             let start = Instant::now();
-            self.texture =
-                build().map(|image| ctx.load_texture(name, image, egui::TextureOptions::NEAREST));
+            let options = egui::TextureOptions::NEAREST;
+            match (build(), self.texture.as_mut()) {
+                (Some(image), Some(texture)) if texture.size() == image.size => {
+                    texture.set_partial([0, 0], image, options);
+                }
+                (Some(image), _) => self.texture = Some(ctx.load_texture(name, image, options)),
+                (None, _) => self.texture = None,
+            }
             self.key = Some(key);
+            self.rebuilds += 1;
             self.build_seconds = start.elapsed().as_secs_f64();
         }
         self.texture.as_ref()
@@ -356,19 +366,19 @@ mod tests {
         run.inspection = Some(Arc::new(i));
     }
 
-    /// One frame drawing both pictures; their textures' ids.
+    /// One frame drawing both pictures; how often each was rebuilt.
     fn frame(
         ctx: &egui::Context,
         run: &RunView,
         pictures: &mut RunPictures,
         log: bool,
-    ) -> (egui::TextureId, egui::TextureId) {
+    ) -> [u64; 2] {
         let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
             waterfall_plot(ui, run, 0, 0, log, &mut pictures.waterfall);
             heatmap(ui, run, 0, 0, log, &mut pictures.heatmap);
         });
-        let id = |p: &Picture| p.texture.as_ref().expect("a picture").id();
-        (id(&pictures.waterfall), id(&pictures.heatmap))
+        assert!(pictures.waterfall.texture.is_some() && pictures.heatmap.texture.is_some());
+        [pictures.waterfall.rebuilds, pictures.heatmap.rebuilds]
     }
 
     #[test]
@@ -384,17 +394,23 @@ mod tests {
         inspect(&session, &mut run);
         let ctx = egui::Context::default();
         let mut pictures = RunPictures::default();
-        let first = frame(&ctx, &run, &mut pictures, false);
-        assert_eq!(frame(&ctx, &run, &mut pictures, false), first);
+        assert_eq!(frame(&ctx, &run, &mut pictures, false), [1, 1]);
+        assert_eq!(frame(&ctx, &run, &mut pictures, false), [1, 1]);
+        let id = pictures.heatmap.texture.as_ref().unwrap().id();
         session.train(5);
         inspect(&session, &mut run);
-        let second = frame(&ctx, &run, &mut pictures, false);
-        assert!(
-            second.0 != first.0 && second.1 != first.1,
+        assert_eq!(
+            frame(&ctx, &run, &mut pictures, false),
+            [2, 2],
             "a new inspection"
         );
-        let log = frame(&ctx, &run, &mut pictures, true);
-        assert!(log.0 != second.0 && log.1 != second.1, "another scale");
+        let same = pictures.heatmap.texture.as_ref().unwrap().id();
+        assert_eq!(same, id, "written into the texture it had");
+        assert_eq!(
+            frame(&ctx, &run, &mut pictures, true),
+            [3, 3],
+            "another scale"
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ pub enum Command {
     /// Measure run `i`'s whole spectrum and layers now (see
     /// [`crate::train::session::Session::inspect`]).
     Inspect(usize),
-    /// Inspect every run with each measurement (true), or on demand only.
+    /// Inspect every run on its own schedule (at most [`INSPECT_SHARE`]
+    /// of the time; with each measurement in a recording), or on demand
+    /// only.
     AutoInspect(bool),
     /// One step while paused.
     Step,
@@ -105,8 +107,8 @@ pub struct Update {
     /// Spectra and layers measured on demand since the last update: (run,
     /// inspection).
     pub inspections: Vec<(usize, Arc<Inspection>)>,
-    /// Whether every measurement inspects every run (a lesson's
-    /// `view.spectrum`, or the panel's "with every measurement").
+    /// Whether every run is inspected as training goes (a lesson's
+    /// `view.spectrum`, or the panel's "as training goes").
     pub auto_inspect: bool,
     /// Steps per second actually trained over the last second (per run).
     pub achieved_steps_per_second: f64,
@@ -146,18 +148,42 @@ pub const MEASURE_SHARE: f64 = 0.1;
 /// made up for, without a burst after a long stall.
 pub const MAX_CATCH_UP: f64 = 0.25;
 
+/// Auto-inspections (the whole spectrum) may take at most this share of
+/// the time, on their own schedule: the waterfall gets a column about every
+/// 0.4 s on the default run (an inspection there costs about 0.1 s).
+pub const INSPECT_SHARE: f64 = 0.25;
+
 /// When to measure: every [`MIN_MEASURE_INTERVAL`], or less often when one
-/// measurement costs more than [`MEASURE_SHARE`] of that.
-#[derive(Debug, Clone, Default)]
+/// measurement costs more than its share (`share`) of that.
+#[derive(Debug, Clone)]
 struct Schedule {
     since_last: f64,
     cost: f64,
     count: u64,
+    share: f64,
 }
 
 impl Schedule {
+    fn new(cost: f64, share: f64) -> Self {
+        Self {
+            since_last: 0.0,
+            cost,
+            count: 1,
+            share,
+        }
+    }
+
     fn interval(&self) -> f64 {
-        (self.cost / MEASURE_SHARE).max(MIN_MEASURE_INTERVAL)
+        (self.cost / self.share).max(MIN_MEASURE_INTERVAL)
+    }
+
+    /// Times `work` as this schedule's latest cost.
+    fn time(&mut self, work: impl FnOnce()) {
+        let start = Instant::now();
+        work();
+        self.cost = start.elapsed().as_secs_f64();
+        self.since_last = 0.0;
+        self.count += 1;
     }
 }
 
@@ -193,6 +219,7 @@ pub struct Runner {
     /// Fractional steps owed to the speed.
     owed: f64,
     schedule: Schedule,
+    inspect_schedule: Schedule,
     rate: RateWindow,
     view_changes: Vec<ViewChange>,
     notices: Vec<String>,
@@ -208,11 +235,7 @@ impl Runner {
     pub fn new(source: Source, speed: f64) -> Result<Self, StartError> {
         let start = Instant::now();
         let director = Director::new(&source.lesson())?;
-        let schedule = Schedule {
-            since_last: 0.0,
-            cost: start.elapsed().as_secs_f64(),
-            count: 1,
-        };
+        let schedule = Schedule::new(start.elapsed().as_secs_f64(), MEASURE_SHARE);
         let mut runner = Self {
             view_changes: director.start_view(),
             paused: source.starts_paused(),
@@ -224,6 +247,7 @@ impl Runner {
             generation: 0,
             owed: 0.0,
             schedule,
+            inspect_schedule: Schedule::new(0.0, INSPECT_SHARE),
             rate: RateWindow::default(),
             notices: Vec::new(),
             inspections: Vec::new(),
@@ -259,10 +283,15 @@ impl Runner {
         }
     }
 
+    /// Inspects every run, timed for the inspection schedule.
     fn inspect_all(&mut self) {
-        for run in 0..self.director.labels().len() {
-            self.inspect(run);
-        }
+        let mut schedule = self.inspect_schedule.clone();
+        schedule.time(|| {
+            for run in 0..self.director.labels().len() {
+                self.inspect(run);
+            }
+        });
+        self.inspect_schedule = schedule;
     }
 
     /// Plain runs (label, configuration) at the default speed.
@@ -290,11 +319,7 @@ impl Runner {
             self.paused = true;
         }
         self.source = source;
-        self.schedule = Schedule {
-            since_last: 0.0,
-            cost: start.elapsed().as_secs_f64(),
-            count: 1,
-        };
+        self.schedule = Schedule::new(start.elapsed().as_secs_f64(), MEASURE_SHARE);
         if show_view {
             self.view_changes = self.director.start_view();
         } else {
@@ -416,28 +441,37 @@ impl Runner {
         let stepped = steps > 0 && self.paused;
         let seconds = if self.paused { 0.0 } else { elapsed };
         self.schedule.since_last += elapsed;
+        self.inspect_schedule.since_last += elapsed;
         let due = self.schedule.since_last >= self.schedule.interval();
-        self.advance(steps, seconds, due || stepped);
+        // Inspections wait for new steps: a paused run is not inspected again.
+        let inspect =
+            steps > 0 && self.inspect_schedule.since_last >= self.inspect_schedule.interval();
+        self.advance(steps, seconds, due || stepped, inspect || stepped);
         self.rate.add(steps, elapsed);
         self.update()
     }
 
     /// Frame-locked pacing for recordings: exactly `steps` steps and
-    /// `seconds` of simulated time, measuring when `measure` says so.
+    /// `seconds` of simulated time, measuring (and auto-inspecting) when
+    /// `measure` says so.
     pub fn tick_exact(&mut self, steps: usize, seconds: f64, measure: bool) -> Update {
-        self.advance(steps, seconds, measure);
+        self.advance(steps, seconds, measure, measure);
         self.update()
     }
 
     /// Trains, applies the timeline, and measures when asked, when a
-    /// command asked, or when a run has just diverged.
-    fn advance(&mut self, steps: usize, seconds: f64, measure: bool) {
+    /// command asked, or when a run has just diverged; inspects when
+    /// `inspect` says so and auto-inspection is on.
+    fn advance(&mut self, steps: usize, seconds: f64, measure: bool, inspect: bool) {
         let diverged_before = self.diverged_runs();
         let changes = self.director.advance(steps, seconds);
         self.view_changes.extend(changes);
         let diverged = self.diverged_runs() > diverged_before;
         if measure || diverged || std::mem::take(&mut self.measure_now) {
             self.measure();
+        }
+        if inspect && self.auto_inspect {
+            self.inspect_all();
         }
     }
 
@@ -449,17 +483,10 @@ impl Runner {
             .count()
     }
 
-    /// Measures every run (and inspects them when auto-inspection is on:
-    /// its cost counts in the schedule, which spaces measurements out).
     fn measure(&mut self) {
-        let start = Instant::now();
-        self.director.measure();
-        if self.auto_inspect {
-            self.inspect_all();
-        }
-        self.schedule.cost = start.elapsed().as_secs_f64();
-        self.schedule.since_last = 0.0;
-        self.schedule.count += 1;
+        let mut schedule = self.schedule.clone();
+        schedule.time(|| self.director.measure());
+        self.schedule = schedule;
     }
 
     /// The state now, handing out the view changes and notices gathered
@@ -679,8 +706,9 @@ mod tests {
         assert_eq!(newer.inspections.len(), 1);
     }
 
-    /// Issue 12: the waterfall's columns come from auto-inspection, one per
-    /// measurement, and a lesson that shows the spectrum turns it on.
+    /// Issue 12: the waterfall's columns come from auto-inspection (with
+    /// each measurement in a recording, on its own schedule live), and a
+    /// lesson that shows the spectrum turns it on.
     #[test]
     fn auto_inspection_inspects_with_every_measurement_and_a_spectrum_lesson_turns_it_on() {
         let mut runner = plain();
@@ -708,8 +736,21 @@ mod tests {
             .as_ref()
             .expect("a small network's Hessian");
         assert_eq!(picture.matrix.dim(), (p, p));
+        // Live pacing: on the inspections' own schedule (a long tick is
+        // past any interval), and not again while paused unless stepped.
+        let u = runner.tick(1e3);
+        assert_eq!(steps(&u), vec![(0, u.runs[0].step)]);
+        assert!(u.runs[0].step > 11);
+        runner.handle(Command::Pause(true));
+        assert!(runner.tick(1e3).inspections.is_empty());
+        runner.handle(Command::Step);
+        let u = runner.tick(1e3);
+        assert_eq!(steps(&u), vec![(0, u.runs[0].step)]);
         runner.handle(Command::AutoInspect(false));
         assert!(runner.tick_exact(1, 0.0, true).inspections.is_empty());
+        assert!(runner.tick(1e3).inspections.is_empty());
+        runner.handle(Command::Pause(false));
+        assert!(runner.tick(1e3).inspections.is_empty());
 
         let text = r#"{"format": "curvscope-lesson/1", "name": "s",
             "run": {"data": "sine", "hidden": [4], "grid": 5},
