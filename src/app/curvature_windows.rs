@@ -88,8 +88,10 @@ fn windows(
                     ui.small(line);
                     spectrum_plot(ui, run, i, generation, views.log);
                     ui.small(format!(
-                        "waterfall: {} spectra over the steps (colour: share of the eigenvalues, log scale)",
-                        run.waterfall.columns().len()
+                        "waterfall: {} spectra over the steps (colour: share of the eigenvalues, \
+                         log scale), drawn in {:.1} ms",
+                        run.waterfall.columns().len(),
+                        1e3 * views.runs[i].waterfall.build_seconds
                     ));
                     waterfall_plot(
                         ui,

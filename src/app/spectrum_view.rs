@@ -7,17 +7,11 @@ use super::readouts::{RUN_COLORS, legend, limit_line, plot, small_number};
 use super::state::RunView;
 use bevy_egui::egui;
 use curvscope_core::colormap::viridis_srgb;
-use curvscope_core::curvature::layers::Heatmap;
-use curvscope_core::curvature::waterfall::{Axis, Raster};
+use curvscope_core::curvature::layers::{HEATMAP_SIDE, Heatmap};
+use curvscope_core::curvature::waterfall::{Axis, RASTER_ROWS, RASTER_WIDTH, Raster};
 use egui_plot::{HoverPosition, Line, PlotImage, PlotPoint, PlotPoints, Points};
 use std::time::Instant;
 
-/// Rows of the waterfall picture (λ).
-pub const WATERFALL_ROWS: usize = 128;
-/// Cells per row of the waterfall picture (steps).
-pub const WATERFALL_WIDTH: usize = 256;
-/// Most cells on a side of the heatmap picture (a larger Hessian is binned).
-pub const HEATMAP_SIDE: usize = 512;
 /// The heatmap's size on screen, in points.
 const HEATMAP_POINTS: f32 = 300.0;
 
@@ -44,6 +38,8 @@ pub struct Picture {
     rebuilds: u64,
     /// Wall time of the last rebuild (raster and upload).
     pub build_seconds: f64,
+    /// The largest |value| drawn (the heatmap's scale).
+    max_abs: f64,
 }
 
 /// What a picture shows: the run's generation, its newest inspection's
@@ -218,7 +214,7 @@ pub fn waterfall_plot(
     } else {
         Axis::Linear
     };
-    let Some(raster) = waterfall.raster(axis, WATERFALL_ROWS, WATERFALL_WIDTH) else {
+    let Some(raster) = waterfall.raster(axis, RASTER_ROWS, RASTER_WIDTH) else {
         return;
     };
     let newest = waterfall.columns().last().map_or(0, |c| c.step);
@@ -304,21 +300,27 @@ pub fn heatmap(
         ui.label("above 2000 parameters: no dense Hessian to draw");
         return;
     };
-    let map = matrix.binned(HEATMAP_SIDE);
-    let key = (generation, inspection.step, map.side, log);
+    let p = matrix.matrix.nrows();
+    let key = (generation, inspection.step, p, log);
+    let mut max_abs = picture.max_abs;
     let Some(texture) = picture.texture(ui.ctx(), &format!("hessian {id}"), key, || {
+        let map = matrix.binned(HEATMAP_SIDE);
+        max_abs = map.max_abs;
         Some(heatmap_image(&map, log))
     }) else {
         return;
     };
+    let texture = texture.id();
+    picture.max_abs = max_abs;
     let size = egui::vec2(HEATMAP_POINTS, HEATMAP_POINTS);
-    let response = ui.add(egui::Image::new((texture.id(), size)).sense(egui::Sense::hover()));
+    let response = ui.add(egui::Image::new((texture, size)).sense(egui::Sense::hover()));
     let rect = response.rect;
     let painter = ui.painter_at(rect);
     let stroke = egui::Stroke::new(1.0, egui::Color32::WHITE.gamma_multiply(0.7));
-    for b in &map.boundaries {
-        let x = rect.left() + rect.width() * *b as f32;
-        let y = rect.top() + rect.height() * *b as f32;
+    for layer in &matrix.layers[1..] {
+        let b = layer.start as f32 / p as f32;
+        let x = rect.left() + rect.width() * b;
+        let y = rect.top() + rect.height() * b;
         painter.line_segment(
             [egui::pos2(x, rect.top()), egui::pos2(x, rect.bottom())],
             stroke,
@@ -329,7 +331,6 @@ pub fn heatmap(
         );
     }
     if let Some(pos) = response.hover_pos() {
-        let p = matrix.matrix.nrows();
         let cell = |t: f32| ((t * p as f32) as usize).min(p - 1);
         let (i, j) = (
             cell((pos.y - rect.top()) / rect.height()),
@@ -338,15 +339,15 @@ pub fn heatmap(
         response.on_hover_text(format!("H[{i}, {j}] = {:.4e}", matrix.matrix[(i, j)]));
     }
     ui.small(format!(
-        "step {}: {p}×{p}, max |H| = {}; red > 0, blue < 0{}",
+        "step {}: {p}×{p}, max |H| = {}; red > 0, blue < 0{}; drawn in {:.1} ms",
         inspection.step,
-        small_number(map.max_abs),
+        small_number(max_abs),
         if log {
             ", brightness log10 |H| over 4 decades"
         } else {
             ""
         },
-        p = matrix.matrix.nrows()
+        1e3 * picture.build_seconds,
     ));
 }
 

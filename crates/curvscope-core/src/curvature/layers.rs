@@ -16,6 +16,9 @@ use std::ops::Range;
 /// Largest parameter count of [`hessian_picture`] (2000² numbers, 32 MB).
 pub const MAX_PICTURE_PARAMS: usize = 2000;
 
+/// Most cells on a side of the app's heatmap (a larger Hessian is binned).
+pub const HEATMAP_SIDE: usize = 512;
+
 /// The diagonal block of H on the parameters `range`: x ↦ (H [0; x; 0])[range].
 pub struct BlockOperator<'a, 'b> {
     op: &'a HessianOperator<'b>,
@@ -140,7 +143,8 @@ pub fn hessian_picture(op: &HessianOperator) -> Option<HessianPicture> {
 }
 
 impl HessianPicture {
-    /// The picture in at most `side` × `side` cells: each cell holds the
+    /// The picture in at most `side` × `side` cells (the layer boundaries are
+    /// `self.layers`): each cell holds the
     /// entry of largest |H| among those it covers (sign kept), so a sharp
     /// entry is not averaged away; a network of at most `side` parameters
     /// keeps one cell per entry.
@@ -159,12 +163,6 @@ impl HessianPicture {
             side: n,
             max_abs: values.iter().fold(0.0, |a: f64, b| a.max(b.abs())),
             values,
-            boundaries: self
-                .layers
-                .iter()
-                .skip(1)
-                .map(|r| r.start as f64 / p as f64)
-                .collect(),
         }
     }
 }
@@ -178,8 +176,6 @@ pub struct Heatmap {
     pub values: Vec<f64>,
     /// max |value|.
     pub max_abs: f64,
-    /// Where each layer after the first starts, as a fraction of the side.
-    pub boundaries: Vec<f64>,
 }
 
 /// Decades of |H| below its largest entry that the log shade resolves.
@@ -227,7 +223,7 @@ mod tests {
     use crate::model::objective::Objective;
 
     #[test]
-    fn the_heatmap_keeps_each_cells_largest_entry_its_sign_and_the_layer_boundaries() {
+    fn the_heatmap_keeps_each_cells_largest_entry_and_its_sign() {
         let problem = Problem::from_json_str(SAMPLE_PROBLEMS[0].1).unwrap();
         let objective = Objective::new(problem.architecture.clone(), problem.loss, &problem.data);
         let op = objective.hessian_at(problem.params.flat());
@@ -239,11 +235,6 @@ mod tests {
             full.values,
             picture.matrix.iter().copied().collect::<Vec<_>>()
         );
-        let starts: Vec<f64> = picture.layers[1..]
-            .iter()
-            .map(|r| r.start as f64 / p as f64)
-            .collect();
-        assert_eq!(full.boundaries, starts);
         let half = picture.binned(p / 2);
         assert_eq!(half.side, p / 2);
         assert_eq!(half.max_abs, full.max_abs);

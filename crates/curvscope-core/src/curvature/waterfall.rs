@@ -12,6 +12,12 @@ use crate::curvature::spectrum::Spectrum;
 /// Columns kept before every other one is dropped.
 pub const WATERFALL_COLUMNS: usize = 256;
 
+/// Rows of the app's waterfall picture (λ).
+pub const RASTER_ROWS: usize = 128;
+
+/// Cells per row of the app's waterfall picture (steps).
+pub const RASTER_WIDTH: usize = 256;
+
 /// The spectrum at one step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
