@@ -937,3 +937,44 @@ fn the_outliers_lesson_opens_the_curvature_windows_and_fills_the_waterfall() {
     assert!(live.auto_inspect, "the lesson turns it on again");
     assert_eq!(live.runs[0].waterfall.columns()[0].step, 0);
 }
+
+/// Issue 12: under Xvfb the outliers lesson's Hessian heatmap reaches the
+/// screen: thousands of its red (H > 0) and blue (H < 0) pixels, colours
+/// nothing else on screen has (without the window: a few hundred red, no
+/// blue).
+#[test]
+fn screenshot_under_xvfb_shows_the_hessian_heatmap() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("outliers.png");
+    let status = Process::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_curvscope"),
+            "screenshot",
+            "--lesson",
+            "outliers",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .args(["--frames", "30", "--size", "1280x800"])
+        .status()
+        .expect("xvfb-run must be installed (.ci/run installs it)");
+    assert!(status.success(), "curvscope screenshot failed: {status}");
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.line_size / info.width as usize;
+    let (mut red, mut blue) = (0, 0);
+    for y in 0..info.height as usize {
+        for x in 0..info.width as usize {
+            let i = y * info.line_size + x * channels;
+            let (r, g, b) = (buf[i] as f32, buf[i + 1] as f32, buf[i + 2] as f32);
+            red += usize::from(r >= 150.0 && g <= 0.5 * r && b <= 0.45 * r);
+            blue += usize::from(b >= 150.0 && r <= 0.5 * b && g <= 0.65 * b);
+        }
+    }
+    assert!(red > 3000 && blue > 3000, "red {red}, blue {blue}");
+}

@@ -8,6 +8,7 @@ use super::state::RunView;
 use bevy_egui::egui;
 use curvscope_core::colormap::viridis_srgb;
 use curvscope_core::curvature::layers::{HEATMAP_SIDE, Heatmap};
+use curvscope_core::curvature::spectrum::SpectrumMethod;
 use curvscope_core::curvature::waterfall::{Axis, RASTER_ROWS, RASTER_WIDTH, Raster};
 use egui_plot::{HoverPosition, Line, PlotImage, PlotPoint, PlotPoints, Points};
 use std::time::Instant;
@@ -125,8 +126,8 @@ pub fn heatmap_image(heatmap: &Heatmap, log: bool) -> egui::ColorImage {
     egui::ColorImage::new([heatmap.side, heatmap.side], pixels)
 }
 
-/// The spectrum's density at the newest inspection: the top eigenvalues
-/// marked, the stability limit 2(1+β)/η as a line where it is within twice
+/// The spectrum's density at the newest inspection (SLQ: with its band of
+/// one standard error over the probes): the top eigenvalues marked, the stability limit 2(1+β)/η as a line where it is within twice
 /// the spectrum's reach; `log`: a signed log |λ| axis.
 pub fn spectrum_plot(ui: &mut egui::Ui, run: &RunView, id: usize, generation: u64, log: bool) {
     let Some(inspection) = run.inspection.as_ref() else {
@@ -141,13 +142,17 @@ pub fn spectrum_plot(ui: &mut egui::Ui, run: &RunView, id: usize, generation: u6
         Axis::Linear
     };
     let x = |l: f64| axis.to_axis(l);
-    let points: PlotPoints<'static> = s
-        .lambda
-        .iter()
-        .zip(&s.density)
-        .map(|(l, d)| [x(*l), *d])
-        .filter(|p| p[0].is_finite() && p[1].is_finite())
-        .collect();
+    let curve = |density: &[f64]| -> PlotPoints<'static> {
+        s.lambda
+            .iter()
+            .zip(density)
+            .map(|(l, d)| [x(*l), *d])
+            .filter(|p| p[0].is_finite() && p[1].is_finite())
+            .collect()
+    };
+    let points = curve(&s.density);
+    let band =
+        (s.method == SpectrumMethod::Slq).then(|| (curve(&s.density_low), curve(&s.density_high)));
     let top = s.density.iter().copied().fold(0.0, f64::max);
     let outliers: PlotPoints<'static> = s.outliers.iter().map(|l| [x(*l), 0.0]).collect();
     let limit = inspection.limit;
@@ -161,6 +166,11 @@ pub fn spectrum_plot(ui: &mut egui::Ui, run: &RunView, id: usize, generation: u6
     .x_axis_formatter(move |mark, _| axis_number(axis.to_lambda(mark.value)))
     .show(ui, |p| {
         p.line(Line::new("density of eigenvalues", points).color(RUN_COLORS[0]));
+        if let Some((low, high)) = band {
+            let faint = RUN_COLORS[0].gamma_multiply(0.4);
+            p.line(Line::new("± 1 s.e. over the probes", low).color(faint));
+            p.line(Line::new("± 1 s.e. over the probes", high).color(faint));
+        }
         p.points(
             Points::new("top eigenvalues", outliers)
                 .radius(3.0)
@@ -189,11 +199,12 @@ pub fn inspection_line(run: &RunView) -> Option<String> {
         )
     });
     Some(format!(
-        "step {}: {} spectrum in {:.0} ms, σ = {}{negative}",
+        "step {}: {} spectrum in {:.0} ms, σ = {}{negative}; 2(1+β)/η = {}",
         inspection.step,
         s.method.name(),
         1e3 * inspection.seconds,
-        small_number(s.sigma)
+        small_number(s.sigma),
+        axis_number(inspection.limit)
     ))
 }
 

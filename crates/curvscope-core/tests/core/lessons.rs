@@ -300,6 +300,14 @@ fn bad_lesson_files_give_clear_messages() {
             "test.json: paused: expected true or false, got \"yes\"",
         ),
         (
+            lesson_text(r#", "view": { "spectrum": 1 }"#),
+            "test.json: view.spectrum: expected true or false, got 1",
+        ),
+        (
+            lesson_text(r#", "view": { "hessian": "open" }"#),
+            "test.json: view.hessian: expected true or false, got \"open\"",
+        ),
+        (
             r#"{ "name": "t" }"#.into(),
             "test.json: format: expected exactly \"curvscope-lesson/1\", got nothing",
         ),
