@@ -466,6 +466,44 @@ fn record_gives_exactly_seconds_times_fps_identical_frames_on_every_run() {
     assert!(first_colours > 1000, "frame 0 has {first_colours} colours");
 }
 
+/// Issue 12: a lesson with the curvature windows open records the same
+/// frames on every run too (the windows show no wall-clock figures there),
+/// and its spectra change the picture as it trains.
+#[test]
+fn record_of_the_outliers_lesson_gives_identical_frames_on_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let o = record(
+            &[
+                "--lesson",
+                "outliers",
+                "--seconds",
+                "0.5",
+                "--fps",
+                "6",
+                "--size",
+                "960x600",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(
+            o.status.success(),
+            "record failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        frames(&out)
+    };
+    let (first, second) = (run("a"), run("b"));
+    assert_eq!(first.len(), 3, "0.5 s × 6 fps");
+    for (a, b) in first.iter().zip(&second) {
+        assert!(a.3 == b.3, "{} differs between two runs", a.0);
+    }
+    assert!(first[0].3 != first[2].3);
+}
+
 #[test]
 fn record_encodes_gif_and_mp4_and_keeps_frames_when_ffmpeg_fails() {
     let dir = tempfile::tempdir().unwrap();

@@ -63,6 +63,9 @@ fn windows(
         .runs
         .resize_with(live.runs.len(), RunPictures::default);
     let generation = live.generation;
+    // A recording shows no wall-clock figures: its frames are the same on
+    // every run.
+    let costs = !live.scripted;
     egui::Window::new("spectrum")
         .open(&mut open.spectrum)
         .default_pos(default_pos(&ctx, panel, false))
@@ -78,7 +81,7 @@ fn windows(
                     if !run.label.is_empty() {
                         ui.strong(&run.label);
                     }
-                    let Some(line) = inspection_line(run) else {
+                    let Some(line) = inspection_line(run, costs) else {
                         ui.label(
                             "no spectrum yet: measure it in the panel (spectrum and layers), \
                              or turn on \"as training goes\"",
@@ -89,9 +92,9 @@ fn windows(
                     spectrum_plot(ui, run, i, generation, views.log);
                     ui.small(format!(
                         "waterfall: {} spectra over the steps (colour: share of the eigenvalues, \
-                         log scale), drawn in {:.1} ms",
+                         log scale){}",
                         run.waterfall.columns().len(),
-                        1e3 * views.runs[i].waterfall.build_seconds
+                        views.runs[i].waterfall.cost_text(costs)
                     ));
                     waterfall_plot(
                         ui,
@@ -125,6 +128,7 @@ fn windows(
                             generation,
                             !views.linear_heatmap,
                             &mut views.runs[i].heatmap,
+                            costs,
                         );
                     });
                 }

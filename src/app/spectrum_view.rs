@@ -48,6 +48,15 @@ pub struct Picture {
 pub type PictureKey = (u64, u64, usize, bool);
 
 impl Picture {
+    /// "; drawn in X ms", or nothing when `costs` is false.
+    pub fn cost_text(&self, costs: bool) -> String {
+        if costs {
+            format!("; drawn in {:.1} ms", 1e3 * self.build_seconds)
+        } else {
+            String::new()
+        }
+    }
+
     /// The texture for `key`, built by `build` when the key changed (None
     /// when there is nothing to show).
     fn texture(
@@ -185,9 +194,10 @@ pub fn spectrum_plot(ui: &mut egui::Ui, run: &RunView, id: usize, generation: u6
     });
 }
 
-/// One line on the newest inspection: step, method, cost, broadening, and
-/// the negative eigenvalues (exact spectra).
-pub fn inspection_line(run: &RunView) -> Option<String> {
+/// One line on the newest inspection: step, method, cost (unless `costs`
+/// is false: a recording shows no wall-clock figures), broadening, the
+/// negative eigenvalues (exact spectra) and 2(1+β)/η.
+pub fn inspection_line(run: &RunView, costs: bool) -> Option<String> {
     let inspection = run.inspection.as_ref()?;
     let s = &inspection.spectrum;
     let negative = s.eigenvalues.as_ref().map_or(String::new(), |ev| {
@@ -198,11 +208,15 @@ pub fn inspection_line(run: &RunView) -> Option<String> {
             small_number(ev.first().copied().unwrap_or(0.0))
         )
     });
+    let cost = if costs {
+        format!(" in {:.0} ms", 1e3 * inspection.seconds)
+    } else {
+        String::new()
+    };
     Some(format!(
-        "step {}: {} spectrum in {:.0} ms, σ = {}{negative}; 2(1+β)/η = {}",
+        "step {}: {} spectrum{cost}, σ = {}{negative}; 2(1+β)/η = {}",
         inspection.step,
         s.method.name(),
-        1e3 * inspection.seconds,
         small_number(s.sigma),
         axis_number(inspection.limit)
     ))
@@ -294,7 +308,7 @@ pub fn layer_bars(ui: &mut egui::Ui, run: &RunView, id: usize, generation: u64) 
 
 /// The newest inspection's Hessian as a heatmap (signed, log |H| over
 /// four decades or linear), white lines at the layer boundaries, the entry
-/// under the pointer in its hover text.
+/// under the pointer in its hover text; `costs`: say what drawing it cost.
 pub fn heatmap(
     ui: &mut egui::Ui,
     run: &RunView,
@@ -302,6 +316,7 @@ pub fn heatmap(
     generation: u64,
     log: bool,
     picture: &mut Picture,
+    costs: bool,
 ) {
     let Some(inspection) = run.inspection.as_ref() else {
         ui.label("no spectrum measured yet");
@@ -350,7 +365,7 @@ pub fn heatmap(
         response.on_hover_text(format!("H[{i}, {j}] = {:.4e}", matrix.matrix[(i, j)]));
     }
     ui.small(format!(
-        "step {}: {p}×{p}, max |H| = {}; red > 0, blue < 0{}; drawn in {:.1} ms",
+        "step {}: {p}×{p}, max |H| = {}; red > 0, blue < 0{}{}",
         inspection.step,
         small_number(max_abs),
         if log {
@@ -358,7 +373,7 @@ pub fn heatmap(
         } else {
             ""
         },
-        1e3 * picture.build_seconds,
+        picture.cost_text(costs),
     ));
 }
 
@@ -387,7 +402,7 @@ mod tests {
     ) -> [u64; 2] {
         let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
             waterfall_plot(ui, run, 0, 0, log, &mut pictures.waterfall);
-            heatmap(ui, run, 0, 0, log, &mut pictures.heatmap);
+            heatmap(ui, run, 0, 0, log, &mut pictures.heatmap, true);
         });
         assert!(pictures.waterfall.texture.is_some() && pictures.heatmap.texture.is_some());
         [pictures.waterfall.rebuilds, pictures.heatmap.rebuilds]
