@@ -6,7 +6,8 @@
 //! training goes when auto-inspection is on).
 
 use super::spectrum_view::{
-    RunPictures, heatmap, inspection_line, layer_bars, spectrum_plot, waterfall_plot,
+    HEATMAP_POINTS, RunPictures, heatmap, inspection_line, layer_bars, spectrum_plot,
+    waterfall_plot,
 };
 use super::state::{CurvatureWindows, Live, PanelWidth, ensure_state};
 use bevy::prelude::*;
@@ -36,11 +37,11 @@ impl Plugin for CurvatureWindowsPlugin {
 }
 
 /// Where a window opens: below the caption, beside the panel (`right`:
-/// at the window's right edge).
+/// the top right corner, at the view's right edge).
 fn default_pos(ctx: &egui::Context, panel: f32, right: bool) -> egui::Pos2 {
     let area = ctx.content_rect();
     if right {
-        egui::pos2(area.right() - 340.0, 96.0)
+        egui::pos2(area.right() - 8.0, 96.0)
     } else {
         egui::pos2(area.left() + panel + 8.0, 96.0)
     }
@@ -69,7 +70,7 @@ fn windows(
     egui::Window::new("spectrum")
         .open(&mut open.spectrum)
         .default_pos(default_pos(&ctx, panel, false))
-        .default_width(440.0)
+        .default_width(if live.runs.len() > 1 { 600.0 } else { 440.0 })
         .show(&ctx, |ui| {
             ui.checkbox(&mut views.log, "signed log |λ| axis")
                 .on_hover_text(
@@ -109,9 +110,15 @@ fn windows(
                 }
             });
         });
+    let side = if live.runs.len() > 1 {
+        HEATMAP_POINTS * 2.0 / 3.0
+    } else {
+        HEATMAP_POINTS
+    };
     egui::Window::new("Hessian")
         .open(&mut open.hessian)
         .default_pos(default_pos(&ctx, panel, true))
+        .pivot(egui::Align2::RIGHT_TOP)
         .resizable(false)
         .show(&ctx, |ui| {
             ui.checkbox(&mut views.linear_heatmap, "linear shade (else log |H|)");
@@ -128,7 +135,7 @@ fn windows(
                             generation,
                             !views.linear_heatmap,
                             &mut views.runs[i].heatmap,
-                            costs,
+                            (side, costs),
                         );
                     });
                 }

@@ -13,8 +13,9 @@ use curvscope_core::curvature::waterfall::{Axis, RASTER_ROWS, RASTER_WIDTH, Rast
 use egui_plot::{HoverPosition, Line, PlotImage, PlotPoint, PlotPoints, Points};
 use std::time::Instant;
 
-/// The heatmap's size on screen, in points.
-const HEATMAP_POINTS: f32 = 300.0;
+/// The heatmap's size on screen, in points (one run; twins get two
+/// thirds of it each).
+pub const HEATMAP_POINTS: f32 = 300.0;
 
 /// An axis label: three significant digits (0 reads "0"; below 10⁻³ in
 /// scientific notation).
@@ -308,7 +309,8 @@ pub fn layer_bars(ui: &mut egui::Ui, run: &RunView, id: usize, generation: u64) 
 
 /// The newest inspection's Hessian as a heatmap (signed, log |H| over
 /// four decades or linear), white lines at the layer boundaries, the entry
-/// under the pointer in its hover text; `costs`: say what drawing it cost.
+/// under the pointer in its hover text; `side` points on a side, and
+/// `costs`: say what drawing it cost.
 pub fn heatmap(
     ui: &mut egui::Ui,
     run: &RunView,
@@ -316,7 +318,7 @@ pub fn heatmap(
     generation: u64,
     log: bool,
     picture: &mut Picture,
-    costs: bool,
+    (side, costs): (f32, bool),
 ) {
     let Some(inspection) = run.inspection.as_ref() else {
         ui.label("no spectrum measured yet");
@@ -338,7 +340,8 @@ pub fn heatmap(
     };
     let texture = texture.id();
     picture.max_abs = max_abs;
-    let size = egui::vec2(HEATMAP_POINTS, HEATMAP_POINTS);
+    ui.set_max_width(side);
+    let size = egui::vec2(side, side);
     let response = ui.add(egui::Image::new((texture, size)).sense(egui::Sense::hover()));
     let rect = response.rect;
     let painter = ui.painter_at(rect);
@@ -402,7 +405,15 @@ mod tests {
     ) -> [u64; 2] {
         let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
             waterfall_plot(ui, run, 0, 0, log, &mut pictures.waterfall);
-            heatmap(ui, run, 0, 0, log, &mut pictures.heatmap, true);
+            heatmap(
+                ui,
+                run,
+                0,
+                0,
+                log,
+                &mut pictures.heatmap,
+                (HEATMAP_POINTS, true),
+            );
         });
         assert!(pictures.waterfall.texture.is_some() && pictures.heatmap.texture.is_some());
         [pictures.waterfall.rebuilds, pictures.heatmap.rebuilds]
