@@ -466,6 +466,44 @@ fn record_gives_exactly_seconds_times_fps_identical_frames_on_every_run() {
     assert!(first_colours > 1000, "frame 0 has {first_colours} colours");
 }
 
+/// Issue 12: a lesson with the curvature windows open records the same
+/// frames on every run too (the windows show no wall-clock figures there),
+/// and its spectra change the picture as it trains.
+#[test]
+fn record_of_the_outliers_lesson_gives_identical_frames_on_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let o = record(
+            &[
+                "--lesson",
+                "outliers",
+                "--seconds",
+                "0.5",
+                "--fps",
+                "6",
+                "--size",
+                "960x600",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(
+            o.status.success(),
+            "record failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        frames(&out)
+    };
+    let (first, second) = (run("a"), run("b"));
+    assert_eq!(first.len(), 3, "0.5 s × 6 fps");
+    for (a, b) in first.iter().zip(&second) {
+        assert!(a.3 == b.3, "{} differs between two runs", a.0);
+    }
+    assert!(first[0].3 != first[2].3);
+}
+
 #[test]
 fn record_encodes_gif_and_mp4_and_keeps_frames_when_ffmpeg_fails() {
     let dir = tempfile::tempdir().unwrap();
@@ -872,4 +910,109 @@ fn a_minute_of_random_input_keeps_the_app_drawing_within_its_memory() {
     assert!(summary["actions"].as_u64().unwrap() > 50, "{summary}");
     assert!(summary["frames"].as_u64().unwrap() > 60, "{summary}");
     eprintln!("soak: {summary}");
+}
+
+/// Issue 12: the "outliers" lesson opens the spectrum and Hessian windows
+/// and fills each run's waterfall from every measurement; turning
+/// auto-inspection off stops the columns, a restart starts them afresh.
+#[test]
+fn the_outliers_lesson_opens_the_curvature_windows_and_fills_the_waterfall() {
+    use curvscope::app::state::CurvatureWindows;
+    use curvscope_core::lesson::Lesson;
+    let mut lesson = Lesson::bundled("outliers").unwrap();
+    lesson.runs[0].config.grid.0 = 5;
+    let mut app = training_app(TrainingPlugin::new(
+        Runner::new(Source::Lesson(lesson), 2000.0).unwrap(),
+    ));
+    update_until(&mut app, "three spectra over the steps", |l| {
+        l.runs
+            .first()
+            .is_some_and(|r| r.waterfall.columns().len() >= 3)
+    });
+    assert_eq!(
+        *app.world().resource::<CurvatureWindows>(),
+        CurvatureWindows {
+            spectrum: true,
+            hessian: true
+        }
+    );
+    let live = app.world().resource::<Live>();
+    assert!(live.auto_inspect);
+    let run = &live.runs[0];
+    let columns = run.waterfall.columns();
+    assert_eq!(columns[0].step, 0, "the lesson's start is inspected");
+    assert!(columns.windows(2).all(|w| w[0].step < w[1].step));
+    let inspection = run.inspection.as_ref().unwrap();
+    assert_eq!(inspection.step, columns.last().unwrap().step);
+    assert_eq!(inspection.limit, 2.0 / 0.05);
+    assert!(
+        inspection.picture.is_some(),
+        "321 parameters: the Hessian drawn"
+    );
+
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::AutoInspect(false));
+    update_until(&mut app, "auto-inspection off", |l| !l.auto_inspect);
+    let live = app.world().resource::<Live>();
+    let off_at = live.latest().unwrap().step;
+    let count = live.runs[0].waterfall.columns().len();
+    update_until(&mut app, "a measurement after it", |l| {
+        l.latest()
+            .and_then(|s| s.curvature.as_ref())
+            .is_some_and(|c| c.step > off_at)
+    });
+    let live = app.world().resource::<Live>();
+    assert_eq!(live.runs[0].waterfall.columns().len(), count);
+
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Restart);
+    update_until(&mut app, "the replayed lesson's first spectrum", |l| {
+        l.generation == 1 && !l.runs[0].waterfall.columns().is_empty()
+    });
+    let live = app.world().resource::<Live>();
+    assert!(live.auto_inspect, "the lesson turns it on again");
+    assert_eq!(live.runs[0].waterfall.columns()[0].step, 0);
+}
+
+/// Issue 12: under Xvfb the outliers lesson's Hessian heatmap reaches the
+/// screen: thousands of its red (H > 0) and blue (H < 0) pixels, colours
+/// nothing else on screen has (without the window: a few hundred red, no
+/// blue).
+#[test]
+fn screenshot_under_xvfb_shows_the_hessian_heatmap() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("outliers.png");
+    let status = Process::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_curvscope"),
+            "screenshot",
+            "--lesson",
+            "outliers",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .args(["--frames", "30", "--size", "1280x800"])
+        .status()
+        .expect("xvfb-run must be installed (.ci/run installs it)");
+    assert!(status.success(), "curvscope screenshot failed: {status}");
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&out).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.line_size / info.width as usize;
+    let (mut red, mut blue) = (0, 0);
+    for y in 0..info.height as usize {
+        for x in 0..info.width as usize {
+            let i = y * info.line_size + x * channels;
+            let (r, g, b) = (buf[i] as f32, buf[i + 1] as f32, buf[i + 2] as f32);
+            red += usize::from(r >= 150.0 && g <= 0.5 * r && b <= 0.45 * r);
+            blue += usize::from(b >= 150.0 && r <= 0.5 * b && g <= 0.65 * b);
+        }
+    }
+    assert!(red > 3000 && blue > 3000, "red {red}, blue {blue}");
 }

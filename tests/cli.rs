@@ -807,6 +807,15 @@ fn bench_prints_a_table_and_writes_json() {
     for key in ["refresh_hz", "steps_per_second", "measure_s", "seconds"] {
         assert!(num(&v["live"][key], key) > 0.0, "live.{key}");
     }
+    // Issue 12: the whole-curvature readouts on the default run.
+    assert_eq!(v["spectrum"]["params"], 337);
+    for key in ["inspection_s", "waterfall_s", "heatmap_s"] {
+        assert!(num(&v["spectrum"][key], key) > 0.0, "spectrum.{key}");
+    }
+    assert!(
+        stdout.contains("whole curvature on that run (337 parameters)"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -6,6 +6,8 @@
 //!   bowls, markers, paths and axes (heights mapped by [`heights`]);
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
 //! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots);
+//! - [`curvature_windows`]: the spectrum and Hessian windows (drawn by
+//!   [`spectrum_view`]);
 //! - [`overlay`]: axis labels, run names, caption and hover readout;
 //! - [`stats`]: frames per second and the statistics file;
 //! - [`capture`]: screenshots, and the `screenshot` command's exit;
@@ -14,11 +16,13 @@
 
 pub mod camera;
 pub mod capture;
+pub mod curvature_windows;
 pub mod heights;
 pub mod overlay;
 pub mod readouts;
 pub mod record;
 pub mod scripted;
+pub mod spectrum_view;
 pub mod state;
 pub mod stats;
 pub mod surface;
@@ -115,6 +119,7 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
                 panel: options.panel,
             },
             overlay::OverlayPlugin,
+            curvature_windows::CurvatureWindowsPlugin,
             record::LiveRecordPlugin,
         ));
     app

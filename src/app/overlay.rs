@@ -260,9 +260,10 @@ fn overlay(
     let at = &GlobalTransform::from(*transform);
     let left = panel.map_or(0.0, |p| p.0);
     let view = egui::Rect::from_min_max(egui::pos2(left, 0.0), ctx.viewport_rect().max);
+    // Behind egui's windows (the curvature windows float over the view).
     let painter = ctx
         .layer_painter(egui::LayerId::new(
-            egui::Order::Middle,
+            egui::Order::Background,
             egui::Id::new("overlay"),
         ))
         .with_clip_rect(view);

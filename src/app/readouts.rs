@@ -239,115 +239,8 @@ fn curvature_readouts(
         });
 }
 
-/// The on-demand curvature of a run: its button, then the spectrum's
-/// density (outliers marked, the stability limit 2(1+β)/η as a line) and
-/// each layer's top eigenvalue and trace as bars. True when asked to
-/// measure.
-pub fn inspection_ui(ui: &mut egui::Ui, run: &RunView, id: usize, log: &mut bool) -> bool {
-    let Some(snapshot) = run.latest.as_ref() else {
-        return false;
-    };
-    let asked = ui
-        .button(format!(
-            "measure the whole spectrum and the layers (step {})",
-            snapshot.step
-        ))
-        .on_hover_text(
-            "All eigenvalues of the Hessian (exact up to 2000 parameters, stochastic Lanczos \
-             quadrature above), as a density, and each layer's diagonal block: its largest \
-             eigenvalue and its trace. Measured once, on demand.",
-        )
-        .clicked();
-    let Some(inspection) = run.inspection.as_ref() else {
-        return asked;
-    };
-    let s = &inspection.spectrum;
-    ui.small(format!(
-        "step {}: {} spectrum in {:.0} ms, σ = {}",
-        inspection.step,
-        s.method.name(),
-        1e3 * inspection.seconds,
-        small_number(s.sigma)
-    ));
-    ui.checkbox(log, "log |λ| axis (negative eigenvalues left of 0)")
-        .on_hover_text(
-            "x = sign(λ)·log10(1 + |λ|/σ): the bulk near zero and the outliers far out both show.",
-        );
-    let scale = s.sigma.max(1e-300);
-    let x = |l: f64| if *log { signed_log(l, scale) } else { l };
-    let limit = snapshot.settings.stability_limit() / snapshot.settings.learning_rate;
-    let points: PlotPoints<'static> = s
-        .lambda
-        .iter()
-        .zip(&s.density)
-        .map(|(l, d)| [x(*l), *d])
-        .filter(|p| p[0].is_finite() && p[1].is_finite())
-        .collect();
-    let top = s.density.iter().copied().fold(0.0, f64::max);
-    let outliers: PlotPoints<'static> = s.outliers.iter().map(|l| [x(*l), 0.0]).collect();
-    let linear = !*log;
-    plot(&format!("spectrum {id} {log}"), run_generation(run), 110.0)
-        .legend(legend())
-        .x_axis_formatter(move |mark, _| {
-            let l = if linear {
-                mark.value
-            } else {
-                signed_exp(mark.value, scale)
-            };
-            small_number(l)
-        })
-        .show(ui, |p| {
-            p.line(Line::new("density of eigenvalues", points).color(RUN_COLORS[0]));
-            p.points(
-                egui_plot::Points::new("top eigenvalues", outliers)
-                    .radius(3.0)
-                    .color(egui::Color32::from_rgb(255, 120, 90)),
-            );
-            if limit.is_finite() && limit <= 2.0 * s.lambda.last().copied().unwrap_or(0.0) {
-                p.line(limit_line(
-                    "2(1+β)/η".into(),
-                    vec![[x(limit), 0.0], [x(limit), top]].into(),
-                ));
-            }
-        });
-    let bars: Vec<egui_plot::Bar> = inspection
-        .layers
-        .iter()
-        .map(|l| egui_plot::Bar::new(l.layer as f64 + 1.0, l.top).width(0.35))
-        .collect();
-    let traces: Vec<egui_plot::Bar> = inspection
-        .layers
-        .iter()
-        .map(|l| egui_plot::Bar::new(l.layer as f64 + 1.4, l.trace).width(0.35))
-        .collect();
-    ui.small("each layer's block (W and b): top eigenvalue and trace");
-    plot(&format!("layers {id}"), run_generation(run), 90.0)
-        .legend(legend())
-        .show(ui, |p| {
-            p.bar_chart(egui_plot::BarChart::new("top eigenvalue", bars).color(RUN_COLORS[0]));
-            p.bar_chart(egui_plot::BarChart::new("trace", traces).color(RUN_COLORS[1]));
-        });
-    asked
-}
-
-/// sign(λ)·log10(1 + |λ|/scale): a log axis that keeps the sign and 0.
-pub fn signed_log(l: f64, scale: f64) -> f64 {
-    l.signum() * (l.abs() / scale).ln_1p() / std::f64::consts::LN_10
-}
-
-/// The inverse of [`signed_log`] (for the axis labels).
-pub fn signed_exp(x: f64, scale: f64) -> f64 {
-    x.signum() * scale * (x.abs() * std::f64::consts::LN_10).exp_m1()
-}
-
-/// A run's plots start afresh with each measurement's step (its own
-/// generation for the on-demand plots).
-fn run_generation(run: &RunView) -> u64 {
-    run.inspection.as_ref().map_or(0, |i| i.step)
-}
-
 /// Colours of the runs' plot lines.
-const RUN_COLORS: [egui::Color32; 2] = [
+pub const RUN_COLORS: [egui::Color32; 2] = [
     egui::Color32::from_rgb(100, 180, 255),
     egui::Color32::from_rgb(255, 150, 80),
 ];
@@ -374,14 +267,14 @@ fn name(run: &RunView, what: &str) -> String {
 }
 
 /// A stability limit: a dashed grey line.
-fn limit_line(name: String, points: PlotPoints<'static>) -> Line<'static> {
+pub fn limit_line(name: String, points: PlotPoints<'static>) -> Line<'static> {
     Line::new(name, points)
         .color(egui::Color32::WHITE.gamma_multiply(0.6))
         .style(egui_plot::LineStyle::dashed_dense())
 }
 
 /// A small, see-through legend in the top-left corner.
-fn legend() -> Legend {
+pub fn legend() -> Legend {
     Legend::default()
         .text_style(egui::TextStyle::Small)
         .background_alpha(0.5)
@@ -426,7 +319,7 @@ pub fn bounded_grid(input: GridInput) -> Vec<GridMark> {
 /// the plot; a drag pans it and a double-click puts it back; a new
 /// generation (restart, rebuild, lesson) starts it afresh. Its grid is
 /// [`bounded_grid`].
-fn plot(name: &str, generation: u64, height: f32) -> Plot<'static> {
+pub fn plot(name: &str, generation: u64, height: f32) -> Plot<'static> {
     Plot::new((name, generation))
         .height(height)
         .allow_scroll(false)
@@ -509,19 +402,6 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView], generation: u64) {
 #[cfg(test)]
 mod grid_tests {
     use super::*;
-
-    #[test]
-    fn the_signed_log_axis_keeps_sign_and_zero_and_inverts() {
-        for l in [-3.5, -1e-6, 0.0, 2e-9, 0.7, 40.0] {
-            let x = signed_log(l, 1e-6);
-            assert!(x.signum() * l.signum() >= 0.0);
-            assert!(
-                (signed_exp(x, 1e-6) - l).abs() <= 1e-9 * l.abs().max(1e-6),
-                "{l}"
-            );
-        }
-        assert_eq!(signed_log(0.0, 1e-6), 0.0);
-    }
 
     /// Issue 9: on the default run, once trained, η = 10 still reads
     /// "stable"; the panel says why and what would overshoot.

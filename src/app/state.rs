@@ -1,11 +1,13 @@
 //! The app's shared state, in one home: what the runner last reported
 //! ([`Live`]), the view settings several plugins read ([`ShowBowl`],
 //! [`Caption`], [`SurfaceScale`], [`HomeView`], [`PanelWidth`]), the link to
-//! the training thread, and the one ordering of the app's systems
+//! the training thread, which curvature windows are open
+//! ([`CurvatureWindows`]), and the one ordering of the app's systems
 //! ([`AppSet`]). Plugin files import this module, never each other's
 //! resources, so they form no cycles.
 
 use bevy::prelude::*;
+use curvscope_core::curvature::waterfall::{Column, Waterfall};
 use curvscope_core::io::export::SeriesRow;
 use curvscope_core::lesson::CameraSpec;
 use curvscope_core::train::director::ViewChange;
@@ -41,6 +43,7 @@ impl Plugin for StatePlugin {
             .init_resource::<SurfaceScale>()
             .init_resource::<HomeView>()
             .init_resource::<PanelWidth>()
+            .init_resource::<CurvatureWindows>()
             .add_message::<ResetCamera>()
             .configure_sets(
                 Update,
@@ -97,6 +100,17 @@ pub struct HomeView(pub Option<CameraSpec>);
 /// Puts the camera back to its home.
 #[derive(Message, Debug, Clone, Copy, Default)]
 pub struct ResetCamera;
+
+/// Which curvature windows are open: the spectrum (density, waterfall,
+/// layers) and the Hessian heatmap. The panel opens them; a lesson's view
+/// sets them.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CurvatureWindows {
+    /// The spectrum window.
+    pub spectrum: bool,
+    /// The Hessian heatmap window.
+    pub hessian: bool,
+}
 
 /// Width of the side panel in logical pixels (0 without one): the 3D view
 /// uses the rest of the window.
@@ -210,6 +224,8 @@ pub struct RunView {
     pub history: Vec<SeriesRow>,
     /// The last spectrum and layers measured on demand (this generation).
     pub inspection: Option<Arc<Inspection>>,
+    /// Every spectrum measured in this generation, over the steps.
+    pub waterfall: Waterfall,
 }
 
 /// Plot points kept per run before the history is thinned: the history's
@@ -262,6 +278,9 @@ pub struct Live {
     /// Seconds from the last input (a slider, a key, a button) to the
     /// update that answered it.
     pub input_latency: Option<f64>,
+    /// Whether every measurement inspects the whole spectrum (the
+    /// waterfall then fills by itself).
+    pub auto_inspect: bool,
     /// View changes received and not yet applied.
     pending_view: Vec<ViewChange>,
 }
@@ -289,6 +308,7 @@ impl Live {
                 run.history.clear();
                 run.latest = None;
                 run.inspection = None;
+                run.waterfall.clear();
             }
         }
         self.paused = update.paused;
@@ -296,6 +316,7 @@ impl Live {
         self.measure_seconds = update.measure_seconds;
         self.measurements = update.measurements;
         self.steps_per_second = update.speed;
+        self.auto_inspect = update.auto_inspect;
         self.title = update.title;
         if let Some(notice) = update.notices.into_iter().last() {
             self.notice = Some(notice);
@@ -308,6 +329,16 @@ impl Live {
         }
         for (i, inspection) in update.inspections {
             if let Some(run) = self.runs.get_mut(i) {
+                let params = update
+                    .runs
+                    .get(i)
+                    .map_or(1, |s: &Snapshot| s.config.n_params());
+                run.waterfall.push(Column::new(
+                    inspection.step,
+                    &inspection.spectrum,
+                    inspection.limit,
+                    params,
+                ));
                 run.inspection = Some(inspection);
             }
         }
@@ -332,6 +363,7 @@ fn apply_view_changes(
     mut caption: ResMut<Caption>,
     mut scale: ResMut<SurfaceScale>,
     mut home: ResMut<HomeView>,
+    mut windows: ResMut<CurvatureWindows>,
     mut camera: MessageWriter<ResetCamera>,
 ) {
     if live.pending_view.is_empty() {
@@ -346,6 +378,10 @@ fn apply_view_changes(
                     log: view.log_scale,
                 };
                 home.0 = view.camera;
+                *windows = CurvatureWindows {
+                    spectrum: view.spectrum,
+                    hessian: view.hessian,
+                };
                 camera.write(ResetCamera);
             }
             ViewChange::Bowl(b) => bowl.0 = b,

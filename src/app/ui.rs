@@ -2,10 +2,11 @@
 //! model sections and the plots; and the keyboard shortcuts.
 
 use super::capture::save_screenshot;
-use super::readouts::{inspection_ui, plots, run_readouts};
+use super::readouts::{plots, run_readouts};
 use super::record::LiveRecorder;
 use super::state::{
-    Live, PanelWidth, ResetCamera, ShowBowl, SurfaceScale, TrainingLink, ensure_state,
+    CurvatureWindows, Live, PanelWidth, ResetCamera, ShowBowl, SurfaceScale, TrainingLink,
+    ensure_state,
 };
 use super::stats::{FrameStats, StatsPlugin};
 use bevy::prelude::*;
@@ -41,8 +42,6 @@ pub struct Panel {
     pub controlled: usize,
     /// An "export all" waiting for its step.
     pub export: Option<PendingExport>,
-    /// The spectrum's x axis in signed log |λ|.
-    pub log_spectrum: bool,
 }
 
 impl Panel {
@@ -370,6 +369,7 @@ pub struct ViewControls<'w> {
     recorder: ResMut<'w, LiveRecorder>,
     panel: ResMut<'w, Panel>,
     stats: Res<'w, FrameStats>,
+    windows: ResMut<'w, CurvatureWindows>,
 }
 
 fn panel(
@@ -443,14 +443,7 @@ fn panel_contents(
     landscape_section(ui, link, live, view);
     ui.separator();
     ui.collapsing("spectrum and layers", |ui| {
-        for (i, run) in live.runs.iter().enumerate() {
-            if !run.label.is_empty() {
-                ui.strong(&run.label);
-            }
-            if inspection_ui(ui, run, i, &mut view.panel.log_spectrum) {
-                link.send(Command::Inspect(i));
-            }
-        }
+        spectrum_section(ui, link, live, &mut view.windows)
     });
     ui.collapsing("data and model", |ui| {
         model_section(ui, link, live, &mut view.panel)
@@ -473,6 +466,52 @@ fn panel_contents(
 
 /// Picks a bundled lesson: its runs, timeline, speed and view replace the
 /// current ones.
+/// The whole curvature: measure it now, or as training goes (the
+/// waterfall), and the two windows that show it.
+fn spectrum_section(
+    ui: &mut egui::Ui,
+    link: &TrainingLink,
+    live: &Live,
+    windows: &mut CurvatureWindows,
+) {
+    let step = live.latest().map_or(0, |s| s.step);
+    let measure = ui
+        .button(format!(
+            "measure the whole spectrum and the layers (step {step})"
+        ))
+        .on_hover_text(
+            "All eigenvalues of the Hessian (exact up to 2000 parameters, stochastic Lanczos \
+             quadrature above), as a density, each layer's diagonal block (its largest \
+             eigenvalue and its trace) and the Hessian itself, measured once.",
+        );
+    if measure.clicked() {
+        for run in 0..live.runs.len() {
+            link.send(Command::Inspect(run));
+        }
+        windows.spectrum = true;
+    }
+    let mut auto = live.auto_inspect;
+    let toggled = ui
+        .checkbox(&mut auto, "as training goes (fills the waterfall)")
+        .on_hover_text(
+            "Measures the whole spectrum and the layers again and again as training goes: an \
+             inspection costs about 0.1 s on the default run, and they take at most a quarter of \
+             the time (about every 0.4 s there). A recording inspects with each measurement.",
+        );
+    if toggled.changed() {
+        link.send(Command::AutoInspect(auto));
+        windows.spectrum |= auto;
+    }
+    ui.checkbox(
+        &mut windows.spectrum,
+        "spectrum window: density, waterfall, layers",
+    );
+    ui.checkbox(
+        &mut windows.hessian,
+        "Hessian window: heatmap (up to 2000 parameters)",
+    );
+}
+
 fn lesson_menu(ui: &mut egui::Ui, link: &TrainingLink, live: &Live) {
     let mut chosen = None;
     egui::ComboBox::from_label("lesson")

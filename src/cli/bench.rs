@@ -3,7 +3,8 @@
 use anyhow::Context;
 use clap::Args;
 use curvscope_core::analysis::bench::{
-    BenchReport, bench_live, bench_problem, gemm_backend, gemm_gflops, library_matmul_gflops,
+    BenchReport, bench_live, bench_problem, bench_spectrum, gemm_backend, gemm_gflops,
+    library_matmul_gflops,
 };
 use curvscope_core::analysis::samples::SAMPLE_PROBLEMS;
 use curvscope_core::defaults;
@@ -78,8 +79,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     eprintln!("timing the live session ...");
     let live = bench_live(defaults::MAX_SPEED, LIVE_SECONDS);
+    eprintln!("timing the whole-curvature readouts ...");
+    let spectrum = bench_spectrum(args.runs);
     let report = BenchReport {
         live,
+        spectrum,
         threads: rayon::current_num_threads(),
         isa: isa().name(),
         gemm_backend: gemm_backend().name(),

@@ -3,8 +3,12 @@
 
 use crate::contiguous::Flat;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
+use crate::curvature::layers::HEATMAP_SIDE;
 use crate::curvature::trace::hutchinson;
 use crate::curvature::trace::trace_for;
+use crate::curvature::waterfall::{
+    Axis, Column, RASTER_ROWS, RASTER_WIDTH, WATERFALL_COLUMNS, Waterfall,
+};
 use crate::defaults;
 use crate::io::problem::Problem;
 use crate::kernels::gemm::{Backend, kernel_gemm_acc, small_gemm_acc};
@@ -12,7 +16,7 @@ use crate::landscape::directions::{RandomScaling, random_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
 use crate::model::objective::Objective;
 use crate::train::runner::{Command, Runner, run_paced};
-use crate::train::session::{PlaneKind, SessionConfig};
+use crate::train::session::{PlaneKind, Session, SessionConfig};
 use ndarray::Array2;
 use rand::SeedableRng;
 use serde::Serialize;
@@ -71,6 +75,62 @@ pub struct BenchReport {
     pub rows: Vec<BenchRow>,
     /// The live app's training session (default: moons, 2-16-16-1).
     pub live: LiveBench,
+    /// The whole-curvature readouts on the default run.
+    pub spectrum: SpectrumBench,
+}
+
+/// The whole-curvature readouts on the live app's default run at its start
+/// (medians, seconds): what one inspection and the pictures drawn from it
+/// cost (the app adds the upload of each picture to the GPU).
+#[derive(Debug, Clone, Serialize)]
+pub struct SpectrumBench {
+    /// Parameters of the default run.
+    pub params: usize,
+    /// One inspection: the dense Hessian, all its eigenvalues, and each
+    /// layer's top eigenvalue and trace (`Session::inspect`).
+    pub inspection_s: f64,
+    /// The waterfall's raster from a full history
+    /// ([`WATERFALL_COLUMNS`] spectra, [`RASTER_ROWS`] × [`RASTER_WIDTH`]
+    /// cells, linear axis).
+    pub waterfall_s: f64,
+    /// The heatmap's cells from the dense Hessian (at most
+    /// [`HEATMAP_SIDE`] on a side).
+    pub heatmap_s: f64,
+}
+
+/// Times the whole-curvature readouts on the default run (`runs` per median).
+pub fn bench_spectrum(runs: usize) -> SpectrumBench {
+    let session = Session::new(SessionConfig::default()).expect("the default run starts");
+    let inspection = session.inspect().expect("the default run's loss is finite");
+    let inspection_s = median_seconds(runs, || {
+        std::hint::black_box(session.inspect());
+    });
+    let params = session.config().n_params();
+    let mut waterfall = Waterfall::default();
+    for step in 0..WATERFALL_COLUMNS as u64 {
+        waterfall.push(Column::new(
+            step,
+            &inspection.spectrum,
+            inspection.limit,
+            params,
+        ));
+    }
+    let waterfall_s = median_seconds(runs, || {
+        std::hint::black_box(waterfall.raster(Axis::Linear, RASTER_ROWS, RASTER_WIDTH));
+    });
+    let picture = inspection
+        .picture
+        .as_ref()
+        .expect("the default run is small enough to draw");
+    let heatmap_s = median_seconds(runs, || {
+        std::hint::black_box(picture.binned(HEATMAP_SIDE));
+    });
+    SpectrumBench {
+        params,
+        inspection_s,
+        waterfall_s,
+        heatmap_s,
+    }
 }
 
 /// The live app's default run (moons, 2-16-16-1, batch 32, 64×64 surface)
@@ -358,6 +418,16 @@ impl BenchReport {
             self.live.measure_s * 1e3,
             self.live.plane_change_s * 1e3,
             self.live.plane_change_max_s * 1e3,
+        );
+        s += &format!(
+            "whole curvature on that run ({} parameters): inspection (all eigenvalues, \
+             layers) {:.1} ms; waterfall raster of {} spectra {:.2} ms; Hessian heatmap \
+             {:.2} ms\n",
+            self.spectrum.params,
+            self.spectrum.inspection_s * 1e3,
+            WATERFALL_COLUMNS,
+            self.spectrum.waterfall_s * 1e3,
+            self.spectrum.heatmap_s * 1e3
         );
         if self.rows.iter().any(|r| r.trace_method != "exact") {
             s += "* trace by Hutchinson (the exact diagonal would cost too much)\n";

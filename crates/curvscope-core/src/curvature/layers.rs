@@ -16,6 +16,9 @@ use std::ops::Range;
 /// Largest parameter count of [`hessian_picture`] (2000² numbers, 32 MB).
 pub const MAX_PICTURE_PARAMS: usize = 2000;
 
+/// Most cells on a side of the app's heatmap (a larger Hessian is binned).
+pub const HEATMAP_SIDE: usize = 512;
+
 /// The diagonal block of H on the parameters `range`: x ↦ (H [0; x; 0])[range].
 pub struct BlockOperator<'a, 'b> {
     op: &'a HessianOperator<'b>,
@@ -139,6 +142,63 @@ pub fn hessian_picture(op: &HessianOperator) -> Option<HessianPicture> {
     })
 }
 
+impl HessianPicture {
+    /// The picture in at most `side` × `side` cells (the layer boundaries are
+    /// `self.layers`): each cell holds the
+    /// entry of largest |H| among those it covers (sign kept), so a sharp
+    /// entry is not averaged away; a network of at most `side` parameters
+    /// keeps one cell per entry.
+    pub fn binned(&self, side: usize) -> Heatmap {
+        let p = self.matrix.nrows();
+        let n = p.min(side.max(1));
+        let cell = |i: usize| i * n / p;
+        let mut values = vec![0.0f64; n * n];
+        for ((i, j), &h) in self.matrix.indexed_iter() {
+            let v = &mut values[cell(i) * n + cell(j)];
+            if h.abs() > v.abs() {
+                *v = h;
+            }
+        }
+        Heatmap {
+            side: n,
+            max_abs: values.iter().fold(0.0, |a: f64, b| a.max(b.abs())),
+            values,
+        }
+    }
+}
+
+/// The Hessian as a square picture (see [`HessianPicture::binned`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heatmap {
+    /// Cells on a side.
+    pub side: usize,
+    /// Row-major cell values (row i, column j: parameters i and j).
+    pub values: Vec<f64>,
+    /// max |value|.
+    pub max_abs: f64,
+}
+
+/// Decades of |H| below its largest entry that the log shade resolves.
+pub const HEATMAP_DECADES: f64 = 4.0;
+
+impl Heatmap {
+    /// The cell's shade in [−1, 1] with the sign of H: linear (H / max|H|),
+    /// or log (sign(H)·(1 + log10(|H| / max|H|) / [`HEATMAP_DECADES`]),
+    /// entries four decades below the largest reading 0).
+    pub fn shade(&self, value: f64, log: bool) -> f64 {
+        if self.max_abs <= 0.0 || value == 0.0 {
+            return 0.0;
+        }
+        let r = value.abs() / self.max_abs;
+        let t = if log {
+            (1.0 + r.log10() / HEATMAP_DECADES).max(0.0)
+        } else {
+            r
+        };
+        value.signum() * t.min(1.0)
+    }
+}
+
 /// The dense diagonal block of H on `range` (one exact product per column;
 /// `range.len()` ≤ [`MAX_PICTURE_PARAMS`]), symmetrized.
 pub fn block_hessian(op: &HessianOperator, range: Range<usize>) -> Array2<f64> {
@@ -161,6 +221,40 @@ mod tests {
     use crate::curvature::dense::symmetric_eigen;
     use crate::io::problem::Problem;
     use crate::model::objective::Objective;
+
+    #[test]
+    fn the_heatmap_keeps_each_cells_largest_entry_and_its_sign() {
+        let problem = Problem::from_json_str(SAMPLE_PROBLEMS[0].1).unwrap();
+        let objective = Objective::new(problem.architecture.clone(), problem.loss, &problem.data);
+        let op = objective.hessian_at(problem.params.flat());
+        let picture = hessian_picture(&op).unwrap();
+        let p = op.dim();
+        let full = picture.binned(p);
+        assert_eq!(full.side, p);
+        assert_eq!(
+            full.values,
+            picture.matrix.iter().copied().collect::<Vec<_>>()
+        );
+        let half = picture.binned(p / 2);
+        assert_eq!(half.side, p / 2);
+        assert_eq!(half.max_abs, full.max_abs);
+        // Cell (0, 0) covers entries 0..2 (or 0..3) on each side.
+        let cover = p.div_ceil(half.side);
+        let expect = (0..cover)
+            .flat_map(|i| (0..cover).map(move |j| (i, j)))
+            .filter(|&(i, j)| i * half.side / p == 0 && j * half.side / p == 0)
+            .map(|(i, j)| picture.matrix[(i, j)])
+            .fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
+        assert_eq!(half.values[0], expect);
+        // Shades: the largest entry is ±1, four decades below reads 0 on
+        // the log shade and 1e-4 on the linear one.
+        let m = full.max_abs;
+        assert_eq!(full.shade(-m, true), -1.0);
+        assert_eq!(full.shade(m * 1e-4, true), 0.0);
+        assert!((full.shade(m * 1e-2, true) - 0.5).abs() < 1e-12);
+        assert!((full.shade(-m * 1e-4, false) + 1e-4).abs() < 1e-15);
+        assert_eq!(full.shade(0.0, true), 0.0);
+    }
 
     #[test]
     fn blocks_match_the_dense_hessian() {

@@ -1,7 +1,8 @@
 //! Second-order information: exact Hessian-vector products (R-operator),
 //! Lanczos for extreme eigenpairs, the dense Hessian and its eigensolver,
 //! the trace, the whole spectrum (exact or stochastic Lanczos quadrature),
-//! curvature per layer, and the warm-started tracker used during training.
+//! curvature per layer, the spectrum over the steps (waterfall), and the
+//! warm-started tracker used during training.
 
 pub mod condition;
 pub mod dense;
@@ -12,3 +13,4 @@ pub mod spectrum;
 pub mod trace;
 pub mod tracker;
 pub mod tridiagonal;
+pub mod waterfall;

@@ -41,6 +41,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "lr-over-batch",
         include_str!("../../../../assets/lessons/lr-over-batch.json"),
     ),
+    (
+        "outliers",
+        include_str!("../../../../assets/lessons/outliers.json"),
+    ),
 ];
 
 /// A lesson file that breaks the format, or one that cannot be found or read.
@@ -113,6 +117,11 @@ pub struct ViewSpec {
     pub height_scale: f64,
     /// The camera at the start; `None` keeps the app's default.
     pub camera: Option<CameraSpec>,
+    /// The spectrum window open, every measurement inspecting the whole
+    /// spectrum and the layers (its waterfall filling as training goes).
+    pub spectrum: bool,
+    /// The Hessian heatmap window open.
+    pub hessian: bool,
 }
 
 impl Default for ViewSpec {
@@ -122,6 +131,8 @@ impl Default for ViewSpec {
             log_scale: false,
             height_scale: 1.0,
             camera: None,
+            spectrum: false,
+            hessian: false,
         }
     }
 }

@@ -79,6 +79,8 @@ struct RawView {
     log_scale: Option<Value>,
     height_scale: Option<Value>,
     camera: Option<Value>,
+    spectrum: Option<Value>,
+    hessian: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -430,6 +432,12 @@ impl Reader<'_> {
         }
         if let Some(v) = &raw.height_scale {
             view.height_scale = self.number(v, "view.height_scale", "> 0", |x| x > 0.0)?;
+        }
+        if let Some(v) = &raw.spectrum {
+            view.spectrum = self.boolean(v, "view.spectrum")?;
+        }
+        if let Some(v) = &raw.hessian {
+            view.hessian = self.boolean(v, "view.hessian")?;
         }
         if let Some(v) = &raw.camera {
             let raw: RawCamera = self.object(v, "view.camera")?;

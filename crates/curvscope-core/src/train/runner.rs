@@ -30,6 +30,10 @@ pub enum Command {
     /// Measure run `i`'s whole spectrum and layers now (see
     /// [`crate::train::session::Session::inspect`]).
     Inspect(usize),
+    /// Inspect every run on its own schedule (at most [`INSPECT_SHARE`]
+    /// of the time; with each measurement in a recording), or on demand
+    /// only.
+    AutoInspect(bool),
     /// One step while paused.
     Step,
     /// Start over with these runs (one or two configurations, keeping the
@@ -108,6 +112,9 @@ pub struct Update {
     /// Spectra and layers measured on demand since the last update: (run,
     /// inspection).
     pub inspections: Vec<(usize, Arc<Inspection>)>,
+    /// Whether every run is inspected as training goes (a lesson's
+    /// `view.spectrum`, or the panel's "as training goes").
+    pub auto_inspect: bool,
     /// Steps per second actually trained over the last second (per run).
     pub achieved_steps_per_second: f64,
     /// Wall time of the last curvature and surface measurement (all runs).
@@ -148,18 +155,42 @@ pub const MEASURE_SHARE: f64 = 0.5;
 /// made up for, without a burst after a long stall.
 pub const MAX_CATCH_UP: f64 = 0.25;
 
+/// Auto-inspections (the whole spectrum) may take at most this share of
+/// the time, on their own schedule: the waterfall gets a column about every
+/// 0.4 s on the default run (an inspection there costs about 0.1 s).
+pub const INSPECT_SHARE: f64 = 0.25;
+
 /// When to measure: every [`MIN_MEASURE_INTERVAL`], or less often when one
-/// measurement costs more than [`MEASURE_SHARE`] of that.
-#[derive(Debug, Clone, Default)]
+/// measurement costs more than its share (`share`) of that.
+#[derive(Debug, Clone)]
 struct Schedule {
     since_last: f64,
     cost: f64,
     count: u64,
+    share: f64,
 }
 
 impl Schedule {
+    fn new(cost: f64, share: f64) -> Self {
+        Self {
+            since_last: 0.0,
+            cost,
+            count: 1,
+            share,
+        }
+    }
+
     fn interval(&self) -> f64 {
-        (self.cost / MEASURE_SHARE).max(MIN_MEASURE_INTERVAL)
+        (self.cost / self.share).max(MIN_MEASURE_INTERVAL)
+    }
+
+    /// Times `work` as this schedule's latest cost.
+    fn time(&mut self, work: impl FnOnce()) {
+        let start = Instant::now();
+        work();
+        self.cost = start.elapsed().as_secs_f64();
+        self.since_last = 0.0;
+        self.count += 1;
     }
 }
 
@@ -233,10 +264,12 @@ pub struct Runner {
     /// Fractional steps owed to the speed.
     owed: f64,
     schedule: Schedule,
+    inspect_schedule: Schedule,
     rate: RateWindow,
     view_changes: Vec<ViewChange>,
     notices: Vec<String>,
     inspections: Vec<(usize, Arc<Inspection>)>,
+    auto_inspect: bool,
     commands_handled: u64,
     /// Where measurements run when not inline (a live runner).
     worker: Option<Worker>,
@@ -251,12 +284,8 @@ impl Runner {
     pub fn new(source: Source, speed: f64) -> Result<Self, StartError> {
         let start = Instant::now();
         let director = Director::new(&source.lesson())?;
-        let schedule = Schedule {
-            since_last: 0.0,
-            cost: start.elapsed().as_secs_f64(),
-            count: 1,
-        };
-        Ok(Self {
+        let schedule = Schedule::new(start.elapsed().as_secs_f64(), MEASURE_SHARE);
+        let mut runner = Self {
             view_changes: director.start_view(),
             paused: source.starts_paused(),
             source,
@@ -267,13 +296,53 @@ impl Runner {
             generation: 0,
             owed: 0.0,
             schedule,
+            inspect_schedule: Schedule::new(0.0, INSPECT_SHARE),
             rate: RateWindow::default(),
             notices: Vec::new(),
             inspections: Vec::new(),
+            auto_inspect: false,
             commands_handled: 0,
             worker: None,
             budget: None,
-        })
+        };
+        runner.inspect_lesson_start();
+        Ok(runner)
+    }
+
+    /// A lesson that shows the spectrum turns auto-inspection on (one
+    /// without turns it off) and is inspected at its start.
+    fn inspect_lesson_start(&mut self) {
+        if let Source::Lesson(lesson) = &self.source {
+            self.auto_inspect = lesson.view.spectrum;
+        }
+        if self.auto_inspect {
+            self.inspect_all();
+        }
+    }
+
+    /// Inspects run `run` (see [`Session::inspect`]); a run whose loss is
+    /// not finite leaves a notice.
+    ///
+    /// [`Session::inspect`]: crate::train::session::Session::inspect
+    fn inspect(&mut self, run: usize) {
+        match self.director.sessions_mut().get(run).map(|s| s.inspect()) {
+            Some(Some(inspection)) => self.inspections.push((run, Arc::new(inspection))),
+            Some(None) => self
+                .notices
+                .push("no spectrum here: the loss is not finite".to_string()),
+            None => {}
+        }
+    }
+
+    /// Inspects every run, timed for the inspection schedule.
+    fn inspect_all(&mut self) {
+        let mut schedule = self.inspect_schedule.clone();
+        schedule.time(|| {
+            for run in 0..self.director.labels().len() {
+                self.inspect(run);
+            }
+        });
+        self.inspect_schedule = schedule;
     }
 
     /// Runs as the live loop needs (recordings and tests tick inline,
@@ -315,11 +384,7 @@ impl Runner {
             self.paused = true;
         }
         self.source = source;
-        self.schedule = Schedule {
-            since_last: 0.0,
-            cost: start.elapsed().as_secs_f64(),
-            count: 1,
-        };
+        self.schedule = Schedule::new(start.elapsed().as_secs_f64(), MEASURE_SHARE);
         if show_view {
             self.view_changes = self.director.start_view();
         } else {
@@ -327,6 +392,9 @@ impl Runner {
         }
         self.generation += 1;
         self.owed = 0.0;
+        // Inspections of the runs just dropped are not this generation's.
+        self.inspections.clear();
+        self.inspect_lesson_start();
     }
 
     /// Applies one command.
@@ -347,13 +415,11 @@ impl Runner {
                 self.paused = paused;
             }
             Command::Step => self.step_once = true,
-            Command::Inspect(run) => {
-                match self.director.sessions_mut().get(run).map(|s| s.inspect()) {
-                    Some(Some(inspection)) => self.inspections.push((run, Arc::new(inspection))),
-                    Some(None) => self
-                        .notices
-                        .push("no spectrum here: the loss is not finite".to_string()),
-                    None => {}
+            Command::Inspect(run) => self.inspect(run),
+            Command::AutoInspect(on) => {
+                self.auto_inspect = on;
+                if on {
+                    self.inspect_all();
                 }
             }
             Command::Speed(speed) => self.speed = clamp_speed(speed),
@@ -441,27 +507,40 @@ impl Runner {
         let stepped = steps > 0 && self.paused;
         let seconds = if self.paused { 0.0 } else { elapsed };
         self.schedule.since_last += elapsed;
+        self.inspect_schedule.since_last += elapsed;
         let due = self.schedule.since_last >= self.schedule.interval();
-        let trained = self.advance(steps, seconds, due || stepped, self.budget);
+        // Inspections wait for new steps: a paused run is not inspected again.
+        let inspect =
+            steps > 0 && self.inspect_schedule.since_last >= self.inspect_schedule.interval();
+        let trained = self.advance(
+            steps,
+            seconds,
+            due || stepped,
+            inspect || stepped,
+            self.budget,
+        );
         self.rate.add(trained, elapsed);
         self.update()
     }
 
     /// Frame-locked pacing for recordings: exactly `steps` steps and
-    /// `seconds` of simulated time, measuring when `measure` says so.
+    /// `seconds` of simulated time, measuring (and auto-inspecting) when
+    /// `measure` says so.
     pub fn tick_exact(&mut self, steps: usize, seconds: f64, measure: bool) -> Update {
-        self.advance(steps, seconds, measure, None);
+        self.advance(steps, seconds, measure, measure, None);
         self.update()
     }
 
     /// Trains (within `budget`, checked every [`CHUNK`] steps, if one is
     /// given), applies the timeline, and measures when asked, when a command
-    /// asked, or when a run has just diverged. Returns the steps trained.
+    /// asked, or when a run has just diverged; inspects when `inspect` says
+    /// so and auto-inspection is on. Returns the steps trained.
     fn advance(
         &mut self,
         steps: usize,
         seconds: f64,
         measure: bool,
+        inspect: bool,
         budget: Option<Duration>,
     ) -> usize {
         let diverged_before = self.diverged_runs();
@@ -488,6 +567,9 @@ impl Runner {
         let diverged = self.diverged_runs() > diverged_before;
         if measure || diverged || std::mem::take(&mut self.measure_now) {
             self.measure();
+        }
+        if inspect && self.auto_inspect {
+            self.inspect_all();
         }
         trained
     }
@@ -570,6 +652,7 @@ impl Runner {
             view_changes: std::mem::take(&mut self.view_changes),
             notices: std::mem::take(&mut self.notices),
             inspections: std::mem::take(&mut self.inspections),
+            auto_inspect: self.auto_inspect,
             achieved_steps_per_second: self.rate.rate,
             measure_seconds: self.schedule.cost,
             measure_interval: self.schedule.interval(),
@@ -773,6 +856,66 @@ mod tests {
         assert!(newer.inspections.is_empty());
         newer.absorb_older(u);
         assert_eq!(newer.inspections.len(), 1);
+    }
+
+    /// Issue 12: the waterfall's columns come from auto-inspection (with
+    /// each measurement in a recording, on its own schedule live), and a
+    /// lesson that shows the spectrum turns it on.
+    #[test]
+    fn auto_inspection_inspects_with_every_measurement_and_a_spectrum_lesson_turns_it_on() {
+        let mut runner = plain();
+        let u = runner.tick_exact(5, 0.0, true);
+        assert!(!u.auto_inspect && u.inspections.is_empty());
+        runner.handle(Command::AutoInspect(true));
+        let steps = |u: &Update| -> Vec<(usize, u64)> {
+            u.inspections.iter().map(|(r, i)| (*r, i.step)).collect()
+        };
+        let u = runner.tick_exact(0, 0.0, false);
+        assert!(u.auto_inspect);
+        assert_eq!(steps(&u), vec![(0, 5)], "turning it on inspects at once");
+        assert!(runner.tick_exact(3, 0.0, false).inspections.is_empty());
+        let u = runner.tick_exact(3, 0.0, true);
+        assert_eq!(steps(&u), vec![(0, 11)]);
+        let settings = u.runs[0].settings;
+        let inspection = &u.inspections[0].1;
+        assert_eq!(
+            inspection.limit,
+            settings.stability_limit() / settings.learning_rate
+        );
+        let p = u.runs[0].config.n_params();
+        let picture = inspection
+            .picture
+            .as_ref()
+            .expect("a small network's Hessian");
+        assert_eq!(picture.matrix.dim(), (p, p));
+        // Live pacing: on the inspections' own schedule (a long tick is
+        // past any interval), and not again while paused unless stepped.
+        let u = runner.tick(1e3);
+        assert_eq!(steps(&u), vec![(0, u.runs[0].step)]);
+        assert!(u.runs[0].step > 11);
+        runner.handle(Command::Pause(true));
+        assert!(runner.tick(1e3).inspections.is_empty());
+        runner.handle(Command::Step);
+        let u = runner.tick(1e3);
+        assert_eq!(steps(&u), vec![(0, u.runs[0].step)]);
+        runner.handle(Command::AutoInspect(false));
+        assert!(runner.tick_exact(1, 0.0, true).inspections.is_empty());
+        assert!(runner.tick(1e3).inspections.is_empty());
+        runner.handle(Command::Pause(false));
+        assert!(runner.tick(1e3).inspections.is_empty());
+
+        let text = r#"{"format": "curvscope-lesson/1", "name": "s",
+            "run": {"data": "sine", "hidden": [4], "grid": 5},
+            "view": {"spectrum": true, "hessian": true}}"#;
+        runner.handle(Command::Lesson(Box::new(lesson(text))));
+        let u = runner.tick_exact(0, 0.0, false);
+        assert!(u.auto_inspect);
+        assert_eq!(steps(&u), vec![(0, 0)], "only the new run's start");
+        assert!(matches!(&u.view_changes[0], ViewChange::Start(v) if v.spectrum && v.hessian));
+        let plain_lesson = text.replace(r#""spectrum": true, "hessian": true"#, "");
+        runner.handle(Command::Lesson(Box::new(lesson(&plain_lesson))));
+        let u = runner.tick_exact(1, 0.0, true);
+        assert!(!u.auto_inspect && u.inspections.is_empty());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use crate::contiguous::Flat;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
-use crate::curvature::layers::{LayerCurvature, per_layer};
-use crate::curvature::spectrum::{Spectrum, SpectrumOptions, exact_spectrum, slq_spectrum};
+use crate::curvature::layers::{HessianPicture, LayerCurvature, hessian_picture, per_layer};
+use crate::curvature::spectrum::{Spectrum, SpectrumOptions, exact_spectrum_of, slq_spectrum};
 use crate::curvature::tracker::{CurvatureSnapshot, CurvatureTracker};
 use crate::defaults;
 use crate::io::csv_data::CsvData;
@@ -231,7 +231,7 @@ pub struct Surface {
 
 /// Largest network whose on-demand spectrum is exact (its dense Hessian
 /// and eigensolver take about 25 ms at 337 parameters, growing as P³).
-pub const EXACT_INSPECTION_PARAMS: usize = 2000;
+pub const EXACT_INSPECTION_PARAMS: usize = crate::curvature::layers::MAX_PICTURE_PARAMS;
 
 /// The whole curvature at one step, measured on demand.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,6 +243,12 @@ pub struct Inspection {
     pub spectrum: Spectrum,
     /// Each layer's block: top eigenvalue and trace.
     pub layers: Vec<LayerCurvature>,
+    /// The dense Hessian with its layer boundaries (up to
+    /// [`EXACT_INSPECTION_PARAMS`] parameters: the exact spectrum's own
+    /// matrix, at no extra cost).
+    pub picture: Option<HessianPicture>,
+    /// The stability limit 2(1+β)/η in force at the step.
+    pub limit: f64,
     /// Wall time it took.
     pub seconds: f64,
 }
@@ -424,17 +430,22 @@ impl Session {
             return None;
         }
         let opts = SpectrumOptions::default();
-        let spectrum = if op.dim() <= EXACT_INSPECTION_PARAMS {
-            exact_spectrum(&op, &opts)
+        let (spectrum, picture) = if op.dim() <= EXACT_INSPECTION_PARAMS {
+            let picture = hessian_picture(&op)?;
+            let mut spectrum = exact_spectrum_of(picture.matrix.view(), &opts).ok()?;
+            spectrum.products = op.dim();
+            (spectrum, Some(picture))
         } else {
-            slq_spectrum(&op, &opts)
-        }
-        .ok()?;
+            (slq_spectrum(&op, &opts).ok()?, None)
+        };
         let layers = per_layer(&op, 300, self.config.seed);
+        let settings = self.trainer.settings();
         Some(Inspection {
             step: self.trainer.steps(),
             spectrum,
             layers,
+            picture,
+            limit: settings.stability_limit() / settings.learning_rate,
             seconds: start.elapsed().as_secs_f64(),
         })
     }

@@ -51,7 +51,7 @@ fn late_lambda(records: &[Vec<Snapshot>], run: usize, n: usize) -> f64 {
 
 #[test]
 fn every_bundled_lesson_parses_and_runs_headless() {
-    assert_eq!(Lesson::names().len(), 5);
+    assert_eq!(Lesson::names().len(), 6);
     for &(name, _) in BUNDLED {
         let lesson = Lesson::bundled(name).unwrap();
         assert_eq!(lesson.name, name);
@@ -185,6 +185,59 @@ fn lr_over_batch_twins_end_equally_sharp() {
     assert!((la / lb - 1.0).abs() < 0.25, "{la} vs {lb}");
 }
 
+/// The eigenvalues of run 0 now, ascending, and the 99th percentile.
+fn spectrum_now(director: &mut Director) -> (Vec<f64>, f64) {
+    let inspection = director.sessions_mut()[0].inspect().unwrap();
+    let ev = inspection.spectrum.eigenvalues.unwrap();
+    let q99 = ev[(ev.len() - 1) * 99 / 100];
+    (ev, q99)
+}
+
+#[test]
+fn outliers_two_eigenvalues_leave_the_bulk_and_the_top_one_climbs_to_two_over_eta() {
+    let lesson = cheap("outliers");
+    assert!(lesson.view.spectrum && lesson.view.hessian);
+    let edge = 2.0 / lesson.runs[0].config.settings.learning_rate;
+    let mut director = Director::new(&lesson).unwrap();
+    let (start, start_q99) = spectrum_now(&mut director);
+    let top = |ev: &[f64], k: usize| ev[ev.len() - 1 - k];
+    eprintln!(
+        "outliers: step 0 λ1 {:.2} λ2 {:.2} q99 {start_q99:.3}",
+        top(&start, 0),
+        top(&start, 1)
+    );
+    // At the start the second eigenvalue is part of the bulk's edge.
+    assert!(top(&start, 1) < 2.0 * start_q99);
+    let mut lates = Vec::new();
+    let caption = |k: usize| lesson.timeline[k].actions.caption.clone().unwrap();
+    for (frame, event) in [(30, 0), (150, 1), (300, 1)] {
+        while director.step() < frame * lesson.steps_per_frame as u64 {
+            director.advance(lesson.steps_per_frame, 1.0 / FPS);
+        }
+        let (ev, q99) = spectrum_now(&mut director);
+        let (l1, l2) = (top(&ev, 0), top(&ev, 1));
+        eprintln!(
+            "outliers: step {} λ1 {l1:.2} λ2 {l2:.2} λ3 {:.2} q99 {q99:.3}",
+            director.step(),
+            top(&ev, 2)
+        );
+        assert_eq!(director.caption(), caption(event));
+        // Two outliers, each over ten times the bulk's 99th percentile and
+        // twice the third eigenvalue.
+        assert!(
+            l2 > 10.0 * q99 && l2 > 2.0 * top(&ev, 2),
+            "step {}",
+            director.step()
+        );
+        if frame >= 150 {
+            lates.push(l1);
+        }
+    }
+    for l1 in lates {
+        assert!((l1 / edge - 1.0).abs() < 0.15, "λ1 {l1} against 2/η {edge}");
+    }
+}
+
 /// A minimal lesson with `extra` spliced in at the top level.
 fn lesson_text(extra: &str) -> String {
     format!(
@@ -245,6 +298,14 @@ fn bad_lesson_files_give_clear_messages() {
         (
             lesson_text(r#", "paused": "yes""#),
             "test.json: paused: expected true or false, got \"yes\"",
+        ),
+        (
+            lesson_text(r#", "view": { "spectrum": 1 }"#),
+            "test.json: view.spectrum: expected true or false, got 1",
+        ),
+        (
+            lesson_text(r#", "view": { "hessian": "open" }"#),
+            "test.json: view.hessian: expected true or false, got \"open\"",
         ),
         (
             r#"{ "name": "t" }"#.into(),
