@@ -152,7 +152,13 @@ fn the_bowl_is_the_stability_quadratic_in_the_surface_height_scale() {
     let loss = ndarray::Array2::from_shape_fn((5, 5), |(i, j)| {
         (coords[i] * coords[i] + coords[j] * coords[j]) * 2.0
     });
-    let mesh = bowl_mesh(&coords, 0.0, 2.0, &HeightMap::over([&loss], false), HEIGHT);
+    let mesh = bowl_mesh(
+        &coords,
+        (0.0, 0.0, 0.0),
+        2.0,
+        &HeightMap::over([&loss], false),
+        HEIGHT,
+    );
     let p = mesh
         .attribute(Mesh::ATTRIBUTE_POSITION)
         .unwrap()
@@ -335,6 +341,13 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
         axis_curvatures: [2.0, 0.0],
         kind: PlaneKind::Random,
         path: vec![],
+        current: curvscope_core::train::session::PathPoint {
+            a: 0.0,
+            b: 0.0,
+            loss: 0.0,
+            off_plane: 0.0,
+        },
+        shared: None,
         explained: None,
     };
     let heights = Heights {

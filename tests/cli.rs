@@ -804,7 +804,13 @@ fn bench_prints_a_table_and_writes_json() {
     ] {
         assert!(num(&v[key], key) > 0.0, "{key}");
     }
-    for key in ["refresh_hz", "steps_per_second", "measure_s", "seconds"] {
+    for key in [
+        "refresh_hz",
+        "steps_per_second",
+        "measure_s",
+        "lines_s",
+        "seconds",
+    ] {
         assert!(num(&v["live"][key], key) > 0.0, "live.{key}");
     }
 }

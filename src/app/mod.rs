@@ -5,7 +5,8 @@
 //! - [`surface`]: the loss surface meshes with our own WGSL material, the
 //!   bowls, markers, paths and axes (heights mapped by [`heights`]);
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
-//! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots);
+//! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots,
+//!   and the 1D views of [`line_views`]);
 //! - [`overlay`]: axis labels, run names, caption and hover readout;
 //! - [`stats`]: frames per second and the statistics file;
 //! - [`capture`]: screenshots, and the `screenshot` command's exit;
@@ -15,6 +16,7 @@
 pub mod camera;
 pub mod capture;
 pub mod heights;
+pub mod line_views;
 pub mod overlay;
 pub mod readouts;
 pub mod record;

@@ -1,6 +1,7 @@
 //! Readout widgets: a run's numbers, the stability gauge with its bands,
 //! and the plots (losses, λmax against 2(1+β)/η, η·λmax against 2(1+β)).
 
+use super::heights::RUN_RGB;
 use super::state::RunView;
 use bevy_egui::egui;
 use curvscope_core::curvature::tracker::{CurvatureSnapshot, StabilityBand};
@@ -348,8 +349,8 @@ fn run_generation(run: &RunView) -> u64 {
 
 /// Colours of the runs' plot lines.
 const RUN_COLORS: [egui::Color32; 2] = [
-    egui::Color32::from_rgb(100, 180, 255),
-    egui::Color32::from_rgb(255, 150, 80),
+    egui::Color32::from_rgb(RUN_RGB[0][0], RUN_RGB[0][1], RUN_RGB[0][2]),
+    egui::Color32::from_rgb(RUN_RGB[1][0], RUN_RGB[1][1], RUN_RGB[1][2]),
 ];
 
 fn series(history: &[SeriesRow], value: impl Fn(&SeriesRow) -> Option<f64>) -> PlotPoints<'static> {
@@ -381,7 +382,7 @@ fn limit_line(name: String, points: PlotPoints<'static>) -> Line<'static> {
 }
 
 /// A small, see-through legend in the top-left corner.
-fn legend() -> Legend {
+pub(super) fn legend() -> Legend {
     Legend::default()
         .text_style(egui::TextStyle::Small)
         .background_alpha(0.5)
@@ -426,7 +427,7 @@ pub fn bounded_grid(input: GridInput) -> Vec<GridMark> {
 /// the plot; a drag pans it and a double-click puts it back; a new
 /// generation (restart, rebuild, lesson) starts it afresh. Its grid is
 /// [`bounded_grid`].
-fn plot(name: &str, generation: u64, height: f32) -> Plot<'static> {
+pub(super) fn plot(name: &str, generation: u64, height: f32) -> Plot<'static> {
     Plot::new((name, generation))
         .height(height)
         .allow_scroll(false)

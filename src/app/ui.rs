@@ -2,6 +2,7 @@
 //! model sections and the plots; and the keyboard shortcuts.
 
 use super::capture::save_screenshot;
+use super::line_views::lines_ui;
 use super::readouts::{inspection_ui, plots, run_readouts};
 use super::record::LiveRecorder;
 use super::state::{
@@ -331,19 +332,28 @@ fn holding<T: PartialOrd + Copy>(lo: T, hi: T, value: T) -> std::ops::RangeInclu
 pub type Landscape = (PlaneKind, (usize, f64));
 
 /// The plane, grid and top-k controls; returns a new landscape and a new
-/// top-k when the user changed them.
+/// top-k when the user changed them. The shared plane is offered when
+/// `twins_share` (two runs on one landscape from one start).
 pub fn landscape_ui(
     ui: &mut egui::Ui,
     config: &SessionConfig,
+    twins_share: bool,
 ) -> (Option<Landscape>, Option<usize>) {
     let (mut kind, (mut n, mut r), mut k) = (config.plane, config.grid, config.top_k);
     egui::ComboBox::from_label("plane")
         .selected_text(kind.name())
         .show_ui(ui, |ui| {
             for f in PlaneKind::ALL {
-                ui.selectable_value(&mut kind, f, f.name());
+                if f != PlaneKind::Shared || twins_share {
+                    ui.selectable_value(&mut kind, f, f.name());
+                }
             }
-        });
+        })
+        .response
+        .on_hover_text(
+            "\"both runs\" (twins from one start on one landscape): the plane through \
+             the start and both current points, one surface with both paths on it.",
+        );
     let (grids, ranges, ks) = (holding(9, 129, n), holding(0.01, 20.0, r), holding(1, 8, k));
     ui.add(egui::Slider::new(&mut n, grids).text("grid N"));
     ui.add(
@@ -451,6 +461,9 @@ fn panel_contents(
                 link.send(Command::Inspect(i));
             }
         }
+    });
+    ui.collapsing("1D views: start → now, eigenvector lines", |ui| {
+        lines_ui(ui, &live.runs);
     });
     ui.collapsing("data and model", |ui| {
         model_section(ui, link, live, &mut view.panel)
@@ -603,7 +616,9 @@ fn landscape_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, view: 
     let Some(config) = live.latest().map(|s| s.config.clone()) else {
         return;
     };
-    let (landscape, top_k) = landscape_ui(ui, &config);
+    let configs = live.configs();
+    let twins_share = matches!(&configs[..], [a, b] if a.same_landscape(b));
+    let (landscape, top_k) = landscape_ui(ui, &config, twins_share);
     if let Some((kind, grid)) = landscape {
         link.send(Command::Landscape(kind, grid));
     }
@@ -948,7 +963,10 @@ mod tests {
             top_k: 10,
             ..SessionConfig::default()
         };
-        assert_eq!(in_a_frame(|ui| landscape_ui(ui, &config)), (None, None));
+        assert_eq!(
+            in_a_frame(|ui| landscape_ui(ui, &config, true)),
+            (None, None)
+        );
         let lesson_model = SessionConfig {
             samples: (6000, 5000),
             noise: 2.0,

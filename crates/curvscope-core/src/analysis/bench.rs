@@ -12,7 +12,7 @@ use crate::landscape::directions::{RandomScaling, random_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
 use crate::model::objective::Objective;
 use crate::train::runner::{Command, Runner, run_paced};
-use crate::train::session::SessionConfig;
+use crate::train::session::{Session, SessionConfig};
 use ndarray::Array2;
 use rand::SeedableRng;
 use serde::Serialize;
@@ -84,8 +84,22 @@ pub struct LiveBench {
     pub steps_per_second: f64,
     /// Wall time of one refresh (curvature and surface), median.
     pub measure_s: f64,
+    /// Wall time of the 1D views (the line from the start and the three
+    /// eigenvector lines, 65 points each) after 2000 steps, median; part
+    /// of every refresh.
+    pub lines_s: f64,
     /// Seconds timed.
     pub seconds: f64,
+}
+
+/// Median wall time of the default run's 1D views after 2000 steps.
+fn bench_lines(runs: usize) -> f64 {
+    let mut session = Session::new(SessionConfig::default()).expect("the default run starts");
+    session.train(2000);
+    session.measure();
+    median_seconds(runs, || {
+        session.lines();
+    })
 }
 
 /// Plays the default run at the fastest speed for `seconds` (after a
@@ -126,6 +140,7 @@ pub fn bench_live(seconds: f64) -> LiveBench {
         refresh_hz: (m1 - m0) as f64 / span,
         steps_per_second: (s1 - s0) as f64 / span,
         measure_s: costs.get(costs.len() / 2).copied().unwrap_or(f64::NAN),
+        lines_s: bench_lines(11),
         seconds: span,
     }
 }
@@ -304,10 +319,11 @@ impl BenchReport {
         s += &format!(
             "live app run (moons, 2-16-16-1, batch 32, 64×64 surface, the app's loop at \
              full speed): {:.1} refreshes/s, {:.0} steps/s meanwhile; \
-             curvature + surface {:.1} ms\n",
+             curvature + surface {:.1} ms (of which the 1D views {:.2} ms)\n",
             self.live.refresh_hz,
             self.live.steps_per_second,
-            self.live.measure_s * 1e3
+            self.live.measure_s * 1e3,
+            self.live.lines_s * 1e3
         );
         if self.rows.iter().any(|r| r.trace_method != "exact") {
             s += "* trace by Hutchinson (the exact diagonal would cost too much)\n";

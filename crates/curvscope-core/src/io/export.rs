@@ -367,6 +367,13 @@ mod tests {
             axis_curvatures: [2.0, 2.0],
             kind: PlaneKind::Eigen,
             path: Vec::new(),
+            current: crate::train::session::PathPoint {
+                a: 0.0,
+                b: 0.0,
+                loss: 0.0,
+                off_plane: 0.0,
+            },
+            shared: None,
             explained: None,
         }
     }

@@ -8,8 +8,9 @@
 //! further step; an `at_second` event fires at the end of the call whose
 //! time reaches it.
 
+use crate::landscape::shared::shared_plane;
 use crate::lesson::{Actions, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
-use crate::train::session::{CannotStart, Session, SessionConfig, Snapshot};
+use crate::train::session::{CannotStart, PlaneKind, Session, SessionConfig, Snapshot};
 
 /// A run of a lesson that cannot start.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -38,6 +39,8 @@ pub enum ViewChange {
 pub struct Director {
     labels: Vec<String>,
     sessions: Vec<Session>,
+    /// Two runs on one landscape from one start: they can share a plane.
+    shareable: bool,
     /// Events not yet fired, step-timed then second-timed (as in the lesson).
     pending: Vec<Event>,
     caption: String,
@@ -85,7 +88,7 @@ impl Director {
         caption: String,
         view: ViewSpec,
     ) -> Result<Self, StartError> {
-        let sessions = runs
+        let sessions: Vec<Session> = runs
             .iter()
             .map(|r| {
                 Session::new(r.config.clone()).map_err(|cause| StartError {
@@ -98,8 +101,10 @@ impl Director {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let shareable = matches!(&sessions[..], [a, b] if a.same_landscape(b));
         Ok(Self {
             labels: runs.iter().map(|r| r.label.clone()).collect(),
+            shareable,
             sessions,
             pending: timeline,
             start: (view.clone(), caption.clone()),
@@ -208,11 +213,59 @@ impl Director {
         vec![ViewChange::Start(view), ViewChange::Caption(caption)]
     }
 
-    /// Measures curvature and recomputes the surface of every run.
+    /// Measures curvature and recomputes the surface of every run: on one
+    /// shared plane when both runs ask for it and can share one (see
+    /// [`Director::shares_a_plane`]), each on its own plane otherwise.
     pub fn measure(&mut self) {
+        if self.shares_a_plane() {
+            self.measure_shared();
+            return;
+        }
         for session in &mut self.sessions {
             session.measure();
         }
+    }
+
+    /// Whether the runs are measured on one shared plane now: two runs on
+    /// the same landscape from the same start, both set to
+    /// [`PlaneKind::Shared`].
+    pub fn shares_a_plane(&self) -> bool {
+        self.shareable
+            && self
+                .sessions
+                .iter()
+                .all(|s| s.config().plane == PlaneKind::Shared)
+    }
+
+    /// Both runs' curvature, then one plane through their start and both
+    /// current points (the first run's top eigenvectors where they have not
+    /// spread over two directions yet) and one loss grid for both.
+    fn measure_shared(&mut self) {
+        let tops: Vec<_> = self
+            .sessions
+            .iter_mut()
+            .map(Session::measure_curvature)
+            .collect();
+        let fallback = tops
+            .into_iter()
+            .flatten()
+            .next()
+            .map_or(Vec::new(), Vec::from);
+        let [first, second] = &mut self.sessions[..] else {
+            return;
+        };
+        let Ok(shared) = shared_plane(
+            first.start().view(),
+            [first.theta().view(), second.theta().view()],
+            &fallback,
+            first.config().grid.1,
+        ) else {
+            // Nothing to span a plane with: keep the last surfaces.
+            return;
+        };
+        first.show_shared(&shared, None);
+        let grid = first.surface().map(|s| (s.coords.clone(), s.loss.clone()));
+        second.show_shared(&shared, grid);
     }
 
     /// What each run shows now, in run order.
