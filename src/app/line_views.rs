@@ -3,6 +3,7 @@
 //! eigenvector through now with the quadratic model beside it, so one sees
 //! where the quadratic picture holds and where it breaks.
 
+use super::heights::RUN_RGB;
 use super::readouts::{legend, plot, small_number};
 use super::state::RunView;
 use bevy_egui::egui;
@@ -56,8 +57,22 @@ fn model_points(line: &EigenLine) -> PlotPoints<'static> {
 pub fn holds_text(k: usize, line: &EigenLine) -> String {
     let reach = line.model_holds_to(HOLDS_WITHIN);
     let end = line.line.alphas.last().copied().unwrap_or(0.0);
+    let first = line
+        .line
+        .alphas
+        .iter()
+        .chain(&line.probe.alphas)
+        .map(|a| a.abs())
+        .filter(|&a| a > 0.0)
+        .fold(f64::INFINITY, f64::min);
     let how_far = if reach >= end {
         format!("holds over the whole line (|a| ≤ {})", small_number(end))
+    } else if reach == 0.0 && first.is_finite() {
+        format!(
+            "misses by more than {:.0}% already at |a| = {}",
+            100.0 * HOLDS_WITHIN,
+            small_number(first)
+        )
     } else {
         format!("holds for |a| ≤ {}", small_number(reach))
     };
@@ -68,34 +83,41 @@ pub fn holds_text(k: usize, line: &EigenLine) -> String {
     )
 }
 
-/// One run's 1D views.
-fn run_lines(ui: &mut egui::Ui, lines: &Lines, id: usize) {
-    ui.small(format!("step {}, measured with the surface", lines.step));
-    ui.small("loss from the start (a = 0) to now (a = 1)");
-    let ends: PlotPoints<'static> = [0.0, 1.0]
-        .into_iter()
-        .filter_map(|a| {
-            let i = lines.interpolation.alphas.iter().position(|&x| x == a)?;
-            Some([a, lines.interpolation.loss[i]])
-        })
-        .collect();
-    plot(&format!("interpolation {id}"), lines.step, 100.0)
+/// Each run's loss from its start (a = 0) to now (a = 1), in the runs'
+/// colours, with both ends marked.
+fn interpolation_plot(ui: &mut egui::Ui, runs: &[(&RunView, &Lines)], generation: u64) {
+    ui.small("loss along the straight line from the start (a = 0) to now (a = 1)");
+    plot("interpolation", generation, 90.0)
         .legend(legend())
         .show(ui, |p| {
-            p.line(
-                Line::new("L(θ₀ + a·(θ − θ₀))", points(&lines.interpolation))
-                    .color(egui::Color32::from_rgb(100, 180, 255)),
-            );
-            p.points(
-                Points::new("start, now", ends)
-                    .radius(3.5)
-                    .color(egui::Color32::from_rgb(255, 77, 51)),
-            );
+            for (i, (run, lines)) in runs.iter().enumerate() {
+                let [r, g, b] = RUN_RGB[i % 2];
+                let color = egui::Color32::from_rgb(r, g, b);
+                let name = if run.label.is_empty() {
+                    "start to now".to_string()
+                } else {
+                    run.label.clone()
+                };
+                let line = &lines.interpolation;
+                let ends: PlotPoints<'static> = [0.0, 1.0]
+                    .into_iter()
+                    .filter_map(|a| {
+                        let k = line.alphas.iter().position(|&x| x == a)?;
+                        Some([a, line.loss[k]])
+                    })
+                    .collect();
+                p.line(Line::new(name.clone(), points(line)).color(color));
+                p.points(Points::new(name, ends).radius(3.5).color(color));
+            }
         });
+}
+
+/// One run's eigenvector lines with their quadratic models.
+fn eigen_plot(ui: &mut egui::Ui, lines: &Lines, id: usize) {
     ui.small(
         "along each eigenvector v through now: the loss (solid) and L + (g·v)a + ½λa² (dashed)",
     );
-    plot(&format!("eigen lines {id}"), lines.step, 120.0)
+    plot(&format!("eigen lines {id}"), lines.step, 110.0)
         .legend(legend())
         .show(ui, |p| {
             for (k, line) in lines.eigen.iter().enumerate() {
@@ -113,21 +135,34 @@ fn run_lines(ui: &mut egui::Ui, lines: &Lines, id: usize) {
     }
 }
 
-/// The 1D views of every run (measured with each surface).
-pub fn lines_ui(ui: &mut egui::Ui, runs: &[RunView]) {
+/// The 1D views (measured with each surface): every run's line from its
+/// start to now, then the eigenvector lines of run `selected` (a choice
+/// when there are two runs).
+pub fn lines_ui(ui: &mut egui::Ui, runs: &[RunView], selected: &mut usize) {
+    let measured: Vec<(&RunView, &Lines)> = runs
+        .iter()
+        .filter_map(|r| Some((r, r.latest.as_ref()?.lines.as_ref()?)))
+        .collect();
+    let Some((_, first)) = measured.first() else {
+        ui.small("not measured yet");
+        return;
+    };
+    ui.small(format!("step {}, measured with the surface", first.step));
+    interpolation_plot(ui, &measured, first.step);
+    if measured.len() > 1 {
+        ui.horizontal(|ui| {
+            ui.small("eigenvector lines of");
+            for (i, (run, _)) in measured.iter().enumerate() {
+                ui.selectable_value(selected, i, run.label.as_str());
+            }
+        });
+    }
+    let i = (*selected).min(measured.len() - 1);
+    eigen_plot(ui, measured[i].1, i);
     ui.small(format!(
         "The quadratic model \"holds\" while it misses the loss by at most {:.0}% of the loss's change from now.",
         100.0 * HOLDS_WITHIN
     ));
-    for (i, run) in runs.iter().enumerate() {
-        let Some(lines) = run.latest.as_ref().and_then(|s| s.lines.as_ref()) else {
-            continue;
-        };
-        if !run.label.is_empty() {
-            ui.strong(&run.label);
-        }
-        run_lines(ui, lines, i);
-    }
 }
 
 #[cfg(test)]
@@ -143,6 +178,10 @@ mod tests {
             centre: 1.0,
             slope: 0.0,
             line: LossLine { alphas, loss },
+            probe: LossLine {
+                alphas: Vec::new(),
+                loss: Vec::new(),
+            },
         }
     }
 
@@ -155,6 +194,18 @@ mod tests {
         let mut exact = cubic();
         exact.line.loss = exact.line.alphas.iter().map(|a| 1.0 + a * a).collect();
         assert!(holds_text(1, &exact).ends_with("holds over the whole line (|a| ≤ 1.0000)"));
+        let mut quartic = cubic();
+        quartic.line.loss = quartic
+            .line
+            .alphas
+            .iter()
+            .map(|a| 1.0 + a.powi(4))
+            .collect();
+        assert!(
+            holds_text(2, &quartic).ends_with("misses by more than 10% already at |a| = 0.0100"),
+            "{}",
+            holds_text(2, &quartic)
+        );
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct AppOptions {
     pub source: Source,
     /// Whether the side panel is shown.
     pub panel: bool,
+    /// Whether the 1D views window is open at the start.
+    pub lines_window: bool,
     /// Training speed at the start, in steps per second (a lesson's own
     /// speed replaces it).
     pub speed: f64,
@@ -59,6 +61,7 @@ impl Default for AppOptions {
                 config: SessionConfig::default(),
             }]),
             panel: true,
+            lines_window: false,
             speed: defaults::STEPS_PER_SECOND,
             screenshot: None,
         }
@@ -115,6 +118,7 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
             camera::CameraPlugin,
             ui::UiPlugin {
                 panel: options.panel,
+                lines_window: options.lines_window,
             },
             overlay::OverlayPlugin,
             record::LiveRecordPlugin,

@@ -77,7 +77,7 @@ pub fn pca_label(axis: usize, curvature: f64, explained: [f64; 2]) -> String {
 /// spread over two directions), with the runs' `labels`.
 pub fn shared_label(axis: SharedAxis, labels: [&str; 2]) -> String {
     match axis {
-        SharedAxis::Towards(0) => format!("start → {} now", labels[0]),
+        SharedAxis::Towards(0) => format!("from the start to {} now", labels[0]),
         SharedAxis::Towards(_) => format!("towards {} now (orthogonal part)", labels[1]),
         SharedAxis::Fallback(k) => format!(
             "eigenvector v{} of {} (the runs have not spread yet)",
@@ -495,7 +495,7 @@ mod tests {
         assert!(axis_label(PlaneKind::EigenRandom, 0, 0.28, &top).starts_with("eigenvector v1"));
         assert_eq!(
             shared_label(SharedAxis::Towards(0), ["batch 8", "full batch"]),
-            "start → batch 8 now"
+            "from the start to batch 8 now"
         );
         assert_eq!(
             shared_label(SharedAxis::Towards(1), ["batch 8", "full batch"]),

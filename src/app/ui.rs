@@ -26,6 +26,8 @@ use std::sync::Arc;
 pub struct UiPlugin {
     /// Whether the side panel is shown.
     pub panel: bool,
+    /// Whether the 1D views window is open at the start.
+    pub lines_window: bool,
 }
 
 /// What the panel itself remembers between frames (nothing the runner
@@ -44,6 +46,10 @@ pub struct Panel {
     pub export: Option<PendingExport>,
     /// The spectrum's x axis in signed log |λ|.
     pub log_spectrum: bool,
+    /// Whether the 1D views window is open.
+    pub show_lines: bool,
+    /// Whose eigenvector lines the 1D views show.
+    pub lines_run: usize,
 }
 
 impl Panel {
@@ -70,7 +76,11 @@ impl Plugin for UiPlugin {
         if !app.is_plugin_added::<StatsPlugin>() {
             app.add_plugins(StatsPlugin);
         }
-        app.init_resource::<Panel>().add_systems(
+        app.insert_resource(Panel {
+            show_lines: self.lines_window,
+            ..Panel::default()
+        })
+        .add_systems(
             Update,
             shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
         );
@@ -462,9 +472,21 @@ fn panel_contents(
             }
         }
     });
-    ui.collapsing("1D views: start → now, eigenvector lines", |ui| {
-        lines_ui(ui, &live.runs);
-    });
+    ui.checkbox(&mut view.panel.show_lines, "1D views (window)")
+        .on_hover_text(
+            "The loss along the straight line from the start to now (Goodfellow et al. 2015), \
+             and along each tracked eigenvector with its quadratic model L + (g·v)a + ½λa²: \
+             where the quadratic picture holds and where it breaks.",
+        );
+    let panel = &mut *view.panel;
+    egui::Window::new("1D views")
+        .open(&mut panel.show_lines)
+        .order(egui::Order::Foreground)
+        .default_width(400.0)
+        .default_pos(ui.max_rect().right_top() + egui::vec2(16.0, 90.0))
+        .show(ui.ctx(), |ui| {
+            lines_ui(ui, &live.runs, &mut panel.lines_run)
+        });
     ui.collapsing("data and model", |ui| {
         model_section(ui, link, live, &mut view.panel)
     });

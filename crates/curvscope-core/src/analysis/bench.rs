@@ -85,8 +85,8 @@ pub struct LiveBench {
     /// Wall time of one refresh (curvature and surface), median.
     pub measure_s: f64,
     /// Wall time of the 1D views (the line from the start and the three
-    /// eigenvector lines, 65 points each) after 2000 steps, median; part
-    /// of every refresh.
+    /// eigenvector lines, 65 points each and 24 probes near the centre)
+    /// after 2000 steps, median; part of every refresh.
     pub lines_s: f64,
     /// Seconds timed.
     pub seconds: f64,

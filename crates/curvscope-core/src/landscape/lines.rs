@@ -45,7 +45,13 @@ pub struct EigenLine {
     pub slope: f64,
     /// L(θ + a·v).
     pub line: LossLine,
+    /// L(θ + a·v) at a = ±h/2, ±h/4, … ±h/2^[`PROBE_HALVINGS`] (h the line's
+    /// half-width): where the quadratic picture holds, finer than the line.
+    pub probe: LossLine,
 }
+
+/// Halvings of the half-width probed near the centre (down to h/4096).
+pub const PROBE_HALVINGS: i32 = 12;
 
 impl EigenLine {
     /// The quadratic model L(θ) + (g·v)·a + ½λa² (the second-order Taylor
@@ -55,16 +61,13 @@ impl EigenLine {
     }
 
     /// How far the quadratic picture holds: the largest r such that at
-    /// every point with |a| ≤ r the model misses the loss by at most
-    /// `share` of the loss's change from the centre (0 when it misses at
-    /// the first point beside the centre).
+    /// every point (of the line and the probe) with |a| ≤ r the model
+    /// misses the loss by at most `share` of the loss's change from the
+    /// centre (0 when it misses at the point nearest the centre).
     pub fn model_holds_to(&self, share: f64) -> f64 {
-        let mut points: Vec<(f64, f64)> = self
-            .line
-            .alphas
-            .iter()
-            .zip(&self.line.loss)
-            .map(|(&a, &l)| (a, l))
+        let mut points: Vec<(f64, f64)> = [&self.line, &self.probe]
+            .into_iter()
+            .flat_map(|l| l.alphas.iter().copied().zip(l.loss.iter().copied()))
             .collect();
         points.sort_by(|x, y| x.0.abs().total_cmp(&y.0.abs()));
         let mut reach = 0.0;
@@ -135,11 +138,16 @@ pub fn eigen_line(
         vector.to_owned()
     };
     let alphas = line_coordinates(LINE_POINTS, (-half_width, half_width));
+    let probes: Vec<f64> = (1..=PROBE_HALVINGS)
+        .map(|k| half_width * 0.5f64.powi(k))
+        .flat_map(|a| [-a, a])
+        .collect();
     EigenLine {
         lambda,
         centre: loss,
         slope: gradient.dot(&v),
         line: loss_line(objective, theta, v.view(), &alphas),
+        probe: loss_line(objective, theta, v.view(), &probes),
     }
 }
 
@@ -191,15 +199,26 @@ mod tests {
         // left, the change a² − |a|³ up to |a| = 1/11.
         let alphas = line_coordinates(201, (-1.0, 1.0));
         let loss = alphas.iter().map(|a| 1.0 + a * a + a * a * a).collect();
-        let line = EigenLine {
+        let cubic = |a: f64| 1.0 + a * a + a * a * a;
+        let mut line = EigenLine {
             lambda: 2.0,
             centre: 1.0,
             slope: 0.0,
             line: LossLine { alphas, loss },
+            probe: LossLine {
+                alphas: Vec::new(),
+                loss: Vec::new(),
+            },
         };
         let reach = line.model_holds_to(0.1);
         assert!((reach - 0.09).abs() < 1e-12, "{reach}");
         assert_eq!(line.model_holds_to(0.0), 0.0);
+        // A probe point between the line's points that misses ends it there.
+        line.probe = LossLine {
+            alphas: vec![0.045],
+            loss: vec![cubic(0.045) + 1.0],
+        };
+        assert!((line.model_holds_to(0.1) - 0.04).abs() < 1e-12);
     }
 
     /// Along an eigenvector the quadratic model agrees with the loss to
@@ -229,6 +248,15 @@ mod tests {
             let last = line.line.alphas.len() - 1;
             let (a, l) = (line.line.alphas[last], line.line.loss[last]);
             assert_eq!(a, h);
+            // The probe halves towards the centre, on the same line.
+            assert_eq!(line.probe.alphas[..2], [-h / 2.0, h / 2.0]);
+            let half = (0..LINE_POINTS)
+                .min_by(|&i, &j| {
+                    let off = |k: usize| (line.line.alphas[k] - h / 2.0).abs();
+                    off(i).total_cmp(&off(j))
+                })
+                .unwrap();
+            assert!((line.probe.loss[1] - line.line.loss[half]).abs() < 1e-12);
             (l - line.model(a)).abs()
         };
         let (g1, g2, g3) = (gap(0.02), gap(0.01), gap(0.005));

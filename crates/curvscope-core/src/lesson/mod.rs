@@ -41,6 +41,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "lr-over-batch",
         include_str!("../../../../assets/lessons/lr-over-batch.json"),
     ),
+    (
+        "two-optimizers",
+        include_str!("../../../../assets/lessons/two-optimizers.json"),
+    ),
 ];
 
 /// A lesson file that breaks the format, or one that cannot be found or read.
