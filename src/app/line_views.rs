@@ -7,12 +7,8 @@ use super::heights::RUN_RGB;
 use super::readouts::{legend, plot, small_number};
 use super::state::RunView;
 use bevy_egui::egui;
-use curvscope_core::landscape::lines::{EigenLine, Lines, LossLine};
+use curvscope_core::landscape::lines::{EigenLine, HOLDS_WITHIN, Lines, LossLine};
 use egui_plot::{Line, PlotPoints, Points};
-
-/// The model "holds" while it misses the loss by at most this share of the
-/// loss's change from the centre.
-pub const HOLDS_WITHIN: f64 = 0.1;
 
 /// Colours of the eigenvector lines v1, v2, … (cycled).
 const EIGEN_COLORS: [egui::Color32; 4] = [

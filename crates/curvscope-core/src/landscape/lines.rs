@@ -11,6 +11,10 @@ use ndarray::{Array1, ArrayView1};
 /// Points on each line.
 pub const LINE_POINTS: usize = 65;
 
+/// The quadratic model "holds" while it misses the loss by at most this
+/// share of the loss's change from the centre.
+pub const HOLDS_WITHIN: f64 = 0.1;
+
 /// The interpolation line's coordinates: a = 0 is the start, a = 1 now.
 pub const INTERPOLATION_RANGE: (f64, f64) = (-0.5, 1.5);
 
