@@ -87,6 +87,27 @@ pub fn shared_label(axis: SharedAxis, labels: [&str; 2]) -> String {
     }
 }
 
+/// The label of a surface's axis (`top`: the tracked eigenvalues, `labels`:
+/// the runs' names, for a shared plane).
+pub fn surface_axis_label(
+    surface: &Surface,
+    axis: usize,
+    top: &[f64],
+    labels: [&str; 2],
+) -> String {
+    let curvature = surface.axis_curvatures[axis];
+    match (surface.kind, surface.explained, &surface.shared) {
+        (_, _, Some(shared)) => shared_label(shared.axes[axis], labels),
+        (PlaneKind::Pca, Some(explained), _) => pca_label(axis, curvature, explained),
+        // A PCA plane waits for a path with two directions on the
+        // eigenvectors; a run alone on the shared plane has them too.
+        (PlaneKind::Pca | PlaneKind::Shared, _, _) => {
+            axis_label(PlaneKind::Eigen, axis, curvature, top)
+        }
+        (kind, _, _) => axis_label(kind, axis, curvature, top),
+    }
+}
+
 /// The point where a ray first meets a surface drawn at `offset` (None if
 /// it misses): the ray is marched in small steps and the crossing refined
 /// by bisection on the bilinear height field.
@@ -364,18 +385,7 @@ fn overlay(
                     .as_ref()
                     .and_then(|s| s.curvature.as_ref())
                     .map_or(&[][..], |c| &c.top[..]);
-                let curvature = surface.axis_curvatures[axis];
-                let label = match (surface.kind, surface.explained) {
-                    _ if surface.shared.is_some() => {
-                        let axes = surface.shared.as_ref().map(|s| s.axes[axis]);
-                        axes.map_or(String::new(), |a| shared_label(a, labels))
-                    }
-                    (PlaneKind::Pca, Some(explained)) => pca_label(axis, curvature, explained),
-                    // A PCA plane waits for a path with two directions on
-                    // the eigenvectors.
-                    (PlaneKind::Pca, None) => axis_label(PlaneKind::Eigen, axis, curvature, top),
-                    (kind, _) => axis_label(kind, axis, curvature, top),
-                };
+                let label = surface_axis_label(surface, axis, top, labels);
                 text(
                     p + egui::vec2(0.0, 6.0),
                     egui::Align2::CENTER_TOP,
@@ -504,6 +514,26 @@ mod tests {
         assert!(
             shared_label(SharedAxis::Fallback(1), ["batch 8", "x"])
                 .starts_with("eigenvector v2 of batch 8")
+        );
+        // A run alone on the shared plane is on its eigenvectors.
+        let lone = Surface {
+            coords: vec![-1.0, 1.0],
+            loss: ndarray::Array2::zeros((2, 2)),
+            axis_curvatures: [0.28, 0.066],
+            kind: PlaneKind::Shared,
+            path: Vec::new(),
+            current: curvscope_core::train::session::PathPoint {
+                a: 0.0,
+                b: 0.0,
+                loss: 0.0,
+                off_plane: 0.0,
+            },
+            shared: None,
+            explained: None,
+        };
+        assert_eq!(
+            surface_axis_label(&lone, 1, &top, ["a", "b"]),
+            "eigenvector v2  λ = 0.0660"
         );
         assert_eq!(
             pca_label(1, 0.25, [0.9, 0.08]),
