@@ -451,6 +451,7 @@ fn panel_contents(
     }
     readouts_section(ui, live);
     ui.separator();
+    lines_window(ui, live, &mut view.panel);
     if live.scripted {
         // A recording shows what happens, not the controls.
         plots(ui, &live.runs, live.generation);
@@ -478,15 +479,6 @@ fn panel_contents(
              and along each tracked eigenvector with its quadratic model L + (g·v)a + ½λa²: \
              where the quadratic picture holds and where it breaks.",
         );
-    let panel = &mut *view.panel;
-    egui::Window::new("1D views")
-        .open(&mut panel.show_lines)
-        .order(egui::Order::Foreground)
-        .default_width(400.0)
-        .default_pos(ui.max_rect().right_top() + egui::vec2(16.0, 90.0))
-        .show(ui.ctx(), |ui| {
-            lines_ui(ui, &live.runs, &mut panel.lines_run)
-        });
     ui.collapsing("data and model", |ui| {
         model_section(ui, link, live, &mut view.panel)
     });
@@ -504,6 +496,19 @@ fn panel_contents(
     }
     ui.separator();
     plots(ui, &live.runs, live.generation);
+}
+
+/// The 1D views window beside the panel, while it is open (in recordings
+/// too, with `--lines-window`).
+fn lines_window(ui: &egui::Ui, live: &Live, panel: &mut Panel) {
+    egui::Window::new("1D views")
+        .open(&mut panel.show_lines)
+        .order(egui::Order::Foreground)
+        .default_width(400.0)
+        .default_pos(ui.max_rect().right_top() + egui::vec2(16.0, 90.0))
+        .show(ui.ctx(), |ui| {
+            lines_ui(ui, &live.runs, &mut panel.lines_run)
+        });
 }
 
 /// Picks a bundled lesson: its runs, timeline, speed and view replace the
