@@ -294,6 +294,47 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
     assert!(live.runs.iter().all(|r| !r.history.is_empty()));
 }
 
+/// Issue 12: twins switched to the shared plane by the panel's command
+/// are drawn on one surface: the same grid for both, each run's point in
+/// it at the loss it has.
+#[test]
+fn twins_switched_to_the_shared_plane_share_one_surface() {
+    use curvscope_core::train::session::PlaneKind;
+    let run = SessionConfig {
+        grid: (17, 1.0),
+        ..SessionConfig::default()
+    };
+    let twin = SessionConfig {
+        settings: TrainerSettings {
+            momentum: 0.0,
+            ..run.settings
+        },
+        ..run.clone()
+    };
+    let mut app = training_app(TrainingPlugin::new(
+        Runner::plain(vec![("momentum".into(), run), ("sgd".into(), twin)]).unwrap(),
+    ));
+    update_until(&mut app, "both runs", |l| {
+        l.runs.len() == 2 && l.runs.iter().all(|r| r.latest.is_some())
+    });
+    assert!(!app.world().resource::<Live>().one_surface());
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Landscape(PlaneKind::Shared, (17, 1.0)));
+    update_until(&mut app, "one shared surface after some steps", |l| {
+        l.one_surface() && l.runs.iter().all(|r| r.latest.as_ref().unwrap().step >= 50)
+    });
+    let live = app.world().resource::<Live>();
+    assert_eq!((live.surfaces_drawn(), live.slot(1)), (1, 0));
+    let [a, b] = [0, 1].map(|i| live.runs[i].latest.clone().unwrap());
+    let (sa, sb) = (a.surface.unwrap(), b.surface.unwrap());
+    assert_eq!((&sa.coords, &sa.loss), (&sb.coords, &sb.loss));
+    assert_eq!(sa.shared.unwrap().start, sb.shared.unwrap().start);
+    for s in [&sa, &sb] {
+        assert!(s.current.off_plane < 1e-9, "{:?}", s.current);
+    }
+}
+
 #[test]
 fn top_k_and_the_plane_change_every_run_without_a_reset() {
     let mut app = training_app(single(SessionConfig::default()));
