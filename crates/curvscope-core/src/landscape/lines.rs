@@ -146,12 +146,22 @@ pub fn eigen_line(
         .map(|k| half_width * 0.5f64.powi(k))
         .flat_map(|a| [-a, a])
         .collect();
+    // One slice for the line and the probes.
+    let both: Vec<f64> = alphas.iter().chain(&probes).copied().collect();
+    let mut values = loss_line(objective, theta, v.view(), &both).loss;
+    let probe_loss = values.split_off(alphas.len());
     EigenLine {
         lambda,
         centre: loss,
         slope: gradient.dot(&v),
-        line: loss_line(objective, theta, v.view(), &alphas),
-        probe: loss_line(objective, theta, v.view(), &probes),
+        line: LossLine {
+            alphas,
+            loss: values,
+        },
+        probe: LossLine {
+            alphas: probes,
+            loss: probe_loss,
+        },
     }
 }
 
