@@ -152,7 +152,13 @@ fn the_bowl_is_the_stability_quadratic_in_the_surface_height_scale() {
     let loss = ndarray::Array2::from_shape_fn((5, 5), |(i, j)| {
         (coords[i] * coords[i] + coords[j] * coords[j]) * 2.0
     });
-    let mesh = bowl_mesh(&coords, 0.0, 2.0, &HeightMap::over([&loss], false), HEIGHT);
+    let mesh = bowl_mesh(
+        &coords,
+        (0.0, 0.0, 0.0),
+        2.0,
+        &HeightMap::over([&loss], false),
+        HEIGHT,
+    );
     let p = mesh
         .attribute(Mesh::ATTRIBUTE_POSITION)
         .unwrap()
@@ -288,6 +294,47 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
     assert!(live.runs.iter().all(|r| !r.history.is_empty()));
 }
 
+/// Issue 12: twins switched to the shared plane by the panel's command
+/// are drawn on one surface: the same grid for both, each run's point in
+/// it at the loss it has.
+#[test]
+fn twins_switched_to_the_shared_plane_share_one_surface() {
+    use curvscope_core::train::session::PlaneKind;
+    let run = SessionConfig {
+        grid: (17, 1.0),
+        ..SessionConfig::default()
+    };
+    let twin = SessionConfig {
+        settings: TrainerSettings {
+            momentum: 0.0,
+            ..run.settings
+        },
+        ..run.clone()
+    };
+    let mut app = training_app(TrainingPlugin::new(
+        Runner::plain(vec![("momentum".into(), run), ("sgd".into(), twin)]).unwrap(),
+    ));
+    update_until(&mut app, "both runs", |l| {
+        l.runs.len() == 2 && l.runs.iter().all(|r| r.latest.is_some())
+    });
+    assert!(!app.world().resource::<Live>().one_surface());
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Landscape(PlaneKind::Shared, (17, 1.0)));
+    update_until(&mut app, "one shared surface after some steps", |l| {
+        l.one_surface() && l.runs.iter().all(|r| r.latest.as_ref().unwrap().step >= 50)
+    });
+    let live = app.world().resource::<Live>();
+    assert_eq!((live.surfaces_drawn(), live.slot(1)), (1, 0));
+    let [a, b] = [0, 1].map(|i| live.runs[i].latest.clone().unwrap());
+    let (sa, sb) = (a.surface.unwrap(), b.surface.unwrap());
+    assert_eq!((&sa.coords, &sa.loss), (&sb.coords, &sb.loss));
+    assert_eq!(sa.shared.unwrap().start, sb.shared.unwrap().start);
+    for s in [&sa, &sb] {
+        assert!(s.current.off_plane < 1e-9, "{:?}", s.current);
+    }
+}
+
 #[test]
 fn top_k_and_the_plane_change_every_run_without_a_reset() {
     let mut app = training_app(single(SessionConfig::default()));
@@ -335,6 +382,13 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
         axis_curvatures: [2.0, 0.0],
         kind: PlaneKind::Random,
         path: vec![],
+        current: curvscope_core::train::session::PathPoint {
+            a: 0.0,
+            b: 0.0,
+            loss: 0.0,
+            off_plane: 0.0,
+        },
+        shared: None,
         explained: None,
     };
     let heights = Heights {

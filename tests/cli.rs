@@ -698,6 +698,64 @@ fn analyze_slices_along_the_pca_plane_of_the_trajectory() {
     check_center(&v, 1e-10);
 }
 
+/// Issue 12: `--lines` gives the app's 1D views: each top eigenvector's
+/// line through params with its quadratic model (equal at a = 0), and,
+/// with a trajectory, the line from its first point (a = 0) to params
+/// (a = 1).
+#[test]
+fn analyze_lines_gives_the_eigenvector_lines_and_the_line_from_the_start() {
+    use curvscope_core::model::objective::Objective;
+    let dir = tempfile::tempdir().unwrap();
+    let mut problem = Problem::load(&sample("moons")).unwrap();
+    let (_, plain) = analyze_json(
+        &sample("moons"),
+        &["--lines", "--top-k", "3"],
+        dir.path(),
+        "plain",
+    );
+    let lines = &plain["lines"];
+    assert!(
+        lines.get("interpolation").is_none(),
+        "no trajectory, no line"
+    );
+    let loss = num(&plain["loss"], "loss");
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-10 * y.abs().max(1.0);
+    let eigen = lines["eigen"].as_array().unwrap();
+    assert_eq!(eigen.len(), 3);
+    let top = nums(&plain["hessian"]["top"], "top");
+    for (k, e) in eigen.iter().enumerate() {
+        assert!(close(num(&e["lambda"], "lambda"), top[k]));
+        let alphas = nums(&e["line"]["alphas"], "alphas");
+        let (values, model) = (nums(&e["line"]["loss"], "loss"), nums(&e["model"], "model"));
+        let centre = alphas
+            .iter()
+            .position(|&a| a == 0.0)
+            .expect("a = 0 on the line");
+        assert!(close(values[centre], loss) && close(model[centre], loss));
+        assert_eq!((alphas[0], *alphas.last().unwrap()), (-1.0, 1.0));
+        let holds = num(&e["holds_to"], "holds_to");
+        assert!(holds > 0.0 && holds <= 1.0, "{holds}");
+    }
+    assert_eq!(num(&lines["holds_within"], "holds_within"), 0.1);
+
+    let start = &problem.params * 0.8;
+    problem.trajectory = Some(vec![start.clone(), &problem.params * 0.9]);
+    let file = dir.path().join("path.json");
+    problem.save(&file).unwrap();
+    let (stdout, v) = analyze_json(&file, &["--lines"], dir.path(), "lines");
+    assert!(
+        stdout.contains("line from the trajectory's start"),
+        "{stdout}"
+    );
+    let line = &v["lines"]["interpolation"];
+    let (alphas, values) = (nums(&line["alphas"], "alphas"), nums(&line["loss"], "loss"));
+    let at = |a: f64| values[alphas.iter().position(|&x| x == a).expect("on the line")];
+    let objective = Objective::new(problem.architecture.clone(), problem.loss, &problem.data);
+    assert!(close(at(0.0), objective.loss(start.as_slice().unwrap())));
+    assert!(close(at(1.0), loss));
+    assert!(num(&v["seconds"]["lines"], "seconds.lines") >= 0.0);
+}
+
 #[test]
 fn analyze_refuses_a_json_path_in_a_missing_folder_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -804,7 +862,13 @@ fn bench_prints_a_table_and_writes_json() {
     ] {
         assert!(num(&v[key], key) > 0.0, "{key}");
     }
-    for key in ["refresh_hz", "steps_per_second", "measure_s", "seconds"] {
+    for key in [
+        "refresh_hz",
+        "steps_per_second",
+        "measure_s",
+        "lines_s",
+        "seconds",
+    ] {
         assert!(num(&v["live"][key], key) > 0.0, "live.{key}");
     }
     // Issue 12: the whole-curvature readouts on the default run.

@@ -114,8 +114,8 @@ fn no_msaa_on_a_software_renderer(
     }
 }
 
-/// Back to the home view, and to the twin view when the number of runs
-/// changes.
+/// Back to the home view, and to the twin view when the number of
+/// surfaces drawn changes.
 fn reset(
     mut messages: MessageReader<ResetCamera>,
     live: Res<Live>,
@@ -123,7 +123,7 @@ fn reset(
     camera: Single<(&mut Orbit, &mut Transform)>,
     mut runs_seen: Local<usize>,
 ) {
-    let runs = live.runs.len();
+    let runs = live.surfaces_drawn();
     if messages.read().last().is_some() || runs != *runs_seen {
         *runs_seen = runs;
         let (mut o, mut t) = camera.into_inner();
@@ -198,7 +198,7 @@ fn fit_field_of_view(live: Res<Live>, mut camera: Query<(&Camera, &mut Projectio
     let Some(size) = camera.logical_viewport_size().filter(|s| s.y > 0.0) else {
         return;
     };
-    let fov = vertical_fov(size.x / size.y, live.runs.len());
+    let fov = vertical_fov(size.x / size.y, live.surfaces_drawn());
     if let Projection::Perspective(p) = projection.as_ref()
         && (p.fov - fov).abs() > 1e-4
         && let Projection::Perspective(p) = projection.as_mut()

@@ -89,6 +89,9 @@ impl HeightMap {
     }
 }
 
+/// The runs' colours (sRGB), in the plots and on a shared surface.
+pub const RUN_RGB: [[u8; 3]; 2] = [[100, 180, 255], [255, 150, 80]];
+
 /// Where run `i` of `n` sits along the world's x axis (its grid centre).
 pub fn run_offset(i: usize, n: usize) -> f32 {
     (i as f32 - (n.max(1) - 1) as f32 / 2.0) * (2.0 * EXTENT + GAP)

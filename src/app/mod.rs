@@ -5,7 +5,8 @@
 //! - [`surface`]: the loss surface meshes with our own WGSL material, the
 //!   bowls, markers, paths and axes (heights mapped by [`heights`]);
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
-//! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots);
+//! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots,
+//!   and the 1D views of [`line_views`]);
 //! - [`curvature_windows`]: the spectrum and Hessian windows (drawn by
 //!   [`spectrum_view`]);
 //! - [`overlay`]: axis labels, run names, caption and hover readout;
@@ -18,6 +19,7 @@ pub mod camera;
 pub mod capture;
 pub mod curvature_windows;
 pub mod heights;
+pub mod line_views;
 pub mod overlay;
 pub mod readouts;
 pub mod record;
@@ -45,6 +47,8 @@ pub struct AppOptions {
     pub source: Source,
     /// Whether the side panel is shown.
     pub panel: bool,
+    /// Whether the 1D views window is open at the start.
+    pub lines_window: bool,
     /// Training speed at the start, in steps per second (a lesson's own
     /// speed replaces it).
     pub speed: f64,
@@ -61,6 +65,7 @@ impl Default for AppOptions {
                 config: SessionConfig::default(),
             }]),
             panel: true,
+            lines_window: false,
             speed: defaults::STEPS_PER_SECOND,
             screenshot: None,
         }
@@ -117,6 +122,7 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
             camera::CameraPlugin,
             ui::UiPlugin {
                 panel: options.panel,
+                lines_window: options.lines_window,
             },
             overlay::OverlayPlugin,
             curvature_windows::CurvatureWindowsPlugin,

@@ -2,13 +2,14 @@
 //! curvatures), the runs' names, the lesson caption, the legend of colours
 //! and marks, and the (a, b, loss) readout under the mouse.
 
-use super::heights::{EXTENT, run_offset, world_point};
+use super::heights::{EXTENT, RUN_RGB, run_offset, world_point};
 use super::state::{Caption, Live, PanelWidth, ShowBowl, ensure_state};
 use super::surface::{AXIS_COLORS, Heights, axis_curve};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use curvscope_core::colormap::viridis_srgb;
+use curvscope_core::landscape::shared::SharedAxis;
 use curvscope_core::train::session::{PlaneKind, Surface};
 
 /// Paints the overlay.
@@ -69,6 +70,42 @@ pub fn pca_label(axis: usize, curvature: f64, explained: [f64; 2]) -> String {
         axis + 1,
         100.0 * explained[axis]
     )
+}
+
+/// The label of a shared plane's axis: what the direction is (towards which
+/// run from the common start, or which eigenvector while the runs have not
+/// spread over two directions), with the runs' `labels`.
+pub fn shared_label(axis: SharedAxis, labels: [&str; 2]) -> String {
+    match axis {
+        SharedAxis::Towards(0) => format!("from the start to {} now", labels[0]),
+        SharedAxis::Towards(_) => format!("towards {} now (orthogonal part)", labels[1]),
+        SharedAxis::Fallback(k) => format!(
+            "eigenvector v{} of {} (the runs have not spread yet)",
+            k + 1,
+            labels[0]
+        ),
+    }
+}
+
+/// The label of a surface's axis (`top`: the tracked eigenvalues, `labels`:
+/// the runs' names, for a shared plane).
+pub fn surface_axis_label(
+    surface: &Surface,
+    axis: usize,
+    top: &[f64],
+    labels: [&str; 2],
+) -> String {
+    let curvature = surface.axis_curvatures[axis];
+    match (surface.kind, surface.explained, &surface.shared) {
+        (_, _, Some(shared)) => shared_label(shared.axes[axis], labels),
+        (PlaneKind::Pca, Some(explained), _) => pca_label(axis, curvature, explained),
+        // A PCA plane waits for a path with two directions on the
+        // eigenvectors; a run alone on the shared plane has them too.
+        (PlaneKind::Pca | PlaneKind::Shared, _, _) => {
+            axis_label(PlaneKind::Eigen, axis, curvature, top)
+        }
+        (kind, _, _) => axis_label(kind, axis, curvature, top),
+    }
 }
 
 /// The point where a ray first meets a surface drawn at `offset` (None if
@@ -141,27 +178,52 @@ fn srgb8(c: [f32; 3]) -> [u8; 3] {
 }
 
 /// The lines of the legend, top to bottom, after the colour bar: a swatch
-/// colour and its text (the bowl's line only while it is shown).
-pub fn legend_lines(bowl: bool) -> Vec<([u8; 3], &'static str)> {
-    let mut lines = vec![
-        ([255, 77, 51], "current parameters (the plane's centre)"),
-        (
-            [255, 120, 120],
-            "training path up to now (white: in the plane; redder: farther off it)",
-        ),
+/// colour and its text (the bowl's line only while it is shown); `shared`:
+/// the runs' labels when both are drawn on one shared surface.
+pub fn legend_lines(bowl: bool, shared: Option<[&str; 2]>) -> Vec<([u8; 3], String)> {
+    let mut lines = match shared {
+        None => vec![
+            (
+                [255, 77, 51],
+                "current parameters (the plane's centre)".to_string(),
+            ),
+            (
+                [255, 120, 120],
+                "training path up to now (white: in the plane; redder: farther off it)".to_string(),
+            ),
+        ],
+        Some(labels) => {
+            let mut lines: Vec<([u8; 3], String)> = RUN_RGB
+                .iter()
+                .zip(labels)
+                .map(|(rgb, label)| {
+                    (
+                        *rgb,
+                        format!("{label}: current point and path (redder: farther off the plane)"),
+                    )
+                })
+                .collect();
+            lines.push((
+                [255, 255, 255],
+                "the runs' common start; the plane holds it and both current points".to_string(),
+            ));
+            lines
+        }
+    };
+    lines.extend([
         (
             srgb8(AXIS_COLORS[0]),
-            "the loss along the axis labelled in orange",
+            "the loss along the axis labelled in orange".to_string(),
         ),
         (
             srgb8(AXIS_COLORS[1]),
-            "the loss along the axis labelled in blue",
+            "the loss along the axis labelled in blue".to_string(),
         ),
-    ];
+    ]);
     if bowl {
         lines.push((
             [225, 235, 255],
-            "stability bowl: curvature 2(1+β)/η; where the surface curves more steeply, steps of this η overshoot",
+            "stability bowl: curvature 2(1+β)/η; where the surface curves more steeply, steps of this η overshoot".to_string(),
         ));
     }
     lines
@@ -175,11 +237,12 @@ fn paint_legend(
     heights: &Heights,
     log: bool,
     bowl: bool,
+    shared: Option<[&str; 2]>,
 ) {
     let font = egui::FontId::proportional(12.0);
     let white = egui::Color32::from_gray(230);
     let width = 250.0_f32.min(view.width() - 20.0);
-    let lines = legend_lines(bowl);
+    let lines = legend_lines(bowl, shared);
     let galleys: Vec<_> = lines
         .iter()
         .map(|(_, text)| painter.layout(text.to_string(), font.clone(), white, width - 22.0))
@@ -280,31 +343,50 @@ fn overlay(
         painter.rect_filled(rect, 3.0, egui::Color32::from_black_alpha(150));
         painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, color);
     };
-    let n = live.runs.len();
+    let (n, one_surface) = (live.surfaces_drawn(), live.one_surface());
+    let labels: [&str; 2] = [0, 1].map(|i| live.runs.get(i).map_or("", |r| r.label.as_str()));
     for (i, run) in live.runs.iter().enumerate() {
         let Some(surface) = run.latest.as_ref().and_then(|s| s.surface.as_ref()) else {
             continue;
         };
+        let offset = run_offset(live.slot(i), n);
+        if one_surface {
+            // Each run's name beside its point on the one surface.
+            let r = surface.coords.last().copied().unwrap_or(1.0);
+            let now = surface.current;
+            let at = world_point(
+                now.a,
+                now.b,
+                r,
+                heights.map.norm(now.loss),
+                heights.height,
+                offset,
+            );
+            let [red, green, blue] = RUN_RGB[i % 2];
+            if let Some(p) = screen(at + Vec3::Y * 0.12) {
+                text(
+                    p,
+                    egui::Align2::CENTER_BOTTOM,
+                    &run.label,
+                    14.0,
+                    egui::Color32::from_rgb(red, green, blue),
+                );
+            }
+            if i > 0 {
+                continue;
+            }
+        }
         for (axis, [r, g, b]) in AXIS_COLORS.into_iter().enumerate() {
             let color =
                 egui::Color32::from_rgb((r * 255.0) as u8, (g * 255.0) as u8, (b * 255.0) as u8);
-            let end = axis_curve(surface, axis, &heights, run_offset(i, n))
-                .last()
-                .copied();
+            let end = axis_curve(surface, axis, &heights, offset).last().copied();
             if let Some(p) = end.and_then(&screen) {
                 let top = run
                     .latest
                     .as_ref()
                     .and_then(|s| s.curvature.as_ref())
                     .map_or(&[][..], |c| &c.top[..]);
-                let curvature = surface.axis_curvatures[axis];
-                let label = match (surface.kind, surface.explained) {
-                    (PlaneKind::Pca, Some(explained)) => pca_label(axis, curvature, explained),
-                    // A PCA plane waits for a path with two directions on
-                    // the eigenvectors.
-                    (PlaneKind::Pca, None) => axis_label(PlaneKind::Eigen, axis, curvature, top),
-                    (kind, _) => axis_label(kind, axis, curvature, top),
-                };
+                let label = surface_axis_label(surface, axis, top, labels);
                 text(
                     p + egui::vec2(0.0, 6.0),
                     egui::Align2::CENTER_TOP,
@@ -314,8 +396,8 @@ fn overlay(
                 );
             }
         }
-        if !run.label.is_empty() {
-            let top = Vec3::new(run_offset(i, n), heights.height * 1.15, -EXTENT);
+        if !run.label.is_empty() && !one_surface {
+            let top = Vec3::new(offset, heights.height * 1.15, -EXTENT);
             if let Some(p) = screen(top) {
                 text(
                     p,
@@ -332,7 +414,14 @@ fn overlay(
         .iter()
         .any(|r| r.latest.as_ref().is_some_and(|s| s.surface.is_some()))
     {
-        paint_legend(&painter, view, &heights, scale.log, bowl.0);
+        paint_legend(
+            &painter,
+            view,
+            &heights,
+            scale.log,
+            bowl.0,
+            one_surface.then_some(labels),
+        );
     }
     if !caption.0.is_empty() {
         let font = egui::FontId::proportional(16.0);
@@ -360,7 +449,7 @@ fn overlay(
     };
     let hovered = live.runs.iter().enumerate().find_map(|(i, run)| {
         let surface = run.latest.as_ref()?.surface.as_ref()?;
-        let (a, b, loss) = hit_surface(ray, surface, &heights, run_offset(i, n))?;
+        let (a, b, loss) = hit_surface(ray, surface, &heights, run_offset(live.slot(i), n))?;
         Some(Hovered { run: i, a, b, loss })
     });
     if let Some(h) = hovered {
@@ -376,7 +465,7 @@ fn overlay(
             r,
             heights.map.norm(h.loss),
             heights.height,
-            run_offset(h.run, n),
+            run_offset(live.slot(h.run), n),
         );
         if let Some(p) = screen(spot) {
             painter.circle_stroke(p, 4.0, egui::Stroke::new(1.5, egui::Color32::WHITE));
@@ -415,6 +504,38 @@ mod tests {
         );
         assert!(axis_label(PlaneKind::EigenRandom, 1, 0.5, &top).starts_with("random, orthogonal"));
         assert!(axis_label(PlaneKind::EigenRandom, 0, 0.28, &top).starts_with("eigenvector v1"));
+        assert_eq!(
+            shared_label(SharedAxis::Towards(0), ["batch 8", "full batch"]),
+            "from the start to batch 8 now"
+        );
+        assert_eq!(
+            shared_label(SharedAxis::Towards(1), ["batch 8", "full batch"]),
+            "towards full batch now (orthogonal part)"
+        );
+        assert!(
+            shared_label(SharedAxis::Fallback(1), ["batch 8", "x"])
+                .starts_with("eigenvector v2 of batch 8")
+        );
+        // A run alone on the shared plane is on its eigenvectors.
+        let lone = Surface {
+            coords: vec![-1.0, 1.0],
+            loss: ndarray::Array2::zeros((2, 2)),
+            axis_curvatures: [0.28, 0.066],
+            kind: PlaneKind::Shared,
+            path: Vec::new(),
+            current: curvscope_core::train::session::PathPoint {
+                a: 0.0,
+                b: 0.0,
+                loss: 0.0,
+                off_plane: 0.0,
+            },
+            shared: None,
+            explained: None,
+        };
+        assert_eq!(
+            surface_axis_label(&lone, 1, &top, ["a", "b"]),
+            "eigenvector v2  λ = 0.0660"
+        );
         assert_eq!(
             pca_label(1, 0.25, [0.9, 0.08]),
             "path direction 2 (8% of the path)  curvature 0.2500"

@@ -1,6 +1,7 @@
 //! Readout widgets: a run's numbers, the stability gauge with its bands,
 //! and the plots (losses, λmax against 2(1+β)/η, η·λmax against 2(1+β)).
 
+use super::heights::RUN_RGB;
 use super::state::RunView;
 use bevy_egui::egui;
 use curvscope_core::curvature::tracker::{CurvatureSnapshot, StabilityBand};
@@ -241,8 +242,8 @@ fn curvature_readouts(
 
 /// Colours of the runs' plot lines.
 pub const RUN_COLORS: [egui::Color32; 2] = [
-    egui::Color32::from_rgb(100, 180, 255),
-    egui::Color32::from_rgb(255, 150, 80),
+    egui::Color32::from_rgb(RUN_RGB[0][0], RUN_RGB[0][1], RUN_RGB[0][2]),
+    egui::Color32::from_rgb(RUN_RGB[1][0], RUN_RGB[1][1], RUN_RGB[1][2]),
 ];
 
 fn series(history: &[SeriesRow], value: impl Fn(&SeriesRow) -> Option<f64>) -> PlotPoints<'static> {

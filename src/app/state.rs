@@ -286,6 +286,34 @@ pub struct Live {
 }
 
 impl Live {
+    /// Whether the runs share one surface (twins on the shared plane): it
+    /// is drawn once, with both runs' points and paths on it.
+    pub fn one_surface(&self) -> bool {
+        self.runs.len() == 2
+            && self.runs.iter().all(|r| {
+                r.latest
+                    .as_ref()
+                    .and_then(|s| s.surface.as_ref())
+                    .is_some_and(|s| s.shared.is_some())
+            })
+    }
+
+    /// The number of surfaces drawn side by side: one per run, or one for
+    /// twins on a shared plane.
+    pub fn surfaces_drawn(&self) -> usize {
+        if self.one_surface() {
+            1
+        } else {
+            self.runs.len()
+        }
+    }
+
+    /// Where run `i` is drawn in the row of surfaces (0 for both runs on
+    /// a shared surface).
+    pub fn slot(&self, i: usize) -> usize {
+        if self.one_surface() { 0 } else { i }
+    }
+
     /// The first run's newest snapshot.
     pub fn latest(&self) -> Option<&Snapshot> {
         self.runs.first().and_then(|r| r.latest.as_ref())

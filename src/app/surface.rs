@@ -1,9 +1,10 @@
 //! The loss surfaces as meshes with our own WGSL material (`surface.wgsl`
 //! beside this file, embedded in the binary), the stability bowls, the markers of the current
 //! points, the training paths and the axes. One surface per run, side by
-//! side, in one shared height scale.
+//! side, in one shared height scale; twins on a shared plane have one
+//! surface, drawn once, with both runs' points, paths and bowls on it.
 
-use super::heights::{EXTENT, HEIGHT, HeightMap, run_offset, world_point};
+use super::heights::{EXTENT, HEIGHT, HeightMap, RUN_RGB, run_offset, world_point};
 use super::state::{AppSet, Live, ShowBowl, SurfaceScale, ensure_state};
 use bevy::asset::{AssetPath, RenderAssetUsages, embedded_asset, embedded_path};
 use bevy::mesh::{Indices, PrimitiveTopology};
@@ -11,7 +12,7 @@ use bevy::prelude::*;
 use bevy::render::render_resource::{AsBindGroup, ShaderType};
 use bevy::shader::ShaderRef;
 use curvscope_core::colormap::viridis;
-use curvscope_core::train::session::Surface;
+use curvscope_core::train::session::{PathPoint, Surface};
 use ndarray::Array2;
 
 /// Shader parameters (mirrors `SurfaceParams` in surface.wgsl).
@@ -118,6 +119,7 @@ impl Plugin for SurfacePlugin {
             Update,
             (
                 sync_run_entities,
+                place_surfaces,
                 update_surfaces,
                 update_bowls,
                 draw_markers_and_paths,
@@ -173,13 +175,14 @@ pub fn surface_mesh(loss: &Array2<f64>, map: &HeightMap, height: f32) -> Mesh {
 }
 
 /// The stability bowl over a surface's grid: the quadratic
-/// L₀ + ½·c·(a² + b²) with c = 2(1 + β)/η, the curvature at which gradient
-/// descent with this step size stops being stable, drawn in the surfaces'
-/// height map (and cut off a little above their top). Where the loss
-/// surface curves faster than the bowl, training at this η is unstable.
+/// L₀ + ½·c·((a − a₀)² + (b − b₀)²) through the current point (a₀, b₀) with
+/// c = 2(1 + β)/η, the curvature at which gradient descent with this step
+/// size stops being stable, drawn in the surfaces' height map (and cut off
+/// a little above their top). Where the loss surface curves faster than
+/// the bowl, training at this η is unstable.
 pub fn bowl_mesh(
     coords: &[f64],
-    centre_loss: f64,
+    (a0, b0, centre_loss): (f64, f64, f64),
     curvature: f64,
     map: &HeightMap,
     height: f32,
@@ -187,7 +190,8 @@ pub fn bowl_mesh(
     const CAP: f32 = 1.2;
     let n = coords.len();
     let bowl = Array2::from_shape_fn((n, n), |(i, j)| {
-        centre_loss + 0.5 * curvature * (coords[i] * coords[i] + coords[j] * coords[j])
+        let (a, b) = (coords[i] - a0, coords[j] - b0);
+        centre_loss + 0.5 * curvature * (a * a + b * b)
     });
     let mut mesh = surface_mesh(&bowl, map, height);
     let mut colors = Vec::new();
@@ -234,7 +238,7 @@ fn sync_run_entities(
         commands.spawn((
             Name::new(format!("stability bowl {i}")),
             Bowl(i),
-            Mesh3d(meshes.add(bowl_mesh(&[-1.0, 1.0], 0.0, 0.0, &map, HEIGHT))),
+            Mesh3d(meshes.add(bowl_mesh(&[-1.0, 1.0], (0.0, 0.0, 0.0), 0.0, &map, HEIGHT))),
             MeshMaterial3d(bowl_materials.add(BowlMaterial {
                 tint: LinearRgba::from(Color::srgba(0.9, 0.95, 1.0, 0.25)).to_vec4(),
             })),
@@ -255,6 +259,34 @@ fn sync_run_entities(
             })),
             at,
         ));
+    }
+}
+
+/// Puts each run's surface and bowl in its place in the row, and shows one
+/// surface only when the runs share it (the second run's mesh is hidden;
+/// its bowl stays, around its own point).
+fn place_surfaces(
+    live: Res<Live>,
+    mut surfaces: Query<(&SurfaceMesh, &mut Transform, &mut Visibility), Without<Bowl>>,
+    mut bowls: Query<(&Bowl, &mut Transform), Without<SurfaceMesh>>,
+    mut seen: Local<Option<(usize, usize)>>,
+) {
+    let key = (live.runs.len(), live.surfaces_drawn());
+    if *seen == Some(key) && surfaces.iter().count() == key.0 {
+        return;
+    }
+    *seen = Some(key);
+    let n = key.1;
+    for (run, mut at, mut visibility) in &mut surfaces {
+        at.translation.x = run_offset(live.slot(run.0), n);
+        *visibility = if live.slot(run.0) == run.0 {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        };
+    }
+    for (bowl, mut at) in &mut bowls {
+        at.translation.x = run_offset(live.slot(bowl.0), n);
     }
 }
 
@@ -324,11 +356,11 @@ fn update_bowls(
             continue;
         }
         seen[bowl.0] = key;
-        let (n, m) = grid.loss.dim();
+        let now = grid.current;
         if let Some(mut target) = meshes.get_mut(&mesh.0) {
             *target = bowl_mesh(
                 &grid.coords,
-                grid.loss[(n / 2, m / 2)],
+                (now.a, now.b, now.loss),
                 curvature,
                 &heights.map,
                 heights.height,
@@ -337,27 +369,46 @@ fn update_bowls(
     }
 }
 
-/// Each run's current point (the centre of its surface) and its training
-/// path: each recorded point at its projection (a, b) and the loss there,
-/// white where it lies in the plane and red where it is far from it (there
-/// the surface does not show the loss it had).
+/// Each run's current point (the centre of its surface, or its place on a
+/// shared one) and its training path: each recorded point at its
+/// projection (a, b) and the loss there, white where it lies in the plane
+/// and red where it is far from it (there the surface does not show the
+/// loss it had). On a shared surface each run has its colour (as in the
+/// plots), fading to red off the plane, and the common start is marked.
 fn draw_markers_and_paths(live: Res<Live>, heights: Res<Heights>, mut gizmos: Gizmos) {
-    let n = live.runs.len();
+    let (n, shared) = (live.surfaces_drawn(), live.one_surface());
     for (i, surface) in surfaces(&live).enumerate() {
         let Some(grid) = surface else {
             continue;
         };
         let r = grid.coords.last().copied().unwrap_or(1.0);
-        let offset = run_offset(i, n);
-        let (rows, cols) = grid.loss.dim();
-        let centre = heights.map.norm(grid.loss[(rows / 2, cols / 2)]);
+        let offset = run_offset(live.slot(i), n);
+        let mark = |p: &PathPoint| {
+            let h = heights.map.norm(p.loss);
+            world_point(p.a, p.b, r, h, heights.height, offset)
+        };
+        let [red, green, blue] = if shared {
+            RUN_RGB[i % 2].map(|c| f32::from(c) / 255.0)
+        } else {
+            [1.0; 3]
+        };
+        let point = if shared {
+            Color::srgb(red, green, blue)
+        } else {
+            Color::srgb(1.0, 0.3, 0.2)
+        };
         gizmos.sphere(
-            Isometry3d::from_translation(
-                world_point(0.0, 0.0, r, centre, heights.height, offset) + Vec3::Y * 0.03,
-            ),
+            Isometry3d::from_translation(mark(&grid.current) + Vec3::Y * 0.03),
             0.06,
-            Color::srgb(1.0, 0.3, 0.2),
+            point,
         );
+        if let Some(start) = grid.shared.as_ref().map(|s| s.start) {
+            gizmos.sphere(
+                Isometry3d::from_translation(mark(&start) + Vec3::Y * 0.03),
+                0.045,
+                Color::WHITE,
+            );
+        }
         let scale = grid
             .path
             .iter()
@@ -369,10 +420,11 @@ fn draw_markers_and_paths(live: Res<Live>, heights: Res<Heights>, mut gizmos: Gi
             .iter()
             .filter(|p| p.a.abs() <= r && p.b.abs() <= r && p.loss.is_finite())
             .map(|p| {
-                let h = heights.map.norm(p.loss);
-                let at = world_point(p.a, p.b, r, h, heights.height, offset) + Vec3::Y * 0.02;
+                // From the run's colour to red, by the distance off the plane.
                 let off = (p.off_plane / scale) as f32;
-                (at, Color::srgb(1.0, 1.0 - 0.8 * off, 1.0 - 0.8 * off))
+                let towards = |c: f32, red: f32| c + (red - c) * off;
+                let color = Color::srgb(towards(red, 1.0), towards(green, 0.2), towards(blue, 0.2));
+                (mark(p) + Vec3::Y * 0.02, color)
             });
         gizmos.linestrip_gradient(points);
     }
@@ -382,9 +434,9 @@ fn draw_markers_and_paths(live: Res<Live>, heights: Res<Heights>, mut gizmos: Gi
 /// (b = 0) and along b (a = 0) through the current point, in the axes'
 /// colours (their labels are painted by the overlay at the far ends).
 fn draw_axes(live: Res<Live>, heights: Res<Heights>, mut gizmos: Gizmos) {
-    let n = live.runs.len();
+    let n = live.surfaces_drawn();
     for (i, surface) in surfaces(&live).enumerate() {
-        let Some(grid) = surface else {
+        let Some(grid) = surface.filter(|_| live.slot(i) == i) else {
             continue;
         };
         for (axis, color) in AXIS_COLORS.into_iter().enumerate() {
@@ -420,4 +472,88 @@ pub fn axis_curve(grid: &Surface, axis: usize, heights: &Heights, offset: f32) -
             world_point(a, b, r, h, heights.height, offset) + Vec3::Y * 0.015
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use curvscope_core::train::runner::Runner;
+    use curvscope_core::train::session::{PlaneKind, SessionConfig};
+    use curvscope_core::train::trainer::TrainerSettings;
+
+    /// What twins from one start report after `steps` steps on `plane`.
+    fn twins(plane: PlaneKind, steps: usize) -> Live {
+        let run = SessionConfig {
+            samples: (64, 8),
+            hidden: vec![6],
+            grid: (9, 0.5),
+            plane,
+            ..SessionConfig::default()
+        };
+        let twin = SessionConfig {
+            settings: TrainerSettings {
+                batch_size: None,
+                ..run.settings
+            },
+            ..run.clone()
+        };
+        let mut runner = Runner::plain(vec![("a".into(), run), ("b".into(), twin)]).unwrap();
+        let mut live = Live::default();
+        live.receive(runner.tick_exact(steps, 0.0, true));
+        live
+    }
+
+    /// The places and visibility `place_surfaces` gives two runs' meshes.
+    fn placed(live: Live) -> Vec<(usize, f32, Visibility)> {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .insert_resource(live)
+            .add_systems(Update, place_surfaces);
+        for i in 0..2 {
+            app.world_mut()
+                .spawn((SurfaceMesh(i), Transform::default(), Visibility::Inherited));
+        }
+        app.update();
+        let mut query = app
+            .world_mut()
+            .query::<(&SurfaceMesh, &Transform, &Visibility)>();
+        let mut out: Vec<_> = query
+            .iter(app.world())
+            .map(|(m, t, v)| (m.0, t.translation.x, *v))
+            .collect();
+        out.sort_by_key(|p| p.0);
+        out
+    }
+
+    /// Issue 12: twins on the shared plane are drawn as one surface (the
+    /// second mesh hidden, both in the middle); on their own planes, side
+    /// by side.
+    #[test]
+    fn twins_on_the_shared_plane_share_one_mesh() {
+        let shared = twins(PlaneKind::Shared, 40);
+        assert!(shared.one_surface());
+        assert_eq!((shared.surfaces_drawn(), shared.slot(1)), (1, 0));
+        let [a, b] = [0, 1].map(|i| {
+            let s = shared.runs[i].latest.as_ref().unwrap();
+            s.surface.clone().unwrap()
+        });
+        assert_eq!(a.loss, b.loss, "one grid");
+        assert_ne!((a.current.a, a.current.b), (b.current.a, b.current.b));
+        assert_eq!(
+            placed(shared),
+            vec![
+                (0, 0.0, Visibility::Inherited),
+                (1, 0.0, Visibility::Hidden)
+            ]
+        );
+        let apart = twins(PlaneKind::Eigen, 40);
+        assert!(!apart.one_surface());
+        assert_eq!(
+            placed(apart),
+            vec![
+                (0, run_offset(0, 2), Visibility::Inherited),
+                (1, run_offset(1, 2), Visibility::Inherited)
+            ]
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! model sections and the plots; and the keyboard shortcuts.
 
 use super::capture::save_screenshot;
+use super::line_views::lines_ui;
 use super::readouts::{plots, run_readouts};
 use super::record::LiveRecorder;
 use super::state::{
@@ -26,6 +27,8 @@ use std::sync::Arc;
 pub struct UiPlugin {
     /// Whether the side panel is shown.
     pub panel: bool,
+    /// Whether the 1D views window is open at the start.
+    pub lines_window: bool,
 }
 
 /// What the panel itself remembers between frames (nothing the runner
@@ -42,6 +45,10 @@ pub struct Panel {
     pub controlled: usize,
     /// An "export all" waiting for its step.
     pub export: Option<PendingExport>,
+    /// Whether the 1D views window is open.
+    pub show_lines: bool,
+    /// Whose eigenvector lines the 1D views show.
+    pub lines_run: usize,
 }
 
 impl Panel {
@@ -68,7 +75,11 @@ impl Plugin for UiPlugin {
         if !app.is_plugin_added::<StatsPlugin>() {
             app.add_plugins(StatsPlugin);
         }
-        app.init_resource::<Panel>().add_systems(
+        app.insert_resource(Panel {
+            show_lines: self.lines_window,
+            ..Panel::default()
+        })
+        .add_systems(
             Update,
             shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
         );
@@ -330,19 +341,28 @@ fn holding<T: PartialOrd + Copy>(lo: T, hi: T, value: T) -> std::ops::RangeInclu
 pub type Landscape = (PlaneKind, (usize, f64));
 
 /// The plane, grid and top-k controls; returns a new landscape and a new
-/// top-k when the user changed them.
+/// top-k when the user changed them. The shared plane is offered when
+/// `twins_share` (two runs on one landscape from one start).
 pub fn landscape_ui(
     ui: &mut egui::Ui,
     config: &SessionConfig,
+    twins_share: bool,
 ) -> (Option<Landscape>, Option<usize>) {
     let (mut kind, (mut n, mut r), mut k) = (config.plane, config.grid, config.top_k);
     egui::ComboBox::from_label("plane")
         .selected_text(kind.name())
         .show_ui(ui, |ui| {
             for f in PlaneKind::ALL {
-                ui.selectable_value(&mut kind, f, f.name());
+                if f != PlaneKind::Shared || twins_share {
+                    ui.selectable_value(&mut kind, f, f.name());
+                }
             }
-        });
+        })
+        .response
+        .on_hover_text(
+            "\"both runs\" (twins from one start on one landscape): the plane through \
+             the start and both current points, one surface with both paths on it.",
+        );
     let (grids, ranges, ks) = (holding(9, 129, n), holding(0.01, 20.0, r), holding(1, 8, k));
     ui.add(egui::Slider::new(&mut n, grids).text("grid N"));
     ui.add(
@@ -431,6 +451,7 @@ fn panel_contents(
     }
     readouts_section(ui, live);
     ui.separator();
+    lines_window(ui, live, &mut view.panel);
     if live.scripted {
         // A recording shows what happens, not the controls.
         plots(ui, &live.runs, live.generation);
@@ -445,6 +466,12 @@ fn panel_contents(
     ui.collapsing("spectrum and layers", |ui| {
         spectrum_section(ui, link, live, &mut view.windows)
     });
+    ui.checkbox(&mut view.panel.show_lines, "1D views (window)")
+        .on_hover_text(
+            "The loss along the straight line from the start to now (Goodfellow et al. 2015), \
+             and along each tracked eigenvector with its quadratic model L + (g·v)a + ½λa²: \
+             where the quadratic picture holds and where it breaks.",
+        );
     ui.collapsing("data and model", |ui| {
         model_section(ui, link, live, &mut view.panel)
     });
@@ -462,6 +489,19 @@ fn panel_contents(
     }
     ui.separator();
     plots(ui, &live.runs, live.generation);
+}
+
+/// The 1D views window beside the panel, while it is open (in recordings
+/// too, with `--lines-window`).
+fn lines_window(ui: &egui::Ui, live: &Live, panel: &mut Panel) {
+    egui::Window::new("1D views")
+        .open(&mut panel.show_lines)
+        .order(egui::Order::Foreground)
+        .default_width(400.0)
+        .default_pos(ui.max_rect().right_top() + egui::vec2(16.0, 90.0))
+        .show(ui.ctx(), |ui| {
+            lines_ui(ui, &live.runs, &mut panel.lines_run)
+        });
 }
 
 /// Picks a bundled lesson: its runs, timeline, speed and view replace the
@@ -642,7 +682,9 @@ fn landscape_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, view: 
     let Some(config) = live.latest().map(|s| s.config.clone()) else {
         return;
     };
-    let (landscape, top_k) = landscape_ui(ui, &config);
+    let configs = live.configs();
+    let twins_share = matches!(&configs[..], [a, b] if a.same_landscape(b));
+    let (landscape, top_k) = landscape_ui(ui, &config, twins_share);
     if let Some((kind, grid)) = landscape {
         link.send(Command::Landscape(kind, grid));
     }
@@ -987,7 +1029,10 @@ mod tests {
             top_k: 10,
             ..SessionConfig::default()
         };
-        assert_eq!(in_a_frame(|ui| landscape_ui(ui, &config)), (None, None));
+        assert_eq!(
+            in_a_frame(|ui| landscape_ui(ui, &config, true)),
+            (None, None)
+        );
         let lesson_model = SessionConfig {
             samples: (6000, 5000),
             noise: 2.0,

@@ -59,6 +59,10 @@ pub struct AnalyzeArgs {
     /// Also each layer's Hessian block: its top eigenvalue and trace.
     #[arg(long)]
     per_layer: bool,
+    /// Also the 1D views: the loss along each top eigenvector with its
+    /// quadratic model, and from the trajectory's first point to the params.
+    #[arg(long)]
+    lines: bool,
     /// Also write the full result (curvscope-analysis/1) to this JSON file.
     #[arg(long, value_name = "OUT.json")]
     json: Option<PathBuf>,
@@ -101,6 +105,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
             Spectrum::Slq => SpectrumChoice::Slq,
         }),
         per_layer: args.per_layer,
+        lines: args.lines,
     };
     let report = analyze(&problem, &name, &opts).with_context(|| shown.clone())?;
     println!("{}", report.summary());

@@ -72,6 +72,10 @@ pub struct AppArgs {
     /// Training speed at the start, in steps per second (1 to 100000).
     #[arg(long, default_value_t = defaults::STEPS_PER_SECOND, allow_negative_numbers = true)]
     speed: f64,
+    /// Open the 1D views window at the start (the loss from the start to
+    /// now, and along each tracked eigenvector with its quadratic model).
+    #[arg(long)]
+    lines_window: bool,
 }
 
 /// Arguments of `curvscope screenshot`.
@@ -145,6 +149,7 @@ impl AppArgs {
             size: self.size.unwrap_or(defaults.size),
             source,
             speed,
+            lines_window: self.lines_window,
             ..defaults
         })
     }

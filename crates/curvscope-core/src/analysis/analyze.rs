@@ -14,6 +14,7 @@ use crate::curvature::trace::trace_for;
 use crate::io::problem::Problem;
 use crate::landscape::directions::{RandomScaling, orthogonalize, random_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
+use crate::landscape::lines::{HOLDS_WITHIN, eigen_line, interpolation_line};
 use crate::landscape::pca::{PcaPlane, pca_plane};
 use crate::model::finite::{NotFinite, check_finite};
 use crate::model::objective::Objective;
@@ -103,6 +104,9 @@ pub struct AnalyzeOptions {
     pub spectrum: Option<SpectrumChoice>,
     /// Each layer's block top eigenvalue and trace too.
     pub per_layer: bool,
+    /// The 1D views too: the line from the trajectory's first point, and
+    /// the top eigenvector lines with their quadratic models.
+    pub lines: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -115,6 +119,7 @@ impl Default for AnalyzeOptions {
             seed: 0,
             spectrum: None,
             per_layer: false,
+            lines: false,
         }
     }
 }
@@ -213,6 +218,9 @@ pub struct Seconds {
     /// The per-layer blocks, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_layer: Option<f64>,
+    /// The 1D views, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<f64>,
 }
 
 /// The `spectrum` part of the result (see `docs/analysis-format.md`).
@@ -277,6 +285,47 @@ impl SpectrumReport {
     }
 }
 
+/// A loss along a line: `loss[i]` = L(origin + alphas[i]·direction)
+/// (`null` where it is not finite).
+#[derive(Debug, Clone, Serialize)]
+pub struct LineReport {
+    /// Coordinates along the line.
+    pub alphas: Vec<f64>,
+    /// The loss at each.
+    pub loss: Vec<f64>,
+}
+
+/// One eigenvector line of the `lines` part.
+#[derive(Debug, Clone, Serialize)]
+pub struct EigenLineReport {
+    /// The eigenvalue λ (of the unit eigenvector v).
+    pub lambda: f64,
+    /// The slope g·v of the loss along v at params.
+    pub slope: f64,
+    /// L(params + a·v) over [-range, range].
+    pub line: LineReport,
+    /// The quadratic model L + (g·v)·a + ½λa² at the same a.
+    pub model: Vec<f64>,
+    /// The largest |a| up to which the model misses the loss by at most
+    /// [`HOLDS_WITHIN`] of its change from params (probed down to
+    /// range/4096).
+    pub holds_to: f64,
+}
+
+/// The `lines` part of the result, with `--lines` (the app's 1D views).
+#[derive(Debug, Clone, Serialize)]
+pub struct LinesReport {
+    /// The loss from the trajectory's first point (a = 0) to params
+    /// (a = 1), over [-0.5, 1.5]; absent without a trajectory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpolation: Option<LineReport>,
+    /// Along each of the top_k eigenvectors, largest first.
+    pub eigen: Vec<EigenLineReport>,
+    /// The share of the loss's change the model may miss by and still
+    /// "hold" ([`HOLDS_WITHIN`]).
+    pub holds_within: f64,
+}
+
 /// The `pca` part of the result, with `--directions pca`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PcaReport {
@@ -316,6 +365,9 @@ pub struct AnalysisReport {
     /// The PCA plane, with `--directions pca`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pca: Option<PcaReport>,
+    /// The 1D views, with `--lines`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<LinesReport>,
     /// Timings.
     pub seconds: Seconds,
 }
@@ -536,6 +588,52 @@ pub fn analyze(
         });
     }
 
+    let t_lines = Instant::now();
+    let lines = opts.lines.then(|| {
+        let params = problem.params.view();
+        let eigen = eig
+            .top
+            .iter()
+            .take(opts.top_k)
+            .map(|p| {
+                let line = eigen_line(
+                    &objective,
+                    params,
+                    (op.loss(), op.grad().view()),
+                    (p.value, p.vector.view()),
+                    opts.range,
+                );
+                EigenLineReport {
+                    lambda: line.lambda,
+                    slope: line.slope,
+                    model: line.line.alphas.iter().map(|&a| line.model(a)).collect(),
+                    holds_to: line.model_holds_to(HOLDS_WITHIN),
+                    line: LineReport {
+                        alphas: line.line.alphas,
+                        loss: line.line.loss,
+                    },
+                }
+            })
+            .collect();
+        let interpolation = problem
+            .trajectory
+            .as_ref()
+            .and_then(|t| t.first())
+            .map(|start| {
+                let line = interpolation_line(&objective, start.view(), params);
+                LineReport {
+                    alphas: line.alphas,
+                    loss: line.loss,
+                }
+            });
+        LinesReport {
+            interpolation,
+            eigen,
+            holds_within: HOLDS_WITHIN,
+        }
+    });
+    let lines_secs = opts.lines.then(|| t_lines.elapsed().as_secs_f64());
+
     let top: Vec<f64> = eig.top.iter().take(opts.top_k).map(|p| p.value).collect();
     let min = eig.min.as_ref().map_or(f64::NAN, |p| p.value);
     let method = format!(
@@ -586,11 +684,13 @@ pub fn analyze(
             explained: p.explained,
             max_off_plane: p.max_off_plane,
         }),
+        lines,
         seconds: Seconds {
             hessian: hessian_secs,
             trace: trace_secs,
             grid: grid_secs,
             per_layer: layers_secs,
+            lines: lines_secs,
         },
     })
 }
@@ -707,6 +807,24 @@ impl AnalysisReport {
             text += &format!(
                 "\npca plane   {} trajectory points; explained {:.4}, {:.4}; largest off-plane distance {:.4e}",
                 pca.points, pca.explained[0], pca.explained[1], pca.max_off_plane
+            );
+        }
+        if let Some(lines) = &self.lines {
+            let holds: Vec<String> = lines
+                .eigen
+                .iter()
+                .enumerate()
+                .map(|(k, e)| format!("v{} |a| <= {:.4e}", k + 1, e.holds_to))
+                .collect();
+            text += &format!(
+                "\nlines       quadratic model within {:.0}% of the change along {}{}",
+                100.0 * lines.holds_within,
+                holds.join(", "),
+                if lines.interpolation.is_some() {
+                    "; line from the trajectory's start"
+                } else {
+                    "; no trajectory, no line from the start"
+                }
             );
         }
         if let Some(s) = &self.spectrum {

@@ -144,6 +144,10 @@ pub struct LiveBench {
     pub steps_per_second: f64,
     /// Wall time of one refresh (curvature and surface), median.
     pub measure_s: f64,
+    /// Wall time of the 1D views (the line from the start and the three
+    /// eigenvector lines, 65 points each and 24 probes near the centre)
+    /// after 2000 steps, median; part of every refresh.
+    pub lines_s: f64,
     /// Seconds timed.
     pub seconds: f64,
     /// Steps per second asked for.
@@ -152,6 +156,16 @@ pub struct LiveBench {
     pub plane_change_s: f64,
     /// The same, the slowest of the changes timed.
     pub plane_change_max_s: f64,
+}
+
+/// Median wall time of the default run's 1D views after 2000 steps.
+fn bench_lines(runs: usize) -> f64 {
+    let mut session = Session::new(SessionConfig::default()).expect("the default run starts");
+    session.train(2000);
+    session.measure();
+    median_seconds(runs, || {
+        session.lines();
+    })
 }
 
 /// Plane changes timed after the refresh rate.
@@ -229,6 +243,7 @@ pub fn bench_live(speed: f64, seconds: f64) -> LiveBench {
         refresh_hz: (m1 - m0) as f64 / span,
         steps_per_second: (s1 - s0) as f64 / span,
         measure_s: costs.get(costs.len() / 2).copied().unwrap_or(f64::NAN),
+        lines_s: bench_lines(11),
         seconds: span,
         speed,
         plane_change_s: changes.get(changes.len() / 2).copied().unwrap_or(f64::NAN),
@@ -410,12 +425,13 @@ impl BenchReport {
         s += &format!(
             "live app run (moons, 2-16-16-1, batch 32, 64×64 surface, the app's loop and \
              measuring thread, {:.0} steps/s asked): {:.1} refreshes/s, {:.0} steps/s \
-             meanwhile; curvature + surface {:.1} ms; a new plane shown after {:.0} ms \
-             (median; slowest {:.0} ms)\n",
+             meanwhile; curvature + surface {:.1} ms (of which the 1D views {:.2} ms); a new \
+             plane shown after {:.0} ms (median; slowest {:.0} ms)\n",
             self.live.speed,
             self.live.refresh_hz,
             self.live.steps_per_second,
             self.live.measure_s * 1e3,
+            self.live.lines_s * 1e3,
             self.live.plane_change_s * 1e3,
             self.live.plane_change_max_s * 1e3,
         );

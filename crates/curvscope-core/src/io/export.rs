@@ -257,8 +257,8 @@ pub fn grid_csv(surface: &Surface) -> String {
 }
 
 /// The loss grid as JSON:
-/// `{"format": "curvscope-grid/1", "kind": "eigen" | "random" | "eigen-random",
-/// "coords": [...], "loss": [[...], ...], "axis_curvatures": [c0, c1]}`,
+/// `{"format": "curvscope-grid/1", "kind": "eigen" | "random" | "eigen-random"
+/// | "pca" | "shared", "coords": [...], "loss": [[...], ...], "axis_curvatures": [c0, c1]}`,
 /// where `loss[i][j]` is the loss at (coords[i], coords[j]). Floats read back
 /// bit-exactly; a non-finite number is written as `null`.
 pub fn grid_json(surface: &Surface) -> String {
@@ -367,6 +367,13 @@ mod tests {
             axis_curvatures: [2.0, 2.0],
             kind: PlaneKind::Eigen,
             path: Vec::new(),
+            current: crate::train::session::PathPoint {
+                a: 0.0,
+                b: 0.0,
+                loss: 0.0,
+                off_plane: 0.0,
+            },
+            shared: None,
             explained: None,
         }
     }

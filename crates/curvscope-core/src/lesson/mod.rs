@@ -45,6 +45,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "outliers",
         include_str!("../../../../assets/lessons/outliers.json"),
     ),
+    (
+        "two-optimizers",
+        include_str!("../../../../assets/lessons/two-optimizers.json"),
+    ),
 ];
 
 /// A lesson file that breaks the format, or one that cannot be found or read.

@@ -519,6 +519,48 @@ impl Reader<'_> {
         })
     }
 
+    /// The shared plane is one plane of two runs: both must have it, and
+    /// the twin must start at the run's point of the run's landscape.
+    fn check_shared_plane(&self, runs: &[RunSpec], timeline: &[Event]) -> Result<(), LessonError> {
+        let shared = |c: &SessionConfig| c.plane == PlaneKind::Shared;
+        let events = timeline
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.actions.plane == Some(PlaneKind::Shared));
+        let mut asked = Vec::new();
+        if runs.iter().any(|r| shared(&r.config)) {
+            asked.push("run.plane".to_string());
+        }
+        for (i, event) in events {
+            let field = format!("timeline[{i}].plane");
+            if event.target != Target::Both {
+                return Err(self.err(
+                    field,
+                    "\"shared\" is one plane of both runs: set \"run\" to \"both\" or leave it out",
+                ));
+            }
+            asked.push(field);
+        }
+        let Some(field) = asked.into_iter().next() else {
+            return Ok(());
+        };
+        match runs {
+            [run, twin] if shared(&run.config) != shared(&twin.config) => Err(self.err(
+                "twin.plane",
+                "\"shared\" is one plane of both runs: give the twin the run's plane",
+            )),
+            [run, twin] if !run.config.same_landscape(&twin.config) => Err(self.err(
+                field,
+                "\"shared\" needs the twin on the run's data, network and seed (one landscape, one start); the twin may change the optimizer",
+            )),
+            [_, _] => Ok(()),
+            _ => Err(self.err(
+                field,
+                "\"shared\" is the plane of a run and its twin: add a \"twin\" section, or pick another plane",
+            )),
+        }
+    }
+
     fn lesson(&self, doc: &Value) -> Result<Lesson, LessonError> {
         if !doc.is_object() {
             return Err(self.err(
@@ -619,6 +661,7 @@ impl Reader<'_> {
                 timeline.push(self.event(item, &format!("timeline[{i}]"), runs.len() > 1)?);
             }
         }
+        self.check_shared_plane(&runs, &timeline)?;
         // Step events first, then second events; stable within each.
         timeline.sort_by(|a, b| match (a.at, b.at) {
             (EventTime::Step(x), EventTime::Step(y)) => x.cmp(&y),

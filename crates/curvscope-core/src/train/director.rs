@@ -8,8 +8,9 @@
 //! further step; an `at_second` event fires at the end of the call whose
 //! time reaches it.
 
+use crate::landscape::shared::shared_plane;
 use crate::lesson::{Actions, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
-use crate::train::session::{CannotStart, Session, SessionConfig, Snapshot};
+use crate::train::session::{CannotStart, PlaneKind, Session, SessionConfig, Snapshot};
 
 /// A run of a lesson that cannot start.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -37,12 +38,14 @@ pub enum ViewChange {
 /// A copy of a director's runs, measured away from the training thread.
 pub struct Measuring {
     sessions: Vec<Session>,
+    /// Whether the runs can share a plane (see [`Director::shares_a_plane`]).
+    shareable: bool,
 }
 
 impl Measuring {
     /// Measures every run of the copy, as [`Director::measure`] does.
     pub fn measure(&mut self) {
-        measure_runs(&mut self.sessions);
+        measure_runs(&mut self.sessions, self.shareable);
     }
 
     /// How many runs it holds.
@@ -51,17 +54,64 @@ impl Measuring {
     }
 }
 
-/// Measures curvature and recomputes the surface of every run.
-fn measure_runs(sessions: &mut [Session]) {
+/// Measures curvature and recomputes the surface of every run: on one
+/// shared plane when both runs ask for it and can share one (see
+/// [`Director::shares_a_plane`]), each on its own plane otherwise.
+fn measure_runs(sessions: &mut [Session], shareable: bool) {
+    if shares_a_plane(sessions, shareable) {
+        measure_shared(sessions);
+        return;
+    }
     for session in sessions {
         session.measure();
     }
+}
+
+/// Whether `sessions` (which can share a plane when `shareable`) are all
+/// set to [`PlaneKind::Shared`].
+fn shares_a_plane(sessions: &[Session], shareable: bool) -> bool {
+    shareable
+        && sessions
+            .iter()
+            .all(|s| s.config().plane == PlaneKind::Shared)
+}
+
+/// Both runs' curvature, then one plane through their start and both
+/// current points (the first run's top eigenvectors where they have not
+/// spread over two directions yet) and one loss grid for both.
+fn measure_shared(sessions: &mut [Session]) {
+    let tops: Vec<_> = sessions
+        .iter_mut()
+        .map(Session::measure_curvature)
+        .collect();
+    let fallback = tops
+        .into_iter()
+        .flatten()
+        .next()
+        .map_or(Vec::new(), Vec::from);
+    let [first, second] = sessions else {
+        return;
+    };
+    let Ok(shared) = shared_plane(
+        first.start().view(),
+        [first.theta().view(), second.theta().view()],
+        &fallback,
+        first.config().grid.1,
+    ) else {
+        // Nothing to span a plane with: keep the last surfaces.
+        return;
+    };
+    first.show_shared(&shared, None);
+    let grid = first.surface().map(|s| (s.coords.clone(), s.loss.clone()));
+    second.show_shared(&shared, grid);
 }
 
 /// One or two training sessions stepped through a lesson's timeline.
 pub struct Director {
     labels: Vec<String>,
     sessions: Vec<Session>,
+    /// Two runs on one landscape from one start: they can share a plane.
+    shareable: bool,
     /// Events not yet fired, step-timed then second-timed (as in the lesson).
     pending: Vec<Event>,
     caption: String,
@@ -109,7 +159,7 @@ impl Director {
         caption: String,
         view: ViewSpec,
     ) -> Result<Self, StartError> {
-        let sessions = runs
+        let sessions: Vec<Session> = runs
             .iter()
             .map(|r| {
                 Session::new(r.config.clone()).map_err(|cause| StartError {
@@ -122,8 +172,10 @@ impl Director {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let shareable = matches!(&sessions[..], [a, b] if a.same_landscape(b));
         Ok(Self {
             labels: runs.iter().map(|r| r.label.clone()).collect(),
+            shareable,
             sessions,
             pending: timeline,
             start: (view.clone(), caption.clone()),
@@ -232,9 +284,11 @@ impl Director {
         vec![ViewChange::Start(view), ViewChange::Caption(caption)]
     }
 
-    /// Measures curvature and recomputes the surface of every run.
+    /// Measures curvature and recomputes the surface of every run: on one
+    /// shared plane when both runs ask for it and can share one (see
+    /// [`Director::shares_a_plane`]), each on its own plane otherwise.
     pub fn measure(&mut self) {
-        measure_runs(&mut self.sessions);
+        measure_runs(&mut self.sessions, self.shareable);
     }
 
     /// A copy of the runs to measure on another thread while these train
@@ -242,6 +296,7 @@ impl Director {
     pub fn to_measure(&self) -> Measuring {
         Measuring {
             sessions: self.sessions.clone(),
+            shareable: self.shareable,
         }
     }
 
@@ -251,6 +306,13 @@ impl Director {
         for (session, copy) in self.sessions.iter_mut().zip(measured.sessions) {
             session.adopt_measurement(copy);
         }
+    }
+
+    /// Whether the runs are measured on one shared plane now: two runs on
+    /// the same landscape from the same start, both set to
+    /// [`PlaneKind::Shared`].
+    pub fn shares_a_plane(&self) -> bool {
+        shares_a_plane(&self.sessions, self.shareable)
     }
 
     /// What each run shows now, in run order.

@@ -3,6 +3,7 @@
 //! thread (or by a recording, deterministically).
 
 use crate::contiguous::Flat;
+use crate::curvature::hvp::HessianOperator;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
 use crate::curvature::layers::{HessianPicture, LayerCurvature, hessian_picture, per_layer};
 use crate::curvature::spectrum::{Spectrum, SpectrumOptions, exact_spectrum_of, slq_spectrum};
@@ -12,8 +13,10 @@ use crate::io::csv_data::CsvData;
 use crate::io::problem::Problem;
 use crate::landscape::directions::{RandomScaling, orthogonalize, scale_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
+use crate::landscape::lines::{Lines, eigen_line, interpolation_line};
 use crate::landscape::pca::pca_plane;
 use crate::landscape::plane::Plane;
+use crate::landscape::shared::{SharedAxis, SharedPlane};
 use crate::model::activation::Activation;
 use crate::model::architecture::Architecture;
 use crate::model::finite::{NotFinite, check_finite};
@@ -38,15 +41,22 @@ pub enum PlaneKind {
     /// (Li et al. 2018): the plane the training path lies in (the top
     /// eigenvectors until the path has two directions).
     Pca,
+    /// Twin runs from one start on one landscape: the plane through the
+    /// start and both current points, one surface for both (see
+    /// [`crate::landscape::shared`]). A single run, or twins on different
+    /// data or networks, get the top eigenvectors instead (the panel does
+    /// not offer it to them and lessons refuse it).
+    Shared,
 }
 
 impl PlaneKind {
     /// All kinds, in menu order.
-    pub const ALL: [PlaneKind; 4] = [
+    pub const ALL: [PlaneKind; 5] = [
         PlaneKind::Eigen,
         PlaneKind::Random,
         PlaneKind::EigenRandom,
         PlaneKind::Pca,
+        PlaneKind::Shared,
     ];
 
     /// A short name for menus.
@@ -56,17 +66,20 @@ impl PlaneKind {
             PlaneKind::Random => "random (filter-normalized)",
             PlaneKind::EigenRandom => "top eigenvector + random",
             PlaneKind::Pca => "training path (PCA)",
+            PlaneKind::Shared => "both runs (one shared plane)",
         }
     }
 
-    /// Its name in files: `eigen`, `random` or `eigen-random` (the names of
-    /// `curvscope analyze --directions`), in lessons and exports.
+    /// Its name in files: `eigen`, `random`, `eigen-random`, `pca` (the
+    /// names of `curvscope analyze --directions`) or `shared`, in lessons
+    /// and exports.
     pub fn tag(self) -> &'static str {
         match self {
             PlaneKind::Eigen => "eigen",
             PlaneKind::Random => "random",
             PlaneKind::EigenRandom => "eigen-random",
             PlaneKind::Pca => "pca",
+            PlaneKind::Shared => "shared",
         }
     }
 }
@@ -185,6 +198,30 @@ impl SessionConfig {
         Ok(())
     }
 
+    /// Whether a run of `other` starts at the same point of the same loss
+    /// landscape (same network, training data and initialization): what
+    /// twin runs need to share one plane ([`PlaneKind::Shared`]). Only the
+    /// optimizer, the plane's grid and the tracked eigenvalues may differ.
+    pub fn same_landscape(&self, other: &SessionConfig) -> bool {
+        match (&self.problem, &other.problem) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+            (None, None) => {
+                let same_csv = match (&self.csv, &other.csv) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                    (None, None) => {
+                        (self.data, self.samples, self.noise.to_bits())
+                            == (other.data, other.samples, other.noise.to_bits())
+                    }
+                    _ => false,
+                };
+                same_csv
+                    && (&self.hidden, self.activation, self.seed)
+                        == (&other.hidden, other.activation, other.seed)
+            }
+            _ => false,
+        }
+    }
+
     /// The number of training samples: the problem file's, the CSV file's
     /// training rows, or `samples.0`.
     pub fn train_samples(&self) -> usize {
@@ -209,8 +246,18 @@ pub struct PathPoint {
     pub off_plane: f64,
 }
 
-/// The loss on a grid around the current point, along the top two
-/// eigenvectors (aligned with the previous surface's axes).
+/// A shared plane's extras: what its axes are and where the runs' common
+/// start lies on it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SharedSurface {
+    /// What each direction is (towards a run, or a fallback eigenvector).
+    pub axes: [SharedAxis; 2],
+    /// The start, placed on the plane.
+    pub start: PathPoint,
+}
+
+/// The loss on a grid on the run's plane (for every plane but the shared
+/// one, centred on the current point).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Surface {
     /// Grid coordinates along both axes.
@@ -224,6 +271,10 @@ pub struct Surface {
     pub kind: PlaneKind,
     /// The recorded training path, oldest first, projected on the plane.
     pub path: Vec<PathPoint>,
+    /// The current point on the plane: (0, 0) but on a shared plane.
+    pub current: PathPoint,
+    /// The shared plane's axes and start (None for the other planes).
+    pub shared: Option<SharedSurface>,
     /// A PCA plane's share of the path's spread along each direction (None
     /// for the other planes, and while the path is too short for one).
     pub explained: Option<[f64; 2]>,
@@ -273,6 +324,8 @@ pub struct Snapshot {
     pub curvature: Option<CurvatureSnapshot>,
     /// The latest surface.
     pub surface: Option<Surface>,
+    /// The latest 1D views (interpolation from the start, eigenvector lines).
+    pub lines: Option<Lines>,
     /// Set once training diverged.
     pub diverged: Option<Diverged>,
     /// What the loss history says (see [`crate::train::health`]).
@@ -293,7 +346,10 @@ pub struct Session {
     /// Training losses at the recent measurements.
     losses: LossHistory,
     surface: Option<Surface>,
+    lines: Option<Lines>,
     path: Vec<Array1<f64>>,
+    /// The parameters the run started from.
+    start: Array1<f64>,
     /// Fixed Gaussian directions for the random planes.
     random_base: [Array1<f64>; 2],
 }
@@ -344,6 +400,7 @@ impl Session {
             trainer.train_data(),
             trainer.theta().flat(),
         )?;
+        let start = trainer.theta().clone();
         Ok(Self {
             tracker: CurvatureTracker::new(config.top_k),
             config,
@@ -352,7 +409,9 @@ impl Session {
             curvature: None,
             losses: LossHistory::default(),
             surface: None,
+            lines: None,
             path: Vec::new(),
+            start,
             random_base,
         })
     }
@@ -465,49 +524,20 @@ impl Session {
         self.path.push(self.trainer.theta().clone());
     }
 
-    /// Measures curvature and recomputes the surface at the current point.
+    /// Measures curvature and recomputes the surface at the current point
+    /// (a shared plane is measured by the director, which calls
+    /// [`Session::measure_curvature`] and [`Session::show_shared`]; alone, a
+    /// run takes the top eigenvectors for it).
     pub fn measure(&mut self) {
-        if self.trainer.diverged().is_some() {
-            return;
-        }
-        let theta = self.trainer.theta().clone();
-        let theta_s = theta.flat();
-        let objective = self.trainer.train_objective();
-        // One operator serves the eigenvalues, the trace and the axis curvatures.
-        let op = objective.hessian_at(theta_s);
-        if !op.loss().is_finite() {
-            // Nothing here can be measured (the trainer stops on its own).
-            return;
-        }
-        self.losses.push(op.loss());
-        let curvature = self.tracker.measure(&self.trainer, &op);
-        let tracked: Vec<Array1<f64>> = self
-            .tracker
-            .top_pairs()
-            .take(2)
-            .map(|(_, d)| d.clone())
-            .collect();
-        let pair = <[_; 2]>::try_from(tracked).or_else(|_| {
-            // Fewer than two tracked eigenvectors: ask for two.
-            let opts = LanczosOptions {
-                top_k: 2,
-                want_min: false,
-                ..Default::default()
-            };
-            let eig = lanczos(&op, &opts, &[]);
-            <[_; 2]>::try_from(eig.top.into_iter().map(|p| p.vector).collect::<Vec<_>>())
-        });
-        let Ok([d0, d1]) = pair else {
-            // No two eigenvectors (a Hessian that is not finite here): keep
-            // the last surface rather than draw a wrong one.
-            self.curvature = Some(curvature);
+        let Some([d0, d1]) = self.measure_curvature() else {
             return;
         };
-        let arch = objective.architecture();
+        let theta = self.trainer.theta().clone();
+        let arch = self.trainer.train_objective().architecture();
         let random = |k: usize| {
             scale_direction(
                 arch,
-                theta_s,
+                theta.flat(),
                 self.random_base[k].clone(),
                 RandomScaling::Filter,
             )
@@ -523,7 +553,7 @@ impl Session {
                 // Too short a path: the top eigenvectors meanwhile.
                 Err(_) => [d0, d1],
             },
-            PlaneKind::Eigen => match previous {
+            PlaneKind::Eigen | PlaneKind::Shared => match previous {
                 Some(p) => p.align([d0, d1]),
                 None => [d0, d1],
             },
@@ -535,6 +565,173 @@ impl Session {
                 [top, other]
             }
         };
+        let plane = Plane {
+            origin: theta,
+            directions,
+        };
+        let coords = grid_coordinates(self.config.grid.0.max(2), self.config.grid.1);
+        let mut surface = self.surface_on(&plane, coords, None);
+        surface.explained = explained;
+        self.surface = Some(surface);
+        self.plane = Some(plane);
+    }
+
+    /// Measures the curvature, the loss history and the 1D views at the
+    /// current point; returns the top two eigenvectors (None where nothing
+    /// can be measured: after a divergence, or a loss that is not finite;
+    /// or no two eigenvectors, keeping the last surface rather than drawing
+    /// a wrong one).
+    pub fn measure_curvature(&mut self) -> Option<[Array1<f64>; 2]> {
+        if self.trainer.diverged().is_some() {
+            return None;
+        }
+        let theta = self.trainer.theta().clone();
+        let objective = self.trainer.train_objective();
+        // One operator serves the eigenvalues, the trace and the lines.
+        let op = objective.hessian_at(theta.flat());
+        if !op.loss().is_finite() {
+            // Nothing here can be measured (the trainer stops on its own).
+            return None;
+        }
+        self.losses.push(op.loss());
+        self.curvature = Some(self.tracker.measure(&self.trainer, &op));
+        self.lines = Some(self.lines_at(&op));
+        let tracked: Vec<Array1<f64>> = self
+            .tracker
+            .top_pairs()
+            .take(2)
+            .map(|(_, d)| d.clone())
+            .collect();
+        <[_; 2]>::try_from(tracked)
+            .or_else(|_| {
+                // Fewer than two tracked eigenvectors: ask for two.
+                let opts = LanczosOptions {
+                    top_k: 2,
+                    want_min: false,
+                    ..Default::default()
+                };
+                let eig = lanczos(&op, &opts, &[]);
+                <[_; 2]>::try_from(eig.top.into_iter().map(|p| p.vector).collect::<Vec<_>>())
+            })
+            .ok()
+    }
+
+    /// The 1D views at the current point along the eigenvectors tracked
+    /// at the last measurement (None where the loss is not finite); the
+    /// live measurement keeps them in the snapshot, `curvscope bench` times
+    /// this.
+    pub fn lines(&self) -> Option<Lines> {
+        let op = self
+            .trainer
+            .train_objective()
+            .hessian_at(self.trainer.theta().flat());
+        op.loss().is_finite().then(|| self.lines_at(&op))
+    }
+
+    /// The 1D views at the current point, whose Hessian is `op`.
+    fn lines_at(&self, op: &HessianOperator) -> Lines {
+        let objective = self.trainer.train_objective();
+        let theta = self.trainer.theta().view();
+        let eigen = self
+            .tracker
+            .top_pairs()
+            .map(|(lambda, v)| {
+                eigen_line(
+                    objective,
+                    theta,
+                    (op.loss(), op.grad().view()),
+                    (lambda, v.view()),
+                    self.config.grid.1,
+                )
+            })
+            .collect();
+        Lines {
+            step: self.trainer.steps(),
+            interpolation: interpolation_line(objective, self.start.view(), theta),
+            eigen,
+        }
+    }
+
+    /// The surface on the shared plane of two runs (measured by the
+    /// director after [`Session::measure_curvature`]): the grid's
+    /// coordinates and losses are `grid` when given (the other run's: one
+    /// landscape, one grid), else computed here.
+    pub fn show_shared(&mut self, shared: &SharedPlane, grid: Option<(Vec<f64>, Array2<f64>)>) {
+        let (coords, loss) = match grid {
+            Some((coords, loss)) => (coords, Some(loss)),
+            None => (
+                grid_coordinates(self.config.grid.0.max(2), shared.half_width),
+                None,
+            ),
+        };
+        let mut surface = self.surface_on(&shared.plane, coords, loss);
+        let slice = self.slice(&shared.plane);
+        surface.shared =
+            self.place(&shared.plane, &slice, &self.start)
+                .map(|start| SharedSurface {
+                    axes: shared.axes,
+                    start,
+                });
+        self.surface = Some(surface);
+        self.plane = Some(shared.plane.clone());
+    }
+
+    /// The latest surface.
+    pub fn surface(&self) -> Option<&Surface> {
+        self.surface.as_ref()
+    }
+
+    /// The parameters now.
+    pub fn theta(&self) -> &Array1<f64> {
+        self.trainer.theta()
+    }
+
+    /// The parameters the run started from.
+    pub fn start(&self) -> &Array1<f64> {
+        &self.start
+    }
+
+    /// Whether `other` trains on the same loss landscape from the same
+    /// start (same network, loss, training data and first parameters).
+    pub fn same_landscape(&self, other: &Session) -> bool {
+        let (a, b) = (
+            self.trainer.train_objective(),
+            other.trainer.train_objective(),
+        );
+        a.architecture() == b.architecture()
+            && a.loss_kind() == b.loss_kind()
+            && self.trainer.train_data() == other.trainer.train_data()
+            && self.start == other.start
+    }
+
+    /// The slice of the loss along `plane` through its origin.
+    fn slice<'s>(&'s self, plane: &Plane) -> Slice<'s> {
+        Slice::new(
+            self.trainer.train_objective(),
+            plane.origin.view(),
+            plane.directions[0].view(),
+            plane.directions[1].view(),
+        )
+    }
+
+    /// `theta` placed on `plane`: its projection, the loss there and its
+    /// distance from the plane (None for parallel directions).
+    fn place(&self, plane: &Plane, slice: &Slice, theta: &Array1<f64>) -> Option<PathPoint> {
+        let q = plane.project(theta.view())?;
+        Some(PathPoint {
+            a: q.a,
+            b: q.b,
+            loss: slice.loss_at(q.a, q.b),
+            off_plane: q.off_plane,
+        })
+    }
+
+    /// The surface on `plane` over `coords` (the grid `loss` when given):
+    /// the curvature along each axis at the current point, the path and the
+    /// current point placed on the plane.
+    fn surface_on(&self, plane: &Plane, coords: Vec<f64>, loss: Option<Array2<f64>>) -> Surface {
+        let theta = self.trainer.theta();
+        let op = self.trainer.train_objective().hessian_at(theta.flat());
         let rayleigh = |d: &Array1<f64>| {
             let dd = d.dot(d);
             if dd > 0.0 {
@@ -543,46 +740,36 @@ impl Session {
                 f64::NAN
             }
         };
-        let values = [rayleigh(&directions[0]), rayleigh(&directions[1])];
-        let plane = Plane {
-            origin: theta.clone(),
-            directions,
-        };
-        let (n, r) = self.config.grid;
-        let coords = grid_coordinates(n.max(2), r);
-        let slice = Slice::new(
-            objective,
-            theta.view(),
-            plane.directions[0].view(),
-            plane.directions[1].view(),
-        );
-        let loss = slice.grid(&coords, &coords);
+        let [d0, d1] = &plane.directions;
+        let slice = self.slice(plane);
+        let loss = loss.unwrap_or_else(|| slice.grid(&coords, &coords));
         let path = self
             .path
             .iter()
-            .filter_map(|p| plane.project(p.view()))
-            .map(|q| PathPoint {
-                a: q.a,
-                b: q.b,
-                loss: slice.loss_at(q.a, q.b),
-                off_plane: q.off_plane,
-            })
+            .filter_map(|p| self.place(plane, &slice, p))
             .collect();
-        self.surface = Some(Surface {
+        let origin = PathPoint {
+            a: 0.0,
+            b: 0.0,
+            loss: op.loss(),
+            off_plane: 0.0,
+        };
+        Surface {
             coords,
             loss,
-            axis_curvatures: values,
+            axis_curvatures: [rayleigh(d0), rayleigh(d1)],
             kind: self.config.plane,
             path,
-            explained,
-        });
-        self.plane = Some(plane);
-        self.curvature = Some(curvature);
+            current: self.place(plane, &slice, theta).unwrap_or(origin),
+            shared: None,
+            explained: None,
+        }
     }
 
     /// Takes what `measured` (a clone of this session, measured on another
     /// thread while this one trained on) found: its curvature, surface,
-    /// plane, the losses at the measurements and the tracker's warm start.
+    /// plane, 1D views, the losses at the measurements and the tracker's
+    /// warm start.
     /// The readouts keep the settings in use now (η·λ is restated), and a
     /// tracker of another `top_k` (changed meanwhile) is not taken back.
     pub fn adopt_measurement(&mut self, measured: Session) {
@@ -591,6 +778,7 @@ impl Session {
         }
         self.plane = measured.plane;
         self.surface = measured.surface;
+        self.lines = measured.lines;
         self.losses = measured.losses;
         self.curvature = measured.curvature.map(|mut c| {
             c.restate(self.trainer.settings());
@@ -607,6 +795,7 @@ impl Session {
             settings: self.trainer.settings(),
             curvature: self.curvature.clone(),
             surface: self.surface.clone(),
+            lines: self.lines.clone(),
             diverged: self.trainer.diverged(),
             health: self.losses.health(),
             config: self.config.clone(),
