@@ -714,10 +714,19 @@ fn export_all_writes_every_format_of_one_step_then_resumes() {
         .collect();
     names.sort();
     let stem = format!("curvscope-step{step}");
-    let expected: Vec<String> = ["glb", "grid.csv", "grid.json", "json", "ply", "series.csv"]
-        .iter()
-        .map(|ext| format!("{stem}.{ext}"))
-        .collect();
+    let expected: Vec<String> = [
+        "glb",
+        "grid.csv",
+        "grid.json",
+        "json",
+        "lesson.json",
+        "ply",
+        "safetensors",
+        "series.csv",
+    ]
+    .iter()
+    .map(|ext| format!("{stem}.{ext}"))
+    .collect();
     assert_eq!(names, expected);
     let series = std::fs::read_to_string(dir.path().join(format!("{stem}.series.csv"))).unwrap();
     let last = series.lines().last().unwrap();

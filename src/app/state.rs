@@ -7,10 +7,11 @@
 
 use bevy::prelude::*;
 use curvscope_core::io::export::SeriesRow;
-use curvscope_core::lesson::CameraSpec;
+use curvscope_core::lesson::{CameraSpec, Lesson};
 use curvscope_core::train::director::ViewChange;
 use curvscope_core::train::runner::{Command, Update};
 use curvscope_core::train::session::{Inspection, SessionConfig, Snapshot};
+use std::path::PathBuf;
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -42,6 +43,8 @@ impl Plugin for StatePlugin {
             .init_resource::<HomeView>()
             .init_resource::<PanelWidth>()
             .add_message::<ResetCamera>()
+            .add_message::<TakeScreenshot>()
+            .add_message::<SaveLesson>()
             .configure_sets(
                 Update,
                 (AppSet::Receive, AppSet::View, AppSet::Scene).chain(),
@@ -97,6 +100,31 @@ pub struct HomeView(pub Option<CameraSpec>);
 /// Puts the camera back to its home.
 #[derive(Message, Debug, Clone, Copy, Default)]
 pub struct ResetCamera;
+
+/// Asks for a PNG of the window at `path`, carrying the lesson that
+/// reproduces it: taken once every run is paused and measured at the step
+/// it shows (training pauses for it and resumes after).
+#[derive(Message, Debug, Clone)]
+pub struct TakeScreenshot {
+    /// The PNG file.
+    pub path: PathBuf,
+    /// Gets the outcome, if given (the `screenshot` command waits on it).
+    pub outcome: Option<ShotOutcome>,
+}
+
+/// How a requested screenshot ended (None while it is pending).
+pub type ShotOutcome = Arc<Mutex<Option<Result<(), curvscope_core::io::video::VideoError>>>>;
+
+/// Asks for the lesson of the picture on screen (the run so far, paused at
+/// the step shown, with the view as it is) to be written to `path`.
+#[derive(Message, Debug, Clone)]
+pub struct SaveLesson {
+    /// The lesson file (`NAME.lesson.json`).
+    pub path: PathBuf,
+    /// Whether its outcome replaces the panel's notice (an export says
+    /// its own, and names the lesson only when it failed).
+    pub announce: bool,
+}
 
 /// Width of the side panel in logical pixels (0 without one): the 3D view
 /// uses the rest of the window.
@@ -262,6 +290,9 @@ pub struct Live {
     /// Seconds from the last input (a slider, a key, a button) to the
     /// update that answered it.
     pub input_latency: Option<f64>,
+    /// The lesson that replays the runs to the step shown (see
+    /// [`curvscope_core::train::runner::Update::recipe`]).
+    pub recipe: Option<Arc<Lesson>>,
     /// View changes received and not yet applied.
     pending_view: Vec<ViewChange>,
 }
@@ -278,6 +309,18 @@ impl Live {
             .iter()
             .filter_map(|r| r.latest.as_ref().map(|s| s.config.clone()))
             .collect()
+    }
+
+    /// Whether every run is paused with its curvature and surface measured
+    /// at the step it shows (or diverged): then a picture or an export is of
+    /// one step throughout.
+    pub fn paused_and_measured(&self) -> bool {
+        self.paused
+            && self.runs.iter().all(|r| {
+                r.latest.as_ref().is_some_and(|s| {
+                    s.diverged.is_some() || s.curvature.as_ref().is_some_and(|c| c.step == s.step)
+                })
+            })
     }
 
     /// Takes in an update: newest snapshots, history (started afresh in a
@@ -297,6 +340,7 @@ impl Live {
         self.measure_interval = update.measure_interval;
         self.steps_per_second = update.speed;
         self.title = update.title;
+        self.recipe = Some(update.recipe);
         if let Some(notice) = update.notices.into_iter().last() {
             self.notice = Some(notice);
         }

@@ -12,6 +12,9 @@
 //! `lesson x: run.learning_rate: expected a finite number > 0, got -1`.
 
 mod reader;
+mod writer;
+
+pub use writer::beside;
 
 use crate::defaults;
 use crate::train::session::{PlaneKind, SessionConfig};
@@ -168,6 +171,15 @@ pub struct Actions {
     pub momentum: Option<f64>,
     /// New surface plane (at the next measurement).
     pub plane: Option<PlaneKind>,
+    /// New surface grid points per side (at the next measurement).
+    pub grid: Option<usize>,
+    /// New surface half-width (at the next measurement).
+    pub range: Option<f64>,
+    /// New number of tracked top eigenvalues (from the next measurement).
+    pub top_k: Option<usize>,
+    /// Pause training here (live and recorded alike): a saved run stops
+    /// at the step it was saved at.
+    pub pause: bool,
     /// Show or hide the stability bowl.
     pub bowl: Option<bool>,
     /// Replace the caption.

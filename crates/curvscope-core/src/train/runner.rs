@@ -5,12 +5,14 @@
 //! [`Runner::tick_exact`]. Nothing here reads a clock except to time a
 //! measurement, so pacing, restarts and schedules are tested without threads.
 
+use crate::contiguous::Flat;
 use crate::defaults;
-use crate::lesson::{Lesson, RunSpec};
+use crate::io::safetensors;
+use crate::lesson::{Actions, Lesson, RunSpec, Target, beside};
 use crate::train::director::{Director, StartError, ViewChange};
-use crate::train::session::{Inspection, PlaneKind, SessionConfig, Snapshot};
+use crate::train::session::{Inspection, PlaneKind, Session, SessionConfig, Snapshot};
 use crate::train::trainer::TrainerSettings;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
@@ -36,6 +38,10 @@ pub enum Command {
     Lesson(Box<Lesson>),
     /// Save a run's network, data and current parameters as a problem file.
     SaveProblem(usize, PathBuf),
+    /// Save a run's network and current parameters as a PyTorch-loadable
+    /// safetensors file, and beside it (`NAME.lesson.json`) the lesson that
+    /// replays the runs to this step.
+    SaveModel(usize, PathBuf),
     /// Training speed in steps per second (kept within [`defaults::SPEED_RULE`]).
     Speed(f64),
     /// The surfaces' plane, grid points per side and half-width (all runs).
@@ -114,6 +120,10 @@ pub struct Update {
     /// Commands handled since the runner was made (the app times its input
     /// by it: a command is seen once this count reaches it).
     pub commands_handled: u64,
+    /// The lesson that replays this generation bit for bit to the step
+    /// shown and pauses there (see [`Runner::recipe`]): what a screenshot,
+    /// a recording or an export of this update carries.
+    pub recipe: Arc<Lesson>,
 }
 
 impl Update {
@@ -131,6 +141,11 @@ impl Update {
         self.inspections = inspections;
     }
 }
+
+/// Most grid points per side a change can ask for (the lesson format's).
+pub const MAX_GRID: usize = 257;
+/// Most top eigenvalues a change can ask to track (the lesson format's).
+pub const MAX_TOP_K: usize = 10;
 
 /// Shortest time between two measurements of curvature and surface.
 pub const MIN_MEASURE_INTERVAL: f64 = 0.25;
@@ -184,6 +199,8 @@ pub struct Runner {
     paused: bool,
     step_once: bool,
     measure_now: bool,
+    /// Paused by a timeline event: a frame-exact driver holds too.
+    held: bool,
     generation: u64,
     /// Fractional steps owed to the speed.
     owed: f64,
@@ -201,20 +218,22 @@ impl Runner {
     /// refused when a run cannot start.
     pub fn new(source: Source, speed: f64) -> Result<Self, StartError> {
         let start = Instant::now();
-        let director = Director::new(&source.lesson())?;
+        let mut director = Director::new(&source.lesson())?;
         let schedule = Schedule {
             since_last: 0.0,
             cost: start.elapsed().as_secs_f64(),
             count: 1,
         };
+        let held = director.take_pause();
         Ok(Self {
             view_changes: director.start_view(),
-            paused: source.starts_paused(),
+            paused: source.starts_paused() || held,
             source,
             director,
             speed: clamp_speed(speed),
             step_once: false,
             measure_now: false,
+            held,
             generation: 0,
             owed: 0.0,
             schedule,
@@ -246,7 +265,8 @@ impl Runner {
                 return;
             }
         };
-        if source.starts_paused() {
+        self.held = self.director.take_pause();
+        if source.starts_paused() || self.held {
             self.paused = true;
         }
         self.source = source;
@@ -269,8 +289,24 @@ impl Runner {
         self.commands_handled += 1;
         match command {
             Command::Settings(run, settings) => {
-                if let Some(session) = self.director.sessions_mut().get_mut(run) {
-                    session.set_settings(settings);
+                let runs = self.director.labels().len();
+                let target = match run {
+                    0 if runs == 1 => Target::Both,
+                    0 => Target::Run,
+                    1 if runs == 2 => Target::Twin,
+                    _ => return,
+                };
+                let now = self.director.sessions_mut()[run].config().settings;
+                let changed = |new: f64, old: f64| (new.to_bits() != old.to_bits()).then_some(new);
+                let actions = Actions {
+                    learning_rate: changed(settings.learning_rate, now.learning_rate),
+                    momentum: changed(settings.momentum, now.momentum),
+                    batch_size: (settings.batch_size != now.batch_size)
+                        .then_some(settings.batch_size),
+                    ..Actions::default()
+                };
+                if actions != Actions::default() {
+                    self.director.record(target, actions);
                 }
             }
             Command::Pause(paused) => {
@@ -280,6 +316,7 @@ impl Runner {
                     self.measure_now = true;
                 }
                 self.paused = paused;
+                self.held &= paused;
             }
             Command::Step => self.step_once = true,
             Command::Inspect(run) => {
@@ -292,16 +329,22 @@ impl Runner {
                 }
             }
             Command::Speed(speed) => self.speed = clamp_speed(speed),
-            Command::Landscape(kind, grid) => {
-                for session in self.director.sessions_mut() {
-                    session.set_landscape(kind, grid);
-                }
+            Command::Landscape(kind, (n, r)) => {
+                let actions = Actions {
+                    plane: Some(kind),
+                    grid: Some(n.clamp(2, MAX_GRID)),
+                    range: Some(r),
+                    ..Actions::default()
+                };
+                self.director.record(Target::Both, actions);
                 self.measure_now = true;
             }
             Command::TopK(k) => {
-                for session in self.director.sessions_mut() {
-                    session.set_top_k(k);
-                }
+                let actions = Actions {
+                    top_k: Some(k.clamp(1, MAX_TOP_K)),
+                    ..Actions::default()
+                };
+                self.director.record(Target::Both, actions);
                 self.measure_now = true;
             }
             Command::Reset(configs) => {
@@ -338,6 +381,35 @@ impl Runner {
                 };
                 self.notices.push(notice);
             }
+            Command::SaveModel(run, path) => {
+                let notice = match self.director.sessions().get(run) {
+                    Some(s) => self.save_model(s, &path),
+                    None => format!("no run {run} to save"),
+                };
+                self.notices.push(notice);
+            }
+        }
+    }
+
+    /// Writes `session`'s network to `path` (safetensors, the feature
+    /// scaling of CSV data in its metadata) and the recipe beside it; says
+    /// what was written or why not.
+    fn save_model(&self, session: &Session, path: &Path) -> String {
+        let problem = session.to_problem();
+        let arch = &problem.architecture;
+        let scaling = session
+            .config()
+            .csv
+            .as_ref()
+            .and_then(|c| c.scaling.as_ref());
+        let names = safetensors::sequential_names(arch.n_layers());
+        if let Err(e) = safetensors::save(arch, problem.params.flat(), &names, scaling, path) {
+            return e.to_string();
+        }
+        let lesson = beside(path);
+        match self.recipe().save(&lesson) {
+            Ok(()) => format!("wrote {} and {}", path.display(), lesson.display()),
+            Err(e) => format!("wrote {}, but no lesson beside it: {e}", path.display()),
         }
     }
 
@@ -383,8 +455,14 @@ impl Runner {
 
     /// Frame-locked pacing for recordings: exactly `steps` steps and
     /// `seconds` of simulated time, measuring when `measure` says so.
+    /// While a timeline event holds it paused, no step is taken (a
+    /// recording of a saved run stays at the step it was saved at).
     pub fn tick_exact(&mut self, steps: usize, seconds: f64, measure: bool) -> Update {
-        self.advance(steps, seconds, measure);
+        if self.held {
+            self.advance(0, 0.0, measure);
+        } else {
+            self.advance(steps, seconds, measure);
+        }
         self.update()
     }
 
@@ -394,6 +472,10 @@ impl Runner {
         let diverged_before = self.diverged_runs();
         let changes = self.director.advance(steps, seconds);
         self.view_changes.extend(changes);
+        if self.director.take_pause() {
+            // Paused by the timeline: measured at once, like a pause key.
+            (self.paused, self.held, self.measure_now) = (true, true, true);
+        }
         let diverged = self.diverged_runs() > diverged_before;
         if measure || diverged || std::mem::take(&mut self.measure_now) {
             self.measure();
@@ -435,7 +517,20 @@ impl Runner {
             measure_interval: self.schedule.interval(),
             measurements: self.schedule.count,
             commands_handled: self.commands_handled,
+            recipe: Arc::new(self.recipe()),
         }
+    }
+
+    /// The lesson that replays this generation bit for bit to the current
+    /// step and pauses there: what was started (the lesson as written, or
+    /// the plain runs as they were at their start), every change since at
+    /// the step it took effect, the speed in force.
+    pub fn recipe(&self) -> Lesson {
+        let mut lesson = self.source.lesson();
+        lesson.timeline = self.director.timeline_so_far();
+        lesson.speed = self.speed;
+        lesson.paused = false;
+        lesson
     }
 
     /// What is being played.

@@ -271,6 +271,26 @@ fn bad_lesson_files_give_clear_messages() {
             "test.json: timeline[0].run: expected one of \"run\", \"twin\", \"both\", got \"other\"",
         ),
         (
+            lesson_text(r#", "timeline": [ { "at_step": 5, "pause": false } ]"#),
+            "test.json: timeline[0].pause: expected true (pause here), got false",
+        ),
+        (
+            lesson_text(r#", "timeline": [ { "at_step": 5, "grid": 1 } ]"#),
+            "test.json: timeline[0].grid: expected an integer in 2..=257, got 1",
+        ),
+        (
+            lesson_text(r#", "timeline": [ { "at_step": 5, "top_k": 11 } ]"#),
+            "test.json: timeline[0].top_k: expected an integer in 1..=10, got 11",
+        ),
+        (
+            r#"{ "format": "curvscope-lesson/1", "name": "t", "run": { "data": { "problem": "/no/such/p.json" } } }"#.into(),
+            "test.json: run.data.problem: /no/such/p.json: file: cannot read",
+        ),
+        (
+            r#"{ "format": "curvscope-lesson/1", "name": "t", "run": { "data": { "problem": "p.json", "target": "y" } } }"#.into(),
+            "test.json: run.data.target: unknown field (expected problem)",
+        ),
+        (
             lesson_text(r#", "speed": 0"#),
             "test.json: speed: expected a finite number from 1 to 100000 (steps per second), got 0",
         ),
