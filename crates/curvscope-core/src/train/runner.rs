@@ -448,7 +448,7 @@ impl Runner {
         let seconds = if self.paused { 0.0 } else { elapsed };
         self.schedule.since_last += elapsed;
         let due = self.schedule.since_last >= self.schedule.interval();
-        self.advance(steps, seconds, due || stepped);
+        self.advance(steps, seconds, due || stepped, true);
         self.rate.add(steps, elapsed);
         self.update()
     }
@@ -459,22 +459,25 @@ impl Runner {
     /// recording of a saved run stays at the step it was saved at).
     pub fn tick_exact(&mut self, steps: usize, seconds: f64, measure: bool) -> Update {
         if self.held {
-            self.advance(0, 0.0, measure);
+            self.advance(0, 0.0, measure, false);
         } else {
-            self.advance(steps, seconds, measure);
+            self.advance(steps, seconds, measure, false);
         }
         self.update()
     }
 
     /// Trains, applies the timeline, and measures when asked, when a
-    /// command asked, or when a run has just diverged.
-    fn advance(&mut self, steps: usize, seconds: f64, measure: bool) {
+    /// command asked, or when a run has just diverged; and, if
+    /// `measure_on_pause`, when the timeline paused (live: the paused
+    /// picture is exact; a recording keeps its own schedule).
+    fn advance(&mut self, steps: usize, seconds: f64, measure: bool, measure_on_pause: bool) {
         let diverged_before = self.diverged_runs();
         let changes = self.director.advance(steps, seconds);
         self.view_changes.extend(changes);
         if self.director.take_pause() {
             // Paused by the timeline: measured at once, like a pause key.
-            (self.paused, self.held, self.measure_now) = (true, true, true);
+            (self.paused, self.held) = (true, true);
+            self.measure_now |= measure_on_pause;
         }
         let diverged = self.diverged_runs() > diverged_before;
         if measure || diverged || std::mem::take(&mut self.measure_now) {
@@ -825,6 +828,38 @@ mod tests {
         }
         assert!(diverged.runs[0].diverged.is_some());
         assert!(diverged.measurements > before);
+    }
+
+    /// Issue 13: the model export writes the network in PyTorch's names
+    /// and the run as a lesson beside it.
+    #[test]
+    fn save_model_writes_the_network_and_its_lesson_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.safetensors");
+        let mut runner = plain();
+        runner.tick_exact(7, 0.0, false);
+        runner.handle(Command::SaveModel(0, path.clone()));
+        runner.handle(Command::SaveModel(3, path.clone()));
+        let missing = dir.path().join("no").join("m.safetensors");
+        runner.handle(Command::SaveModel(0, missing.clone()));
+        let u = runner.tick_exact(0, 0.0, false);
+        let lesson = dir.path().join("m.lesson.json");
+        assert_eq!(
+            u.notices[0],
+            format!("wrote {} and {}", path.display(), lesson.display())
+        );
+        assert_eq!(u.notices[1], "no run 3 to save");
+        assert!(
+            u.notices[2].starts_with(&format!("{}: cannot write", missing.display())),
+            "{}",
+            u.notices[2]
+        );
+        let model = crate::io::safetensors::Mlp::load(&path, None).unwrap();
+        let theta = runner.director().sessions()[0].to_problem().params;
+        assert_eq!(model.params, theta);
+        assert_eq!(model.names, ["0", "2"]);
+        let saved = Lesson::load(&lesson).unwrap();
+        assert_eq!(saved, runner.recipe());
     }
 
     #[test]
