@@ -1251,3 +1251,60 @@ fn a_screenshot_replayed_from_its_png_carries_the_same_lesson() {
     let replayed = shoot(&["--lesson", first.to_str().unwrap()], &second);
     assert_eq!(replayed, lesson);
 }
+
+/// Issue 13: the model export pauses like "export all", so the file's name,
+/// its parameters and its lesson are of one step.
+#[test]
+fn the_model_export_writes_safetensors_and_its_lesson_of_one_step() {
+    use curvscope::app::ui::{Panel, PendingExport, finish_export};
+    use curvscope_core::io::safetensors::Mlp;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = training_app(single(SessionConfig {
+        grid: (9, 1.0),
+        ..SessionConfig::default()
+    }));
+    update_until(&mut app, "some steps", |l| {
+        l.latest().is_some_and(|s| s.step > 20)
+    });
+    let world = app.world_mut();
+    let pending = PendingExport::ask_model(
+        world.resource::<TrainingLink>(),
+        world.resource::<Live>(),
+        dir.path().to_path_buf(),
+    );
+    let mut panel = Panel::default();
+    panel.export = Some(pending);
+    world.insert_resource(panel);
+    app.add_systems(
+        Update,
+        |link: Res<TrainingLink>, mut live: ResMut<Live>, mut panel: ResMut<Panel>| {
+            finish_export(&link, &mut live, &mut panel)
+        },
+    );
+    update_until(&mut app, "the runner's notice", |l| {
+        l.notice.as_deref().is_some_and(|n| n.starts_with("wrote"))
+    });
+    let notice = app.world().resource::<Live>().notice.clone().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let step: u64 = names[0]
+        .trim_start_matches("curvscope-step")
+        .trim_end_matches(".lesson.json")
+        .parse()
+        .unwrap();
+    let model = dir.path().join(format!("curvscope-step{step}.safetensors"));
+    let lesson = dir.path().join(format!("curvscope-step{step}.lesson.json"));
+    assert_eq!(
+        notice,
+        format!("wrote {} and {}", model.display(), lesson.display())
+    );
+    assert_eq!(names.len(), 2, "{names:?}");
+    let net = Mlp::load(&model, None).unwrap();
+    assert_eq!(net.architecture.layers, vec![2, 16, 16, 1]);
+    let saved = curvscope_core::lesson::Lesson::load(&lesson).unwrap();
+    let pause = saved.timeline.iter().find(|e| e.actions.pause).unwrap();
+    assert_eq!(pause.at, curvscope_core::lesson::EventTime::Step(step));
+}

@@ -8,7 +8,7 @@
 //! shown.
 
 use super::recipe::{ViewNow, picture_json};
-use super::state::{Live, ShotOutcome, TakeScreenshot, TrainingLink, ensure_state};
+use super::state::{Live, ShotOutcome, TakeScreenshot, TakingPicture, TrainingLink, ensure_state};
 use bevy::diagnostic::FrameCount;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
@@ -91,6 +91,7 @@ pub fn write_png(image: &Image, path: &Path, lesson: Option<&str>) -> Result<(),
 fn take_screenshots(
     mut asked: MessageReader<TakeScreenshot>,
     mut waiting: ResMut<WaitingShots>,
+    mut taking: ResMut<TakingPicture>,
     link: Res<TrainingLink>,
     mut live: ResMut<Live>,
     view: ViewNow,
@@ -107,21 +108,28 @@ fn take_screenshots(
             generation: live.generation,
         });
     }
-    if waiting.0.is_empty() || !live.paused_and_measured() {
+    let ready = live.paused_and_measured();
+    let waits = !waiting.0.is_empty() && !ready;
+    if taking.0 != waits {
+        taking.0 = waits;
+    }
+    if waiting.0.is_empty() || !ready {
         return;
     }
     let generation = live.generation;
+    let step = live.latest().map_or(0, |s| s.step);
     for w in std::mem::take(&mut waiting.0) {
         if w.generation != generation {
             // Restarted meanwhile: the step it was asked at is gone.
-            live.notice = Some(format!(
-                "no picture {}: the run was restarted",
-                w.shot.path.display()
-            ));
+            live.notice = Some("no picture: the run was restarted before it".to_string());
             continue;
         }
+        let path = w
+            .shot
+            .path
+            .unwrap_or_else(|| PathBuf::from(format!("curvscope-step{step}.png")));
         let lesson = picture_json(&live, view.spec());
-        save_screenshot(&mut commands, w.shot.path, lesson, w.shot.outcome);
+        save_screenshot(&mut commands, path, lesson, w.shot.outcome);
         if w.resume {
             link.send(Command::Pause(false));
         }
@@ -167,7 +175,7 @@ fn shoot_then_exit(
     let due = frames.0 >= shot.request.frame && (!shot.request.wait_for_pause || live.paused);
     if !shot.asked && due {
         asks.write(TakeScreenshot {
-            path: shot.request.path.clone(),
+            path: Some(shot.request.path.clone()),
             outcome: Some(shot.request.outcome.clone()),
         });
         shot.asked = true;

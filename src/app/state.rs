@@ -42,6 +42,7 @@ impl Plugin for StatePlugin {
             .init_resource::<SurfaceScale>()
             .init_resource::<HomeView>()
             .init_resource::<PanelWidth>()
+            .init_resource::<TakingPicture>()
             .add_message::<ResetCamera>()
             .add_message::<TakeScreenshot>()
             .add_message::<SaveLesson>()
@@ -101,13 +102,14 @@ pub struct HomeView(pub Option<CameraSpec>);
 #[derive(Message, Debug, Clone, Copy, Default)]
 pub struct ResetCamera;
 
-/// Asks for a PNG of the window at `path`, carrying the lesson that
-/// reproduces it: taken once every run is paused and measured at the step
-/// it shows (training pauses for it and resumes after).
+/// Asks for a PNG of the window, carrying the lesson that reproduces it:
+/// taken once every run is paused and measured at the step it shows
+/// (training pauses for it and resumes after).
 #[derive(Message, Debug, Clone)]
 pub struct TakeScreenshot {
-    /// The PNG file.
-    pub path: PathBuf,
+    /// The PNG file; `None`: `curvscope-step<N>.png` in the working
+    /// folder, N the step the picture shows.
+    pub path: Option<PathBuf>,
     /// Gets the outcome, if given (the `screenshot` command waits on it).
     pub outcome: Option<ShotOutcome>,
 }
@@ -125,6 +127,11 @@ pub struct SaveLesson {
     /// its own, and names the lesson only when it failed).
     pub announce: bool,
 }
+
+/// Whether a picture is waiting to be taken: training is paused for it
+/// (the panel then shows the controls as they were, not "paused").
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TakingPicture(pub bool);
 
 /// Width of the side panel in logical pixels (0 without one): the 3D view
 /// uses the rest of the window.

@@ -5,7 +5,7 @@ use super::readouts::{inspection_ui, plots, run_readouts};
 use super::record::LiveRecorder;
 use super::state::{
     Live, PanelWidth, ResetCamera, SaveLesson, ShowBowl, SurfaceScale, TakeScreenshot,
-    TrainingLink, ensure_state,
+    TakingPicture, TrainingLink, ensure_state,
 };
 use super::stats::{FrameStats, StatsPlugin};
 use bevy::prelude::*;
@@ -147,19 +147,19 @@ pub fn shortcuts(
         bowl.0 = !bowl.0;
     }
     if keys.just_pressed(KeyCode::KeyP) {
-        shots.write(screenshot(&live));
+        shots.write(screenshot());
     }
     if keys.just_pressed(KeyCode::KeyL) {
         lessons.write(save_lesson(&live));
     }
 }
 
-/// A PNG of the window in the working directory, named by the step, with
-/// the lesson that reproduces it inside (the panel's notice confirms it).
-fn screenshot(live: &Live) -> TakeScreenshot {
-    let step = live.latest().map_or(0, |s| s.step);
+/// A PNG of the window in the working directory, named by the step it
+/// shows, with the lesson that reproduces it inside (the panel's notice
+/// confirms it).
+fn screenshot() -> TakeScreenshot {
     TakeScreenshot {
-        path: PathBuf::from(format!("curvscope-step{step}.png")),
+        path: None,
         outcome: None,
     }
 }
@@ -385,6 +385,7 @@ pub struct ViewControls<'w> {
     width: ResMut<'w, PanelWidth>,
     camera: MessageWriter<'w, ResetCamera>,
     shots: MessageWriter<'w, TakeScreenshot>,
+    picture: Res<'w, TakingPicture>,
     lessons: MessageWriter<'w, SaveLesson>,
     recorder: ResMut<'w, LiveRecorder>,
     panel: ResMut<'w, Panel>,
@@ -571,14 +572,16 @@ fn training_section(
         live.input_latency
             .map_or("—".to_string(), |l| format!("{:.0} ms", 1e3 * l))
     ));
-    if live.paused {
+    // Paused for a picture only: the controls as they were.
+    let paused = live.paused && !view.picture.0;
+    if paused {
         ui.colored_label(
             egui::Color32::from_rgb(225, 180, 40),
             "paused: space or \"resume\" trains on, S or \"step\" takes one step",
         );
     }
     ui.horizontal(|ui| {
-        let label = if live.paused { "resume" } else { "pause" };
+        let label = if paused { "resume" } else { "pause" };
         if ui.button(label).clicked() {
             link.send(Command::Pause(!live.paused));
         }
@@ -593,7 +596,7 @@ fn training_section(
             .on_hover_text("A PNG of the window with the lesson that reproduces it inside: `curvscope --lesson FILE.png` replays the run to this step.")
             .clicked()
         {
-            view.shots.write(screenshot(live));
+            view.shots.write(screenshot());
         }
         if ui
             .button("save lesson")
@@ -735,6 +738,8 @@ pub struct PendingExport {
     resume: bool,
     /// Where the files go.
     folder: PathBuf,
+    /// Only the model (safetensors) and its lesson, not every format.
+    model_only: bool,
 }
 
 impl PendingExport {
@@ -748,6 +753,15 @@ impl PendingExport {
             generation: live.generation,
             resume: !live.paused,
             folder,
+            model_only: false,
+        }
+    }
+
+    /// [`PendingExport::ask`] for the model (safetensors) and its lesson only.
+    pub fn ask_model(link: &TrainingLink, live: &Live, folder: PathBuf) -> Self {
+        Self {
+            model_only: true,
+            ..Self::ask(link, live, folder)
         }
     }
 }
@@ -804,6 +818,18 @@ fn export_all(link: &TrainingLink, live: &Live, folder: &std::path::Path) -> Str
     }
 }
 
+/// Asks the runner for every run's model (safetensors) of the step shown,
+/// each with its lesson beside it (the runner's notice says what it wrote).
+fn export_models(link: &TrainingLink, live: &Live, folder: &std::path::Path) -> String {
+    for (i, run) in live.runs.iter().enumerate() {
+        if let Some(s) = &run.latest {
+            let path = folder.join(export_name(&run.label, s.step, "safetensors"));
+            link.send(Command::SaveModel(i, path));
+        }
+    }
+    "writing the model…".to_string()
+}
+
 /// Finishes a pending "export all" once the runs are ready (see
 /// [`ready_to_export`]); drops it when the run was restarted.
 pub fn finish_export(link: &TrainingLink, live: &mut Live, panel: &mut Panel) {
@@ -818,7 +844,11 @@ pub fn finish_export(link: &TrainingLink, live: &mut Live, panel: &mut Panel) {
         return;
     }
     panel.export = None;
-    live.notice = Some(export_all(link, live, &pending.folder));
+    live.notice = Some(if pending.model_only {
+        export_models(link, live, &pending.folder)
+    } else {
+        export_all(link, live, &pending.folder)
+    });
     if pending.resume {
         link.send(Command::Pause(false));
     }
@@ -851,16 +881,12 @@ fn export_section(
         panel.export = Some(PendingExport::ask(link, live, PathBuf::from(".")));
     }
     let model = ui.button("export model (safetensors)").on_hover_text(
-        "Writes each run's network and parameters now as curvscope[-run]-stepN.safetensors \
-             (PyTorch names 0.weight, 0.bias, 2.weight, …) with the run as a lesson beside it.",
+        "Pauses, writes each run's network and parameters at this step as \
+         curvscope[-run]-stepN.safetensors (PyTorch names 0.weight, 0.bias, 2.weight, …) \
+         with the run as a lesson beside it, then resumes.",
     );
-    if model.clicked() {
-        for (i, run) in live.runs.iter().enumerate() {
-            if let Some(s) = &run.latest {
-                let path = export_name(&run.label, s.step, "safetensors");
-                link.send(Command::SaveModel(i, path));
-            }
-        }
+    if model.clicked() && panel.export.is_none() {
+        panel.export = Some(PendingExport::ask_model(link, live, PathBuf::from(".")));
     }
     ui.separator();
     if recorder.is_recording() {
