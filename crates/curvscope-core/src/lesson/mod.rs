@@ -190,6 +190,23 @@ impl Actions {
     fn is_empty(&self) -> bool {
         *self == Actions::default()
     }
+
+    /// These actions, then `earlier`'s where these leave a thing as it is:
+    /// what applying `earlier` and then these does.
+    pub fn or(self, earlier: &Actions) -> Actions {
+        Actions {
+            learning_rate: self.learning_rate.or(earlier.learning_rate),
+            batch_size: self.batch_size.or(earlier.batch_size),
+            momentum: self.momentum.or(earlier.momentum),
+            plane: self.plane.or(earlier.plane),
+            grid: self.grid.or(earlier.grid),
+            range: self.range.or(earlier.range),
+            top_k: self.top_k.or(earlier.top_k),
+            pause: self.pause || earlier.pause,
+            bowl: self.bowl.or(earlier.bowl),
+            caption: self.caption.or_else(|| earlier.caption.clone()),
+        }
+    }
 }
 
 /// A timeline entry.

@@ -136,9 +136,11 @@ impl Writer {
         Ok(Value::Object(data))
     }
 
-    /// A file's path, absolute (a lesson is read from wherever it is saved).
+    /// A file's path, absolute and without `..` (a lesson is read from
+    /// wherever it is saved).
     fn path(&self, path: &Path, field: &str) -> Result<Value, LessonError> {
-        let absolute = std::path::absolute(path)
+        let absolute = std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
             .map_err(|e| self.err(field, format!("{}: {e}", path.display())))?;
         let text = absolute.to_str().ok_or_else(|| {
             self.err(

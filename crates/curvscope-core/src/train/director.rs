@@ -234,13 +234,21 @@ impl Director {
     /// Applies a change asked for now (a slider, not the timeline) to the
     /// targeted runs and logs it at the current step. Only the settings,
     /// plane, grid, range and top-k actions act here.
+    /// Changes at the step and for the runs of the last logged one join it
+    /// (a slider dragged while paused logs one event, not one per frame).
     pub fn record(&mut self, target: Target, actions: Actions) {
         self.apply(target, &actions);
-        self.log.push(Event {
-            at: EventTime::Step(self.step),
-            target,
-            actions,
-        });
+        let at = EventTime::Step(self.step);
+        match self.log.last_mut() {
+            Some(last) if last.at == at && last.target == target => {
+                last.actions = actions.or(&last.actions);
+            }
+            _ => self.log.push(Event {
+                at,
+                target,
+                actions,
+            }),
+        }
     }
 
     /// Whether a timeline event paused training in the last

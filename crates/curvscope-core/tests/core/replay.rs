@@ -250,7 +250,10 @@ fn runs_on_your_own_files_name_them_and_a_problem_made_in_memory_cannot_be_saved
     live.tick_exact(20, 0.0, false);
     let text = live.recipe().to_json_string().unwrap();
     assert!(
-        text.contains(&format!("\"csv\": \"{}\"", csv.display())),
+        text.contains(&format!(
+            "\"csv\": \"{}\"",
+            csv.canonicalize().unwrap().display()
+        )),
         "{text}"
     );
     let replayed = replay(Lesson::from_json_str(&text, "r").unwrap());
@@ -281,5 +284,44 @@ fn runs_on_your_own_files_name_them_and_a_problem_made_in_memory_cannot_be_saved
     assert_eq!(
         err,
         "lesson plain: run.data: the run starts from a problem made in memory, not read from a file: save it as a problem file and start from that"
+    );
+}
+
+/// A slider dragged while paused sends a command per frame, all at one
+/// step: they are logged as one event (the last value of each setting).
+#[test]
+fn changes_at_one_step_are_logged_as_one_event() {
+    let lesson = Lesson::from_json_str(LESSON, "scripted.json").unwrap();
+    let mut live = Runner::new(Source::Lesson(lesson), 300.0).unwrap();
+    live.tick_exact(9, 0.0, false);
+    for k in 1..=50 {
+        let settings = TrainerSettings {
+            learning_rate: 0.001 * f64::from(k),
+            batch_size: Some(4),
+            momentum: 0.5,
+        };
+        live.handle(Command::Settings(0, settings));
+    }
+    live.handle(Command::Settings(
+        1,
+        TrainerSettings {
+            learning_rate: 0.3,
+            batch_size: None,
+            momentum: 0.0,
+        },
+    ));
+    live.tick_exact(5, 0.0, false);
+    let recipe = live.recipe();
+    let at_nine: Vec<_> = recipe
+        .timeline
+        .iter()
+        .filter(|e| e.at == curvscope_core::lesson::EventTime::Step(9))
+        .collect();
+    assert_eq!(at_nine.len(), 2, "one per run: {at_nine:?}");
+    assert_eq!(at_nine[0].actions.learning_rate, Some(0.05));
+    assert_eq!(
+        params(&replay(recipe.clone())),
+        params(&live),
+        "and it replays alike"
     );
 }
