@@ -131,7 +131,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
             folder.display()
         );
     }
-    let lesson = write_lesson(&recipe, &args.out)?;
+    let lesson = write_lesson(&recipe, &pace, &args.out)?;
     let (w, h) = size;
     match kind {
         VideoKind::Frames => {
@@ -177,15 +177,19 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the recording's lesson beside `out` (`NAME.lesson.json`), so
-/// that `curvscope record --lesson NAME.lesson.json` plays it again.
-fn write_lesson(recipe: &SharedRecipe, out: &Path) -> anyhow::Result<PathBuf> {
+/// Writes the recording's lesson beside `out` (`NAME.lesson.json`), with
+/// the recording's pace, so that `curvscope record --lesson
+/// NAME.lesson.json` with the same length, size and orbit plays it again.
+fn write_lesson(recipe: &SharedRecipe, pace: &Pace, out: &Path) -> anyhow::Result<PathBuf> {
     let path = curvscope_core::lesson::beside(out);
-    let lesson = recipe
+    let mut lesson = recipe
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .take()
+        .map(|l| (*l).clone())
         .ok_or_else(|| anyhow::anyhow!("the recording has no lesson to write beside it"))?;
+    lesson.steps_per_frame = pace.steps_per_frame;
+    lesson.measure_every_frames = pace.measure_every_frames;
     lesson.save(&path)?;
     Ok(path)
 }
