@@ -119,6 +119,9 @@ fn take_screenshots(
     let generation = live.generation;
     let step = live.latest().map_or(0, |s| s.step);
     for w in std::mem::take(&mut waiting.0) {
+        if w.resume {
+            link.send(Command::Pause(false));
+        }
         if w.generation != generation {
             // Restarted meanwhile: the step it was asked at is gone.
             live.notice = Some("no picture: the run was restarted before it".to_string());
@@ -130,9 +133,6 @@ fn take_screenshots(
             .unwrap_or_else(|| PathBuf::from(format!("curvscope-step{step}.png")));
         let lesson = picture_json(&live, view.spec());
         save_screenshot(&mut commands, path, lesson, w.shot.outcome);
-        if w.resume {
-            link.send(Command::Pause(false));
-        }
     }
 }
 

@@ -154,6 +154,8 @@ impl Reader<'_> {
             if let Some(rest) = text.strip_prefix("unknown field `")
                 && let Some((key, expected)) = rest.split_once('`')
             {
+                // A key with a line break (`\n` in the file) stays on one line.
+                let key = key.escape_debug();
                 let field = if path.is_empty() {
                     key.to_string()
                 } else {

@@ -232,10 +232,10 @@ impl Director {
     }
 
     /// Applies a change asked for now (a slider, not the timeline) to the
-    /// targeted runs and logs it at the current step. Only the settings,
-    /// plane, grid, range and top-k actions act here.
-    /// Changes at the step and for the runs of the last logged one join it
-    /// (a slider dragged while paused logs one event, not one per frame).
+    /// targeted runs and logs it at the current step; only the settings,
+    /// plane, grid, range and top-k actions act here. A change at the step
+    /// and for the runs of the last logged one joins it (a slider dragged
+    /// while paused logs one event, not one per frame).
     pub fn record(&mut self, target: Target, actions: Actions) {
         self.apply(target, &actions);
         let at = EventTime::Step(self.step);

@@ -203,6 +203,11 @@ fn bad_lesson_files_give_clear_messages() {
     let cases: &[(String, &str)] = &[
         (lesson_text(r#", "colour": 1"#), "test.json: colour: unknown field"),
         (
+            // Found by the fuzzer: a key with an escaped line break.
+            lesson_text(r#", "col\rour": 1"#),
+            "test.json: col\\rour: unknown field",
+        ),
+        (
             r#"{ "format": "curvscope-lesson/1", "name": "t", "run": { "lr": 0.1 } }"#.into(),
             "test.json: run.lr: unknown field",
         ),
