@@ -22,6 +22,10 @@ use crate::train::session::{PlaneKind, SessionConfig};
 /// The format tag every lesson file starts with.
 pub const FORMAT_TAG: &str = "curvscope-lesson/1";
 
+/// Largest lesson file read (and written), in bytes: the bundled ones have
+/// about 2 KB, a saved run about 90 bytes per change.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
 /// The lessons shipped in `assets/lessons/`: (name, file text).
 pub const BUNDLED: &[(&str, &str)] = &[
     (

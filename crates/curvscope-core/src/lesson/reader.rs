@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{
-    Actions, BUNDLED, Event, EventTime, FORMAT_TAG, Lesson, LessonError, RunSpec, Target, ViewSpec,
+    Actions, BUNDLED, Event, EventTime, FORMAT_TAG, Lesson, LessonError, MAX_FILE_BYTES, RunSpec,
+    Target, ViewSpec,
 };
 use crate::defaults::{self, Rule};
 use crate::io::csv_data::{self, CsvData, CsvSpec, Split};
@@ -676,9 +677,6 @@ impl Reader<'_> {
         })
     }
 }
-
-/// Largest lesson file read, in bytes (the bundled ones have about 2 KB).
-const MAX_FILE_BYTES: u64 = 1 << 20;
 
 impl Lesson {
     /// Parses and checks a lesson's text; `source` names it in errors (a

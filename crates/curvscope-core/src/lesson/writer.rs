@@ -19,13 +19,26 @@ pub fn beside(file: &Path) -> PathBuf {
 
 impl Lesson {
     /// The lesson as pretty-printed `curvscope-lesson/1` JSON. Refused for a
-    /// run started from a problem made in memory, which no file names.
+    /// run started from a problem made in memory, which no file names, and
+    /// for one longer than [`super::MAX_FILE_BYTES`], which no reader takes.
     pub fn to_json_string(&self) -> Result<String, LessonError> {
         let writer = Writer {
             origin: format!("lesson {}", self.name),
         };
         let doc = writer.lesson(self)?;
-        Ok(serde_json::to_string_pretty(&doc).expect("a JSON value prints") + "\n")
+        let text = serde_json::to_string_pretty(&doc).expect("a JSON value prints") + "\n";
+        if text.len() as u64 > super::MAX_FILE_BYTES {
+            return Err(writer.err(
+                "timeline",
+                format!(
+                    "{} events make {} bytes, more than a lesson file may hold ({} bytes); export all, then start from its problem file (curvscope --problem FILE) for a shorter record",
+                    self.timeline.len(),
+                    text.len(),
+                    super::MAX_FILE_BYTES
+                ),
+            ));
+        }
+        Ok(text)
     }
 
     /// Writes the lesson to `path` (a temporary file renamed into place:

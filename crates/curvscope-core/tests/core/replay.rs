@@ -325,3 +325,32 @@ fn changes_at_one_step_are_logged_as_one_event() {
         "and it replays alike"
     );
 }
+
+/// A record too long for a lesson file is refused with one line, not
+/// written where no reader would take it back.
+#[test]
+fn a_record_longer_than_a_lesson_file_may_be_is_refused() {
+    use curvscope_core::lesson::{Actions, Event, EventTime, Target};
+    let mut lesson = Lesson::from_json_str(LESSON, "scripted.json").unwrap();
+    lesson.timeline = (0..20_000)
+        .map(|k| Event {
+            at: EventTime::Step(k),
+            target: Target::Both,
+            actions: Actions {
+                learning_rate: Some(0.01 + 1e-7 * k as f64),
+                ..Actions::default()
+            },
+        })
+        .collect();
+    let err = lesson.to_json_string().unwrap_err().to_string();
+    assert!(
+        err.starts_with("lesson scripted: timeline: 20000 events make ")
+            && err.ends_with(
+                "bytes, more than a lesson file may hold (1048576 bytes); export all, then start from its problem file (curvscope --problem FILE) for a shorter record"
+            ),
+        "{err}"
+    );
+    lesson.timeline.truncate(5000);
+    let text = lesson.to_json_string().unwrap();
+    assert_eq!(Lesson::from_json_str(&text, "r").unwrap(), lesson);
+}
