@@ -486,6 +486,36 @@ fn record_gives_exactly_seconds_times_fps_identical_frames_on_every_run() {
     };
     let (first, second) = (run("a"), run("b"));
     assert_eq!(first.len(), 4, "0.5 s × 8 fps");
+    // Its lesson beside it records the same video again (issue 13).
+    let lesson = dir.path().join("a.lesson.json");
+    let saved = curvscope_core::lesson::Lesson::load(&lesson).unwrap();
+    assert!(
+        saved
+            .timeline
+            .iter()
+            .any(|e| e.actions.pause && e.at == curvscope_core::lesson::EventTime::Step(3 * 20)),
+        "it pauses at the last frame's step: {saved:?}"
+    );
+    let out = dir.path().join("again");
+    let again = [
+        "--lesson",
+        lesson.to_str().unwrap(),
+        "--seconds",
+        "0.5",
+        "--fps",
+        "8",
+        "--size",
+        "480x270",
+        "--orbit",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let o = record(&again, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (a, b) in first.iter().zip(&frames(&out)) {
+        assert!(a.3 == b.3, "{} differs when recorded from its lesson", a.0);
+    }
     for (k, (name, w, h, _)) in first.iter().enumerate() {
         assert_eq!(name, &format!("frame-{k:05}.png"));
         assert_eq!((*w, *h), (480, 270));
@@ -806,10 +836,19 @@ fn export_all_writes_every_format_of_one_step_then_resumes() {
         .collect();
     names.sort();
     let stem = format!("curvscope-step{step}");
-    let expected: Vec<String> = ["glb", "grid.csv", "grid.json", "json", "ply", "series.csv"]
-        .iter()
-        .map(|ext| format!("{stem}.{ext}"))
-        .collect();
+    let expected: Vec<String> = [
+        "glb",
+        "grid.csv",
+        "grid.json",
+        "json",
+        "lesson.json",
+        "ply",
+        "safetensors",
+        "series.csv",
+    ]
+    .iter()
+    .map(|ext| format!("{stem}.{ext}"))
+    .collect();
     assert_eq!(names, expected);
     let series = std::fs::read_to_string(dir.path().join(format!("{stem}.series.csv"))).unwrap();
     let last = series.lines().last().unwrap();
@@ -1069,4 +1108,400 @@ fn screenshot_under_xvfb_shows_the_hessian_heatmap() {
         }
     }
     assert!(red > 3000 && blue > 3000, "red {red}, blue {blue}");
+}
+
+/// A picture as the screenshot observer writes it: `write_png` of a
+/// captured image with the picture's lesson inside.
+fn picture(path: &std::path::Path, live: &Live) {
+    use bevy::asset::RenderAssetUsages;
+    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+    use curvscope::app::recipe::picture_json;
+    let image = Image::new_fill(
+        Extent3d {
+            width: 4,
+            height: 3,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        &[40, 80, 120, 255],
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::default(),
+    );
+    let view = curvscope_core::lesson::ViewSpec {
+        bowl: false,
+        height_scale: 2.5,
+        ..Default::default()
+    };
+    let lesson = picture_json(live, view).unwrap();
+    curvscope::app::capture::write_png(&image, path, Some(&lesson)).unwrap();
+}
+
+/// The parameters a live app's runner has now (saved through it as a
+/// problem file, then read back), as bits.
+fn saved_params(app: &mut App, path: &std::path::Path) -> Vec<u64> {
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::SaveProblem(0, path.to_path_buf()));
+    let wrote = format!("wrote {}", path.display());
+    update_until(app, "the problem file", |l| {
+        l.notice.as_deref() == Some(&*wrote)
+    });
+    let problem = curvscope_core::io::problem::Problem::load(path).unwrap();
+    problem.params.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Issue 13's test: a picture taken after moving sliders reproduces the
+/// same step's numbers when its run is replayed from the PNG alone.
+#[test]
+fn a_picture_taken_after_moving_sliders_replays_from_the_png_alone() {
+    use curvscope::app::state::{ShowBowl, SurfaceScale};
+    use curvscope_core::lesson::Lesson;
+    use curvscope_core::train::session::PlaneKind;
+    let dir = tempfile::tempdir().unwrap();
+    let config = SessionConfig {
+        data: curvscope_core::train::synthetic::DataKind::Spirals2,
+        samples: (96, 32),
+        hidden: vec![8, 8],
+        grid: (9, 1.0),
+        ..SessionConfig::default()
+    };
+    let mut app = training_app(single(config));
+    // The sliders, each moved at whatever step the run has reached.
+    let moves = [
+        (
+            15,
+            Command::Settings(
+                0,
+                TrainerSettings {
+                    learning_rate: 0.03,
+                    batch_size: Some(16),
+                    momentum: 0.9,
+                },
+            ),
+        ),
+        (40, Command::Landscape(PlaneKind::Random, (11, 0.7))),
+        (
+            70,
+            Command::Settings(
+                0,
+                TrainerSettings {
+                    learning_rate: 0.07,
+                    batch_size: None,
+                    momentum: 0.6,
+                },
+            ),
+        ),
+        (90, Command::TopK(2)),
+    ];
+    for (step, command) in moves {
+        update_until(&mut app, "training on", |l| {
+            l.latest().is_some_and(|s| s.step >= step)
+        });
+        app.world().resource::<TrainingLink>().send(command);
+    }
+    update_until(&mut app, "the last move", |l| {
+        l.latest()
+            .is_some_and(|s| s.step >= 110 && s.config.top_k == 2)
+    });
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Pause(true));
+    update_until(
+        &mut app,
+        "a paused, measured run",
+        Live::paused_and_measured,
+    );
+    let shot = dir.path().join("shot.png");
+    picture(&shot, app.world().resource::<Live>());
+    let before = app.world().resource::<Live>().latest().cloned().unwrap();
+    let params = saved_params(&mut app, &dir.path().join("a.json"));
+
+    // A fresh app from the PNG alone: it trains to the picture's step and
+    // pauses there.
+    let lesson = Lesson::load(&shot).unwrap();
+    let mut replay = training_app(TrainingPlugin::new(
+        Runner::new(Source::Lesson(lesson), 5000.0).unwrap(),
+    ));
+    update_until(
+        &mut replay,
+        "the replay to pause",
+        Live::paused_and_measured,
+    );
+    let after = replay.world().resource::<Live>().latest().cloned().unwrap();
+    assert_eq!(after.step, before.step);
+    assert_eq!(after.train_loss.to_bits(), before.train_loss.to_bits());
+    assert_eq!(
+        after.test_loss.map(f64::to_bits),
+        before.test_loss.map(f64::to_bits)
+    );
+    assert_eq!(after.config, before.config, "settings, plane, grid, top-k");
+    let (a, b) = (
+        after.curvature.unwrap().top[0],
+        before.curvature.unwrap().top[0],
+    );
+    assert!((a - b).abs() <= 1e-6 * b.abs(), "λmax {a} vs {b}");
+    assert_eq!(
+        saved_params(&mut replay, &dir.path().join("b.json")),
+        params
+    );
+    // The view the picture was taken with.
+    assert!(!replay.world().resource::<ShowBowl>().0);
+    assert_eq!(replay.world().resource::<SurfaceScale>().factor, 2.5);
+}
+
+/// Issue 13: files dropped onto the window open by their kind; a file
+/// that cannot be opened gives one line in the panel, and the run goes on.
+#[test]
+fn dropped_files_open_by_kind_and_bad_ones_give_one_line() {
+    use bevy::window::FileDragAndDrop;
+    use curvscope::app::drop::DropPlugin;
+    use curvscope_core::io::video::write_rgb_png;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = training_app(single(SessionConfig {
+        samples: (64, 16),
+        hidden: vec![6],
+        grid: (5, 1.0),
+        ..SessionConfig::default()
+    }));
+    app.add_plugins(DropPlugin);
+    update_until(&mut app, "training", |l| {
+        l.latest().is_some_and(|s| s.step >= 5)
+    });
+    let drop = |app: &mut App, path: &std::path::Path| {
+        app.world_mut().write_message(FileDragAndDrop::DroppedFile {
+            window: Entity::PLACEHOLDER,
+            path_buf: path.to_path_buf(),
+        });
+        app.world_mut().resource_mut::<Live>().notice = None;
+        update_until(app, "the notice", |l| l.notice.is_some());
+        app.world().resource::<Live>().notice.clone().unwrap()
+    };
+    let shown = |name: &str| dir.path().join(name).display().to_string();
+
+    // Bad files: one line each, the run goes on.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "hello").unwrap();
+    let fake = dir.path().join("fake.png");
+    std::fs::write(&fake, "hello").unwrap();
+    let plain = dir.path().join("plain.png");
+    write_rgb_png(&plain, 2, 2, &[0; 12], None).unwrap();
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, r#"{"format": "something/2"}"#).unwrap();
+    let model = common::root().join("tests/data/safetensors/tanh_bce.safetensors");
+    let bad_csv = dir.path().join("bad.csv");
+    std::fs::write(&bad_csv, "a,label\n1,0\nx,1\n").unwrap();
+    let cases = [
+        (
+            text.clone(),
+            format!(
+                "{}: cannot open this kind of file; drop a lesson (.json, or a .png curvscope saved), a problem file (.json), a CSV data set (.csv) or a PyTorch model (.safetensors)",
+                shown("notes.txt")
+            ),
+        ),
+        (
+            fake,
+            format!("{}: png: not a readable PNG file (", shown("fake.png")),
+        ),
+        (
+            plain,
+            format!(
+                "{}: png: holds no curvscope-lesson chunk",
+                shown("plain.png")
+            ),
+        ),
+        (
+            other,
+            format!(
+                "{}: neither a lesson (\"format\": \"curvscope-lesson/1\") nor a problem file (\"format\": \"curvscope-problem/1\"); its format is \"something/2\"",
+                shown("other.json")
+            ),
+        ),
+        (
+            model.clone(),
+            format!(
+                "{}: a model needs your data to be evaluated on: drop its CSV file first (or use `curvscope import`)",
+                model.display()
+            ),
+        ),
+        (
+            bad_csv,
+            format!(
+                "{}: line 3, column \"a\": expected a finite number, got \"x\"",
+                shown("bad.csv")
+            ),
+        ),
+    ];
+    for (path, expected) in cases {
+        let notice = drop(&mut app, &path);
+        assert!(
+            notice.starts_with(&expected),
+            "{notice}\n  expected: {expected}"
+        );
+        assert!(!notice.contains('\n'), "one line: {notice}");
+    }
+    assert_eq!(
+        app.world().resource::<Live>().generation,
+        0,
+        "the run went on"
+    );
+
+    // A CSV: the column named `label` is the target, wherever it is.
+    let csv = dir.path().join("mine.csv");
+    let rows: String = (0..40)
+        .map(|i| format!("{},{},{}\n", i % 2, i as f64 * 0.1, (i * 3) % 7))
+        .collect();
+    std::fs::write(&csv, format!("label,u,v\n{rows}")).unwrap();
+    let notice = drop(&mut app, &csv);
+    assert_eq!(
+        notice,
+        format!("opened {} (target column \"label\")", csv.display())
+    );
+    update_until(&mut app, "the run on the CSV", |l| {
+        l.generation == 1 && l.latest().is_some_and(|s| s.config.csv.is_some())
+    });
+    let data = app.world().resource::<Live>().configs()[0]
+        .csv
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (data.spec.target.as_str(), data.features.len()),
+        ("label", 2)
+    );
+
+    // A model on the run's CSV: its problem file beside it, the run from it.
+    let fixture = common::root().join("tests/data/safetensors");
+    let model = dir.path().join("net.safetensors");
+    std::fs::copy(fixture.join("tanh_bce.safetensors"), &model).unwrap();
+    let data = dir.path().join("data.csv");
+    std::fs::copy(fixture.join("tanh_bce.csv"), &data).unwrap();
+    assert_eq!(
+        drop(&mut app, &data),
+        format!("opened {} (target column \"target\")", data.display())
+    );
+    update_until(&mut app, "the run on the model's data", |l| {
+        l.generation == 2
+    });
+    let notice = drop(&mut app, &model);
+    assert_eq!(
+        notice,
+        format!("opened {} on the run's data", model.display())
+    );
+    update_until(&mut app, "the run from the model", |l| {
+        l.generation == 3 && l.latest().is_some_and(|s| s.config.problem.is_some())
+    });
+    assert!(dir.path().join("net.problem.json").is_file());
+
+    // A picture with its lesson: the run it shows, paused at its step.
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Pause(true));
+    update_until(&mut app, "paused", Live::paused_and_measured);
+    let step = app.world().resource::<Live>().latest().unwrap().step;
+    let shot = dir.path().join("shot.png");
+    picture(&shot, app.world().resource::<Live>());
+    app.world()
+        .resource::<TrainingLink>()
+        .send(Command::Pause(false));
+    let notice = drop(&mut app, &shot);
+    assert_eq!(notice, format!("opened the run of {}", shot.display()));
+    update_until(&mut app, "the picture's run, paused", |l| {
+        l.generation == 4 && l.paused_and_measured()
+    });
+    assert_eq!(app.world().resource::<Live>().latest().unwrap().step, step);
+}
+
+/// Issue 13: `curvscope screenshot --lesson shot.png` plays the picture's
+/// run to its step and pauses there: the new picture carries the same
+/// lesson, text for text.
+#[test]
+fn a_screenshot_replayed_from_its_png_carries_the_same_lesson() {
+    use curvscope_core::io::png_text::{LESSON_KEYWORD, read_itxt};
+    let dir = tempfile::tempdir().unwrap();
+    let shoot = |args: &[&str], out: &std::path::Path| {
+        let status = Process::new("xvfb-run")
+            .args([
+                "-a",
+                "-s",
+                "-screen 0 1280x800x24",
+                env!("CARGO_BIN_EXE_curvscope"),
+                "screenshot",
+                "--size",
+                "480x300",
+                "--out",
+            ])
+            .arg(out)
+            .args(args)
+            .status()
+            .expect("xvfb-run must be installed (.ci/run installs it)");
+        assert!(status.success(), "curvscope screenshot failed: {status}");
+        read_itxt(out, LESSON_KEYWORD).unwrap()
+    };
+    let first = dir.path().join("first.png");
+    let lesson = shoot(
+        &[
+            "--frames", "20", "--data", "sine", "--lr", "0.05", "--batch", "8",
+        ],
+        &first,
+    );
+    assert!(lesson.contains("\"pause\": true"), "{lesson}");
+    let second = dir.path().join("second.png");
+    let replayed = shoot(&["--lesson", first.to_str().unwrap()], &second);
+    assert_eq!(replayed, lesson);
+}
+
+/// Issue 13: the model export pauses like "export all", so the file's name,
+/// its parameters and its lesson are of one step.
+#[test]
+fn the_model_export_writes_safetensors_and_its_lesson_of_one_step() {
+    use curvscope::app::ui::{Panel, PendingExport, finish_export};
+    use curvscope_core::io::safetensors::Mlp;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = training_app(single(SessionConfig {
+        grid: (9, 1.0),
+        ..SessionConfig::default()
+    }));
+    update_until(&mut app, "some steps", |l| {
+        l.latest().is_some_and(|s| s.step > 20)
+    });
+    let world = app.world_mut();
+    let pending = PendingExport::ask_model(
+        world.resource::<TrainingLink>(),
+        world.resource::<Live>(),
+        dir.path().to_path_buf(),
+    );
+    let mut panel = Panel::default();
+    panel.export = Some(pending);
+    world.insert_resource(panel);
+    app.add_systems(
+        Update,
+        |link: Res<TrainingLink>, mut live: ResMut<Live>, mut panel: ResMut<Panel>| {
+            finish_export(&link, &mut live, &mut panel)
+        },
+    );
+    update_until(&mut app, "the runner's notice", |l| {
+        l.notice.as_deref().is_some_and(|n| n.starts_with("wrote"))
+    });
+    let notice = app.world().resource::<Live>().notice.clone().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let step: u64 = names[0]
+        .trim_start_matches("curvscope-step")
+        .trim_end_matches(".lesson.json")
+        .parse()
+        .unwrap();
+    let model = dir.path().join(format!("curvscope-step{step}.safetensors"));
+    let lesson = dir.path().join(format!("curvscope-step{step}.lesson.json"));
+    assert_eq!(
+        notice,
+        format!("wrote {} and {}", model.display(), lesson.display())
+    );
+    assert_eq!(names.len(), 2, "{names:?}");
+    let net = Mlp::load(&model, None).unwrap();
+    assert_eq!(net.architecture.layers, vec![2, 16, 16, 1]);
+    let saved = curvscope_core::lesson::Lesson::load(&lesson).unwrap();
+    let pause = saved.timeline.iter().find(|e| e.actions.pause).unwrap();
+    assert_eq!(pause.at, curvscope_core::lesson::EventTime::Step(step));
 }

@@ -1716,3 +1716,41 @@ fn the_app_needs_a_target_for_csv_data_and_a_csv_for_its_options() {
         &["the test fraction must be in [0, 1), got 1"],
     );
 }
+
+/// Issue 13: `--lesson` takes a PNG curvscope saved; a PNG without the
+/// lesson chunk, a chunk that is not a lesson and a file that is not a PNG
+/// are each refused with one line, before any window.
+#[test]
+fn lesson_pictures_that_hold_no_lesson_are_refused_in_one_line() {
+    use curvscope_core::io::png_text::LESSON_KEYWORD;
+    use curvscope_core::io::video::write_rgb_png;
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.png");
+    write_rgb_png(&plain, 2, 2, &[7; 12], None).unwrap();
+    let corrupt = dir.path().join("corrupt.png");
+    let chunk = r#"{"format": "curvscope-lesson/1", "name": "x", "run": {"lr": 1}}"#;
+    write_rgb_png(&corrupt, 2, 2, &[7; 12], Some((LESSON_KEYWORD, chunk))).unwrap();
+    let fake = dir.path().join("fake.png");
+    fs::write(&fake, "x,y\n1,2\n").unwrap();
+    let cases = [
+        (
+            &plain,
+            vec!["plain.png: png: holds no curvscope-lesson chunk"],
+        ),
+        (
+            &corrupt,
+            vec!["corrupt.png (curvscope-lesson chunk): run.lr: unknown field"],
+        ),
+        (&fake, vec!["fake.png: png: not a readable PNG file ("]),
+    ];
+    for (path, needles) in cases {
+        let p = path.to_str().unwrap();
+        fails_with(&["--lesson", p], &needles);
+        fails_with(
+            &["screenshot", "--lesson", p, "--out", "never.png"],
+            &needles,
+        );
+        fails_with(&["record", "--lesson", p, "--out", "never"], &needles);
+    }
+    assert!(!Path::new("never").exists() && !Path::new("never.png").exists());
+}

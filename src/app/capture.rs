@@ -1,18 +1,21 @@
-//! Screenshots: the P key and the panel's button, and the `screenshot`
-//! command's capture and exit. Every picture is written with the core's
-//! careful writer (a temporary file renamed into place: an earlier file of
-//! that name survives a failed write), and its outcome is shown.
+//! Screenshots: the P key, the panel's button and the `screenshot`
+//! command. A picture is taken once every run is paused and measured at
+//! the step it shows (training pauses for it and resumes after), and the
+//! PNG carries the lesson that reproduces it (an `iTXt` chunk
+//! `curvscope-lesson`, see [`super::recipe`]). Every picture is written
+//! with the core's careful writer (a temporary file renamed into place: an
+//! earlier file of that name survives a failed write), and its outcome is
+//! shown.
 
-use super::state::Live;
+use super::recipe::{ViewNow, picture_json};
+use super::state::{Live, ShotOutcome, TakeScreenshot, TakingPicture, TrainingLink, ensure_state};
 use bevy::diagnostic::FrameCount;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use curvscope_core::io::png_text::LESSON_KEYWORD;
 use curvscope_core::io::video::{VideoError, write_rgb_png};
+use curvscope_core::train::runner::Command;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-
-/// How a requested screenshot ended (None while it is pending).
-pub type ShotOutcome = Arc<Mutex<Option<Result<(), VideoError>>>>;
 
 /// A screenshot the `screenshot` command asks for.
 #[derive(Debug, Clone)]
@@ -21,36 +24,56 @@ pub struct ShotRequest {
     pub path: PathBuf,
     /// Frames to run before the picture is taken.
     pub frame: u32,
+    /// Wait until the runs have paused by themselves (a lesson saved from
+    /// a run, which pauses at the step it was saved at) before the picture.
+    pub wait_for_pause: bool,
     /// Filled in once the file is written (or failed); shared with the caller.
     pub outcome: ShotOutcome,
 }
 
-/// Takes one screenshot after a number of frames, then exits.
+/// Takes the screenshots asked for with [`TakeScreenshot`]; with a
+/// [`ShotRequest`], asks for one after a number of frames, then exits.
 pub struct CapturePlugin {
-    /// The screenshot, if one is wanted.
+    /// The `screenshot` command's picture, if one is wanted.
     pub screenshot: Option<ShotRequest>,
 }
 
 #[derive(Resource)]
 struct PendingShot {
     request: ShotRequest,
-    taken: bool,
+    asked: bool,
 }
+
+/// A picture waiting for the runs to be paused and measured.
+#[derive(Debug)]
+struct Waiting {
+    shot: TakeScreenshot,
+    /// Whether training was running (it resumes after the picture).
+    resume: bool,
+    /// The generation it was asked in (a restart drops it).
+    generation: u64,
+}
+
+#[derive(Resource, Default, Debug)]
+struct WaitingShots(Vec<Waiting>);
 
 impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
+        ensure_state(app);
+        app.init_resource::<WaitingShots>()
+            .add_systems(Last, take_screenshots);
         if let Some(request) = &self.screenshot {
             app.insert_resource(PendingShot {
                 request: request.clone(),
-                taken: false,
+                asked: false,
             })
             .add_systems(Update, shoot_then_exit);
         }
     }
 }
 
-/// Writes an RGB PNG of a captured image.
-pub fn write_png(image: &Image, path: &Path) -> Result<(), VideoError> {
+/// Writes an RGB PNG of a captured image, with `lesson` (JSON) inside.
+pub fn write_png(image: &Image, path: &Path, lesson: Option<&str>) -> Result<(), VideoError> {
     let rgb = image
         .clone()
         .try_into_dynamic()
@@ -59,20 +82,80 @@ pub fn write_png(image: &Image, path: &Path) -> Result<(), VideoError> {
             message: e.to_string(),
         })?
         .to_rgb8();
-    write_rgb_png(path, rgb.width(), rgb.height(), rgb.as_raw())
+    let text = lesson.map(|l| (LESSON_KEYWORD, l));
+    write_rgb_png(path, rgb.width(), rgb.height(), rgb.as_raw(), text)
 }
 
-/// Saves a PNG of the window to `path` once this frame is rendered; the
-/// panel's notice says where it went (or why it could not), and `outcome`,
-/// if given, gets the result.
-pub fn save_screenshot(commands: &mut Commands, path: PathBuf, outcome: Option<ShotOutcome>) {
+/// Pauses for the pictures asked for, takes each once the runs are paused
+/// and measured at the step they show, then resumes.
+fn take_screenshots(
+    mut asked: MessageReader<TakeScreenshot>,
+    mut waiting: ResMut<WaitingShots>,
+    mut taking: ResMut<TakingPicture>,
+    link: Res<TrainingLink>,
+    mut live: ResMut<Live>,
+    view: ViewNow,
+    mut commands: Commands,
+) {
+    for shot in asked.read() {
+        let resume = !live.paused && waiting.0.iter().all(|w| !w.resume);
+        if resume {
+            link.send(Command::Pause(true));
+        }
+        waiting.0.push(Waiting {
+            shot: shot.clone(),
+            resume,
+            generation: live.generation,
+        });
+    }
+    let ready = live.paused_and_measured();
+    let waits = !waiting.0.is_empty() && !ready;
+    if taking.0 != waits {
+        taking.0 = waits;
+    }
+    if waiting.0.is_empty() || !ready {
+        return;
+    }
+    let generation = live.generation;
+    let step = live.latest().map_or(0, |s| s.step);
+    for w in std::mem::take(&mut waiting.0) {
+        if w.resume {
+            link.send(Command::Pause(false));
+        }
+        if w.generation != generation {
+            // Restarted meanwhile: the step it was asked at is gone.
+            live.notice = Some("no picture: the run was restarted before it".to_string());
+            continue;
+        }
+        let path = w
+            .shot
+            .path
+            .unwrap_or_else(|| PathBuf::from(format!("curvscope-step{step}.png")));
+        let lesson = picture_json(&live, view.spec());
+        save_screenshot(&mut commands, path, lesson, w.shot.outcome);
+    }
+}
+
+/// Saves a PNG of the window to `path` once this frame is rendered, with
+/// `lesson` inside (or, when the lesson could not be written, without it
+/// and saying why); the panel's notice says where it went (or why it
+/// could not), and `outcome`, if given, gets the result.
+fn save_screenshot(
+    commands: &mut Commands,
+    path: PathBuf,
+    lesson: Result<String, String>,
+    outcome: Option<ShotOutcome>,
+) {
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>, live: Option<ResMut<Live>>| {
-            let result = write_png(&captured.image, &path);
+            let result = write_png(&captured.image, &path, lesson.as_deref().ok());
             if let Some(mut live) = live {
-                live.notice = Some(match &result {
-                    Ok(()) => format!("wrote {}", path.display()),
-                    Err(e) => e.to_string(),
+                live.notice = Some(match (&result, &lesson) {
+                    (Ok(()), Ok(_)) => format!("wrote {} (its lesson inside)", path.display()),
+                    (Ok(()), Err(why)) => {
+                        format!("wrote {} without its lesson: {why}", path.display())
+                    }
+                    (Err(e), _) => e.to_string(),
                 });
             }
             if let Some(outcome) = &outcome {
@@ -83,16 +166,20 @@ pub fn save_screenshot(commands: &mut Commands, path: PathBuf, outcome: Option<S
 }
 
 fn shoot_then_exit(
-    mut commands: Commands,
     frames: Res<FrameCount>,
+    live: Res<Live>,
     mut shot: ResMut<PendingShot>,
+    mut asks: MessageWriter<TakeScreenshot>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    if !shot.taken && frames.0 >= shot.request.frame {
-        let request = shot.request.clone();
-        save_screenshot(&mut commands, request.path, Some(request.outcome));
-        shot.taken = true;
-    } else if shot.taken {
+    let due = frames.0 >= shot.request.frame && (!shot.request.wait_for_pause || live.paused);
+    if !shot.asked && due {
+        asks.write(TakeScreenshot {
+            path: Some(shot.request.path.clone()),
+            outcome: Some(shot.request.outcome.clone()),
+        });
+        shot.asked = true;
+    } else if shot.asked {
         let outcome = shot
             .request
             .outcome

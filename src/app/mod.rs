@@ -11,17 +11,23 @@
 //!   [`spectrum_view`]);
 //! - [`overlay`]: axis labels, run names, caption and hover readout;
 //! - [`stats`]: frames per second and the statistics file;
-//! - [`capture`]: screenshots, and the `screenshot` command's exit;
+//! - [`capture`]: screenshots (each with its lesson inside), and the
+//!   `screenshot` command's exit;
+//! - [`recipe`]: the lesson of the picture on screen, and lesson files;
+//! - [`drop`]: files dropped onto the window (lessons, pictures, problem
+//!   files, CSV data, safetensors models);
 //! - [`scripted`] and [`record`]: frame-locked playing and frame capture
 //!   for `curvscope record`, and the panel's record button.
 
 pub mod camera;
 pub mod capture;
 pub mod curvature_windows;
+pub mod drop;
 pub mod heights;
 pub mod line_views;
 pub mod overlay;
 pub mod readouts;
+pub mod recipe;
 pub mod record;
 pub mod scripted;
 pub mod spectrum_view;
@@ -127,6 +133,11 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
             overlay::OverlayPlugin,
             curvature_windows::CurvatureWindowsPlugin,
             record::LiveRecordPlugin,
+            recipe::RecipePlugin,
+            capture::CapturePlugin {
+                screenshot: options.screenshot.clone(),
+            },
+            drop::DropPlugin,
         ));
     app
 }
@@ -135,28 +146,29 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
 /// the screenshot is taken).
 pub fn run(options: AppOptions, runner: Runner) -> AppExit {
     let mut app = base_app(&options, false);
-    app.add_plugins((
-        training::TrainingPlugin::new(runner),
-        capture::CapturePlugin {
-            screenshot: options.screenshot,
-        },
-    ));
+    app.add_plugins(training::TrainingPlugin::new(runner));
     app.run()
 }
 
 /// Renders a script frame by frame into numbered PNGs in `folder` (which
-/// must exist), then exits; `progress` tells how far it got.
+/// must exist), then exits; `progress` tells how far it got, `recipe`
+/// gets the lesson that replays it to its last frame.
 pub fn record(
     options: AppOptions,
     runner: Runner,
     pace: curvscope_core::io::video::Pace,
     folder: PathBuf,
-    progress: record::SharedProgress,
+    shared: (record::SharedProgress, record::SharedRecipe),
 ) -> AppExit {
     let mut app = base_app(&options, true);
+    let (progress, recipe) = shared;
     app.add_plugins((
         scripted::ScriptedPlugin::new(runner, pace),
-        record::RecordPlugin { folder, progress },
+        record::RecordPlugin {
+            folder,
+            progress,
+            recipe,
+        },
     ));
     app.run()
 }

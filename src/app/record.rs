@@ -4,14 +4,20 @@
 
 use super::capture::write_png;
 use super::scripted::Script;
+use super::state::{Live, SaveLesson, ensure_state};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use curvscope_core::io::video::{Mp4Outcome, Progress, finish_mp4, frame_path};
+use curvscope_core::lesson::{Lesson, beside};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Shared view of a recording's [`Progress`].
 pub type SharedProgress = Arc<Mutex<Progress>>;
+
+/// The lesson that replays the recording to its newest frame (the runner's
+/// recipe), shared with the caller, who writes it beside the video.
+pub type SharedRecipe = Arc<Mutex<Option<Arc<Lesson>>>>;
 
 /// Captures every scripted frame into `folder`, then exits.
 pub struct RecordPlugin {
@@ -19,23 +25,28 @@ pub struct RecordPlugin {
     pub folder: PathBuf,
     /// Progress, shared with the caller.
     pub progress: SharedProgress,
+    /// The recording's lesson, shared with the caller.
+    pub recipe: SharedRecipe,
 }
 
 #[derive(Resource)]
 struct Recording {
     folder: PathBuf,
     progress: SharedProgress,
+    recipe: SharedRecipe,
     requested: u64,
 }
 
 impl Plugin for RecordPlugin {
     fn build(&self, app: &mut App) {
+        ensure_state(app);
         app.insert_resource(Recording {
             folder: self.folder.clone(),
             progress: self.progress.clone(),
+            recipe: self.recipe.clone(),
             requested: 0,
         })
-        .add_systems(Last, (capture_frame, exit_when_done).chain());
+        .add_systems(Last, (capture_frame, keep_recipe, exit_when_done).chain());
     }
 }
 
@@ -54,12 +65,21 @@ fn capture_frame(script: Res<Script>, mut recording: ResMut<Recording>, mut comm
     shoot(&mut commands, path, recording.progress.clone());
 }
 
+/// Hands the newest recipe to the caller.
+fn keep_recipe(live: Res<Live>, recording: Res<Recording>) {
+    if let Some(recipe) = &live.recipe
+        && let Ok(mut slot) = recording.recipe.lock()
+    {
+        *slot = Some(recipe.clone());
+    }
+}
+
 /// Takes a screenshot of this frame and writes it to `path`, counting it
 /// (or its error) in `progress`.
 fn shoot(commands: &mut Commands, path: PathBuf, progress: SharedProgress) {
     commands.spawn(Screenshot::primary_window()).observe(
         move |captured: On<ScreenshotCaptured>| {
-            let result = write_png(&captured.image, &path);
+            let result = write_png(&captured.image, &path, None);
             if let Ok(mut p) = progress.lock() {
                 match result {
                     Ok(()) => p.written += 1,
@@ -137,11 +157,11 @@ impl LiveRecorder {
     }
 
     /// Stops capturing; the frames are encoded in the background (the
-    /// message says where the video, or the frames, ended up).
-    pub fn stop(&mut self) {
-        let Some(rec) = self.active.take() else {
-            return;
-        };
+    /// message says where the video, or the frames, ended up). Returns the
+    /// recording's folder (its lesson goes beside it).
+    pub fn stop(&mut self) -> Option<PathBuf> {
+        let rec = self.active.take()?;
+        let folder = rec.folder.clone();
         let message = self.message.clone();
         let seconds = rec.started.elapsed().as_secs_f64().max(1e-3);
         let fps = ((rec.requested as f64 / seconds).round() as u32).clamp(1, 120);
@@ -152,6 +172,7 @@ impl LiveRecorder {
                 *m = Some(text);
             }
         });
+        Some(folder)
     }
 
     fn set_message(&self, text: String) {
@@ -198,13 +219,22 @@ pub const MAX_LIVE_FRAMES: u64 = 9000;
 
 /// While the live recorder runs: one screenshot per rendered frame; stops
 /// at [`MAX_LIVE_FRAMES`] or at the first frame that could not be written.
-fn capture_live(mut recorder: ResMut<LiveRecorder>, mut commands: Commands) {
+fn capture_live(
+    mut recorder: ResMut<LiveRecorder>,
+    mut commands: Commands,
+    mut lessons: MessageWriter<SaveLesson>,
+) {
     let Some(rec) = recorder.active.as_mut() else {
         return;
     };
     let failed = rec.progress.lock().is_ok_and(|p| p.error.is_some());
     if rec.requested >= MAX_LIVE_FRAMES || failed {
-        recorder.stop();
+        if let Some(folder) = recorder.stop() {
+            lessons.write(SaveLesson {
+                path: beside(&folder),
+                announce: false,
+            });
+        }
         return;
     }
     let path = frame_path(&rec.folder, rec.requested);
@@ -217,6 +247,7 @@ pub struct LiveRecordPlugin;
 
 impl Plugin for LiveRecordPlugin {
     fn build(&self, app: &mut App) {
+        ensure_state(app);
         app.init_resource::<LiveRecorder>()
             .add_systems(Last, capture_live);
     }

@@ -9,10 +9,11 @@
 use bevy::prelude::*;
 use curvscope_core::curvature::waterfall::{Column, Waterfall};
 use curvscope_core::io::export::SeriesRow;
-use curvscope_core::lesson::CameraSpec;
+use curvscope_core::lesson::{CameraSpec, Lesson};
 use curvscope_core::train::director::ViewChange;
 use curvscope_core::train::runner::{Command, Update};
 use curvscope_core::train::session::{Inspection, SessionConfig, Snapshot};
+use std::path::PathBuf;
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -44,7 +45,10 @@ impl Plugin for StatePlugin {
             .init_resource::<HomeView>()
             .init_resource::<PanelWidth>()
             .init_resource::<CurvatureWindows>()
+            .init_resource::<TakingPicture>()
             .add_message::<ResetCamera>()
+            .add_message::<TakeScreenshot>()
+            .add_message::<SaveLesson>()
             .configure_sets(
                 Update,
                 (AppSet::Receive, AppSet::View, AppSet::Scene).chain(),
@@ -111,6 +115,37 @@ pub struct CurvatureWindows {
     /// The Hessian heatmap window.
     pub hessian: bool,
 }
+
+/// Asks for a PNG of the window, carrying the lesson that reproduces it:
+/// taken once every run is paused and measured at the step it shows
+/// (training pauses for it and resumes after).
+#[derive(Message, Debug, Clone)]
+pub struct TakeScreenshot {
+    /// The PNG file; `None`: `curvscope-step<N>.png` in the working
+    /// folder, N the step the picture shows.
+    pub path: Option<PathBuf>,
+    /// Gets the outcome, if given (the `screenshot` command waits on it).
+    pub outcome: Option<ShotOutcome>,
+}
+
+/// How a requested screenshot ended (None while it is pending).
+pub type ShotOutcome = Arc<Mutex<Option<Result<(), curvscope_core::io::video::VideoError>>>>;
+
+/// Asks for the lesson of the picture on screen (the run so far, paused at
+/// the step shown, with the view as it is) to be written to `path`.
+#[derive(Message, Debug, Clone)]
+pub struct SaveLesson {
+    /// The lesson file (`NAME.lesson.json`).
+    pub path: PathBuf,
+    /// Whether its outcome replaces the panel's notice (an export says
+    /// its own, and names the lesson only when it failed).
+    pub announce: bool,
+}
+
+/// Whether a picture is waiting to be taken: training is paused for it
+/// (the panel then shows the controls as they were, not "paused").
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TakingPicture(pub bool);
 
 /// Width of the side panel in logical pixels (0 without one): the 3D view
 /// uses the rest of the window.
@@ -281,6 +316,9 @@ pub struct Live {
     /// Whether every measurement inspects the whole spectrum (the
     /// waterfall then fills by itself).
     pub auto_inspect: bool,
+    /// The lesson that replays the runs to the step shown (see
+    /// [`curvscope_core::train::runner::Update::recipe`]).
+    pub recipe: Option<Arc<Lesson>>,
     /// View changes received and not yet applied.
     pending_view: Vec<ViewChange>,
 }
@@ -327,6 +365,18 @@ impl Live {
             .collect()
     }
 
+    /// Whether every run is paused with its curvature and surface measured
+    /// at the step it shows (or diverged): then a picture or an export is of
+    /// one step throughout.
+    pub fn paused_and_measured(&self) -> bool {
+        self.paused
+            && self.runs.iter().all(|r| {
+                r.latest.as_ref().is_some_and(|s| {
+                    s.diverged.is_some() || s.curvature.as_ref().is_some_and(|c| c.step == s.step)
+                })
+            })
+    }
+
     /// Takes in an update: newest snapshots, history (started afresh in a
     /// new generation), surface version, view changes and notices.
     pub fn receive(&mut self, update: Update) {
@@ -346,6 +396,7 @@ impl Live {
         self.steps_per_second = update.speed;
         self.auto_inspect = update.auto_inspect;
         self.title = update.title;
+        self.recipe = Some(update.recipe);
         if let Some(notice) = update.notices.into_iter().last() {
             self.notice = Some(notice);
         }

@@ -1,20 +1,19 @@
 //! The egui side panel: readouts, training, optimizer, landscape, data and
 //! model sections and the plots; and the keyboard shortcuts.
 
-use super::capture::save_screenshot;
 use super::line_views::lines_ui;
 use super::readouts::{plots, run_readouts};
 use super::record::LiveRecorder;
 use super::state::{
-    CurvatureWindows, Live, PanelWidth, ResetCamera, ShowBowl, SurfaceScale, TrainingLink,
-    ensure_state,
+    CurvatureWindows, Live, PanelWidth, ResetCamera, SaveLesson, ShowBowl, SurfaceScale,
+    TakeScreenshot, TakingPicture, TrainingLink, ensure_state,
 };
 use super::stats::{FrameStats, StatsPlugin};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use curvscope_core::defaults;
 use curvscope_core::io::export::{grid_csv, grid_json, save, series_csv, surface_glb, surface_ply};
-use curvscope_core::lesson::Lesson;
+use curvscope_core::lesson::{Lesson, beside};
 use curvscope_core::model::activation::Activation;
 use curvscope_core::train::runner::Command;
 use curvscope_core::train::session::{CannotStart, PlaneKind, SessionConfig};
@@ -130,14 +129,16 @@ pub fn prewarm(ctx: &egui::Context) {
 }
 
 /// Space: pause or resume; S: one step; R: restart the run; C: reset the
-/// camera; B: toggle the bowl; P: save a screenshot.
+/// camera; B: toggle the bowl; P: save a screenshot (with its lesson
+/// inside); L: save the run as a lesson.
 pub fn shortcuts(
     keys: Res<ButtonInput<KeyCode>>,
     link: Res<TrainingLink>,
     live: Res<Live>,
     mut bowl: ResMut<ShowBowl>,
     mut camera: MessageWriter<ResetCamera>,
-    mut commands: Commands,
+    mut shots: MessageWriter<TakeScreenshot>,
+    mut lessons: MessageWriter<SaveLesson>,
 ) {
     if keys.just_pressed(KeyCode::Space) {
         link.send(Command::Pause(!live.paused));
@@ -155,16 +156,31 @@ pub fn shortcuts(
         bowl.0 = !bowl.0;
     }
     if keys.just_pressed(KeyCode::KeyP) {
-        screenshot(&mut commands, &live);
+        shots.write(screenshot());
+    }
+    if keys.just_pressed(KeyCode::KeyL) {
+        lessons.write(save_lesson(&live));
     }
 }
 
-/// Saves a PNG of the window in the working directory, named by the step
-/// (the panel's notice confirms it).
-fn screenshot(commands: &mut Commands, live: &Live) {
+/// A PNG of the window in the working directory, named by the step it
+/// shows, with the lesson that reproduces it inside (the panel's notice
+/// confirms it).
+fn screenshot() -> TakeScreenshot {
+    TakeScreenshot {
+        path: None,
+        outcome: None,
+    }
+}
+
+/// The run so far as a lesson file in the working directory, named by the
+/// step: it replays the run to this step and pauses there.
+fn save_lesson(live: &Live) -> SaveLesson {
     let step = live.latest().map_or(0, |s| s.step);
-    let path = PathBuf::from(format!("curvscope-step{step}.png"));
-    save_screenshot(commands, path, None);
+    SaveLesson {
+        path: PathBuf::from(format!("curvscope-step{step}.lesson.json")),
+        announce: true,
+    }
 }
 
 /// Whether two configurations have the same data and model (what the
@@ -386,6 +402,9 @@ pub struct ViewControls<'w> {
     scale: ResMut<'w, SurfaceScale>,
     width: ResMut<'w, PanelWidth>,
     camera: MessageWriter<'w, ResetCamera>,
+    shots: MessageWriter<'w, TakeScreenshot>,
+    picture: Res<'w, TakingPicture>,
+    lessons: MessageWriter<'w, SaveLesson>,
     recorder: ResMut<'w, LiveRecorder>,
     panel: ResMut<'w, Panel>,
     stats: Res<'w, FrameStats>,
@@ -397,7 +416,6 @@ fn panel(
     link: Res<TrainingLink>,
     mut live: ResMut<Live>,
     mut view: ViewControls,
-    mut commands: Commands,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = egui::Ui::new(
@@ -413,7 +431,7 @@ fn panel(
         .min_size(240.0)
         .show(&mut root, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                panel_contents(ui, &link, &mut live, &mut view, &mut commands);
+                panel_contents(ui, &link, &mut live, &mut view);
             });
         });
     let width = response.response.rect.width();
@@ -428,7 +446,6 @@ fn panel_contents(
     link: &TrainingLink,
     live: &mut Live,
     view: &mut ViewControls,
-    commands: &mut Commands,
 ) {
     ui.heading("curvscope");
     if let Some(failure) = &live.failure {
@@ -457,7 +474,7 @@ fn panel_contents(
         plots(ui, &live.runs, live.generation);
         return;
     }
-    training_section(ui, link, live, view, commands);
+    training_section(ui, link, live, view);
     ui.separator();
     optimizer_section(ui, link, live, &mut view.panel);
     ui.separator();
@@ -476,7 +493,14 @@ fn panel_contents(
         model_section(ui, link, live, &mut view.panel)
     });
     ui.collapsing("export and record", |ui| {
-        export_section(ui, link, live, &mut view.panel, &mut view.recorder)
+        export_section(
+            ui,
+            link,
+            live,
+            &mut view.panel,
+            &mut view.recorder,
+            &mut view.lessons,
+        )
     });
     finish_export(link, live, &mut view.panel);
     // The newest outcome of a file written (exports, screenshots, problem
@@ -593,7 +617,6 @@ fn training_section(
     link: &TrainingLink,
     live: &mut Live,
     view: &mut ViewControls,
-    commands: &mut Commands,
 ) {
     let mut speed = live.steps_per_second;
     if ui
@@ -627,14 +650,16 @@ fn training_section(
         live.input_latency
             .map_or("—".to_string(), |l| format!("{:.0} ms", 1e3 * l))
     ));
-    if live.paused {
+    // Paused for a picture only: the controls as they were.
+    let paused = live.paused && !view.picture.0;
+    if paused {
         ui.colored_label(
             egui::Color32::from_rgb(225, 180, 40),
             "paused: space or \"resume\" trains on, S or \"step\" takes one step",
         );
     }
     ui.horizontal(|ui| {
-        let label = if live.paused { "resume" } else { "pause" };
+        let label = if paused { "resume" } else { "pause" };
         if ui.button(label).clicked() {
             link.send(Command::Pause(!live.paused));
         }
@@ -644,8 +669,19 @@ fn training_section(
         if ui.button("restart").clicked() {
             link.send(Command::Restart);
         }
-        if ui.button("screenshot").clicked() {
-            screenshot(commands, live);
+        if ui
+            .button("screenshot")
+            .on_hover_text("A PNG of the window with the lesson that reproduces it inside: `curvscope --lesson FILE.png` replays the run to this step.")
+            .clicked()
+        {
+            view.shots.write(screenshot());
+        }
+        if ui
+            .button("save lesson")
+            .on_hover_text("Writes the run so far (every setting change at its step) as a lesson that replays it bit for bit to this step and pauses there.")
+            .clicked()
+        {
+            view.lessons.write(save_lesson(live));
         }
     });
     ui.horizontal(|ui| {
@@ -655,7 +691,9 @@ fn training_section(
             view.camera.write(ResetCamera);
         }
     });
-    ui.label("keys: space pause · S step · R restart · C camera · B bowl · P screenshot");
+    ui.label(
+        "keys: space pause · S step · R restart · C camera · B bowl · P screenshot · L save lesson",
+    );
 }
 
 fn optimizer_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, panel: &mut Panel) {
@@ -780,6 +818,8 @@ pub struct PendingExport {
     resume: bool,
     /// Where the files go.
     folder: PathBuf,
+    /// Only the model (safetensors) and its lesson, not every format.
+    model_only: bool,
 }
 
 impl PendingExport {
@@ -793,6 +833,15 @@ impl PendingExport {
             generation: live.generation,
             resume: !live.paused,
             folder,
+            model_only: false,
+        }
+    }
+
+    /// [`PendingExport::ask`] for the model (safetensors) and its lesson only.
+    pub fn ask_model(link: &TrainingLink, live: &Live, folder: PathBuf) -> Self {
+        Self {
+            model_only: true,
+            ..Self::ask(link, live, folder)
         }
     }
 }
@@ -800,12 +849,7 @@ impl PendingExport {
 /// Whether every run is paused with its curvature and surface measured at
 /// the step it shows: then an export is of one step throughout.
 pub fn ready_to_export(live: &Live) -> bool {
-    live.paused
-        && live.runs.iter().all(|r| {
-            r.latest.as_ref().is_some_and(|s| {
-                s.diverged.is_some() || s.curvature.as_ref().is_some_and(|c| c.step == s.step)
-            })
-        })
+    live.paused_and_measured()
 }
 
 /// Writes every run's files for the step they show: the problem file (by
@@ -820,6 +864,7 @@ fn export_all(link: &TrainingLink, live: &Live, folder: &std::path::Path) -> Str
         };
         let name = |ext: &str| folder.join(export_name(&run.label, snapshot.step, ext));
         link.send(Command::SaveProblem(i, name("json")));
+        link.send(Command::SaveModel(i, name("safetensors")));
         let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
         if let Some(surface) = &snapshot.surface {
             files.push((name("glb"), surface_glb(surface)));
@@ -844,13 +889,25 @@ fn export_all(link: &TrainingLink, live: &Live, folder: &std::path::Path) -> Str
     match (written.first(), failed.first()) {
         (_, Some(error)) => error.clone(),
         (Some(first), None) => format!(
-            "wrote {} files of step {} ({} …) and the problem file",
+            "wrote {} files of step {} ({} …), the problem and model files and their lesson",
             written.len(),
             live.latest().map_or(0, |s| s.step),
             first.display()
         ),
         (None, None) => "nothing to export yet".to_string(),
     }
+}
+
+/// Asks the runner for every run's model (safetensors) of the step shown,
+/// each with its lesson beside it (the runner's notice says what it wrote).
+fn export_models(link: &TrainingLink, live: &Live, folder: &std::path::Path) -> String {
+    for (i, run) in live.runs.iter().enumerate() {
+        if let Some(s) = &run.latest {
+            let path = folder.join(export_name(&run.label, s.step, "safetensors"));
+            link.send(Command::SaveModel(i, path));
+        }
+    }
+    "writing the model…".to_string()
 }
 
 /// Finishes a pending "export all" once the runs are ready (see
@@ -867,7 +924,11 @@ pub fn finish_export(link: &TrainingLink, live: &mut Live, panel: &mut Panel) {
         return;
     }
     panel.export = None;
-    live.notice = Some(export_all(link, live, &pending.folder));
+    live.notice = Some(if pending.model_only {
+        export_models(link, live, &pending.folder)
+    } else {
+        export_all(link, live, &pending.folder)
+    });
     if pending.resume {
         link.send(Command::Pause(false));
     }
@@ -881,29 +942,43 @@ fn export_section(
     live: &mut Live,
     panel: &mut Panel,
     recorder: &mut LiveRecorder,
+    lessons: &mut MessageWriter<SaveLesson>,
 ) {
     let label = if panel.export.is_some() {
         "exporting…"
     } else {
-        "export all: problem, surface, grid, series"
+        "export all: problem, model, surface, grid, series"
     };
     let button = ui
         .add_enabled(panel.export.is_none(), egui::Button::new(label))
         .on_hover_text(
             "Pauses, measures at this step, writes curvscope[-run]-stepN.json (problem), \
-             .glb and .ply (surface), .grid.csv and .grid.json, .series.csv into the \
-             working folder, then resumes.",
+             .safetensors (model) and .lesson.json (the run as a lesson), .glb and .ply \
+             (surface), .grid.csv and .grid.json, .series.csv into the working folder, \
+             then resumes.",
         );
     if button.clicked() {
         panel.export = Some(PendingExport::ask(link, live, PathBuf::from(".")));
+    }
+    let model = ui.button("export model (safetensors)").on_hover_text(
+        "Pauses, writes each run's network and parameters at this step as \
+         curvscope[-run]-stepN.safetensors (PyTorch names 0.weight, 0.bias, 2.weight, …) \
+         with the run as a lesson beside it, then resumes.",
+    );
+    if model.clicked() && panel.export.is_none() {
+        panel.export = Some(PendingExport::ask_model(link, live, PathBuf::from(".")));
     }
     ui.separator();
     if recorder.is_recording() {
         if ui
             .button(format!("stop recording ({} frames)", recorder.frames()))
             .clicked()
+            && let Some(folder) = recorder.stop()
         {
-            recorder.stop();
+            lessons.write(SaveLesson {
+                path: beside(&folder),
+                announce: false,
+            });
         }
     } else if ui.button("record video").clicked() {
         let stamp = std::time::SystemTime::now()

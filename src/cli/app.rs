@@ -6,7 +6,7 @@ use curvscope::app::AppOptions;
 use curvscope::app::capture::ShotRequest;
 use curvscope_core::defaults;
 use curvscope_core::io::csv_data::{CsvData, CsvSpec, Split};
-use curvscope_core::io::problem::Problem;
+use curvscope_core::io::problem::ProblemFile;
 use curvscope_core::lesson::{Lesson, RunSpec};
 use curvscope_core::train::runner::Source;
 use curvscope_core::train::session::SessionConfig;
@@ -61,8 +61,10 @@ pub struct AppArgs {
     /// of synthetic data (`--data` is then unused).
     #[arg(long, value_name = "FILE")]
     problem: Option<PathBuf>,
-    /// Play a lesson: a bundled lesson's name or a lesson file (it sets the
-    /// data, model, optimizer and view; the options above are then ignored).
+    /// Play a lesson: a bundled lesson's name, a lesson file, or a PNG
+    /// curvscope saved (its lesson replays the picture's run to its step);
+    /// it sets the data, model, optimizer and view, and the options above
+    /// are then ignored.
     #[arg(long, value_name = "NAME|FILE")]
     pub lesson: Option<String>,
     /// Window size, WIDTHxHEIGHT (default: 1280x800 for the app, 1024x640
@@ -84,7 +86,9 @@ pub struct ScreenshotArgs {
     /// The PNG file to write.
     #[arg(long, value_name = "FILE.png")]
     out: PathBuf,
-    /// Frames to run before the picture is taken.
+    /// Frames to run before the picture is taken (a lesson saved from a
+    /// run, such as `--lesson shot.png`, is also waited for until it pauses
+    /// at its step).
     #[arg(long, default_value_t = 60)]
     frames: u32,
     #[command(flatten)]
@@ -134,7 +138,7 @@ impl AppArgs {
         config.settings.batch_size = (self.batch > 0).then_some(self.batch);
         config.settings.momentum = momentum;
         if let Some(path) = &self.problem {
-            let problem = Problem::load(path).with_context(|| path.display().to_string())?;
+            let problem = ProblemFile::load(path).with_context(|| path.display().to_string())?;
             config.problem = Some(Arc::new(problem));
         }
         let source = match &self.lesson {
@@ -204,9 +208,14 @@ impl ScreenshotArgs {
         }
         let mut options = self.app.options()?;
         options.size = self.app.size.unwrap_or((1024, 640));
+        // A saved run (a lesson that pauses, e.g. read from a picture) is
+        // shown at the step it pauses at.
+        let wait_for_pause = matches!(&options.source, Source::Lesson(l)
+            if l.timeline.iter().any(|e| e.actions.pause));
         options.screenshot = Some(ShotRequest {
             path: self.out.clone(),
             frame: self.frames,
+            wait_for_pause,
             outcome: Default::default(),
         });
         Ok(options)

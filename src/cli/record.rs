@@ -4,7 +4,7 @@
 use super::app::AppArgs;
 use anyhow::{Context, bail};
 use clap::Args;
-use curvscope::app::record::SharedProgress;
+use curvscope::app::record::{SharedProgress, SharedRecipe};
 use curvscope_core::io::fsutil::check_writable;
 use curvscope_core::io::video::{
     Mp4Outcome, Pace, Progress, VideoKind, encode_gif, finish_mp4, frame_path, remove_frames,
@@ -105,10 +105,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
         }
     }
     let progress: SharedProgress = Arc::new(Mutex::new(Progress::default()));
+    let recipe = SharedRecipe::default();
     let bar = progress_bar(frames, "rendering");
     let watcher = watch(progress.clone(), bar.clone());
     let exit = super::window::with_window(|| {
-        curvscope::app::record(options, runner, pace, folder.clone(), progress.clone())
+        let shared = (progress.clone(), recipe.clone());
+        curvscope::app::record(options, runner, pace, folder.clone(), shared)
     });
     watcher.stop();
     bar.finish_and_clear();
@@ -129,10 +131,15 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
             folder.display()
         );
     }
+    let lesson = write_lesson(&recipe, &pace, &args.out)?;
     let (w, h) = size;
     match kind {
         VideoKind::Frames => {
-            println!("wrote {frames} frames ({w}×{h}) to {}", folder.display());
+            println!(
+                "wrote {frames} frames ({w}×{h}) to {} and its lesson {}",
+                folder.display(),
+                lesson.display()
+            );
         }
         VideoKind::Gif => {
             let bar = progress_bar(frames, "encoding gif");
@@ -141,9 +148,10 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
             bar.finish_and_clear();
             remove_frames(&folder, frames);
             println!(
-                "wrote {} ({frames} frames, {w}×{h}, {} fps)",
+                "wrote {} ({frames} frames, {w}×{h}, {} fps) and its lesson {}",
                 args.out.display(),
-                args.fps
+                args.fps,
+                lesson.display()
             );
         }
         VideoKind::Mp4 => match finish_mp4(&folder, frames, args.fps, &args.out)
@@ -158,14 +166,32 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
             }
             Mp4Outcome::Written => {
                 println!(
-                    "wrote {} ({frames} frames, {w}×{h}, {} fps)",
+                    "wrote {} ({frames} frames, {w}×{h}, {} fps) and its lesson {}",
                     args.out.display(),
-                    args.fps
+                    args.fps,
+                    lesson.display()
                 );
             }
         },
     }
     Ok(())
+}
+
+/// Writes the recording's lesson beside `out` (`NAME.lesson.json`), with
+/// the recording's pace, so that `curvscope record --lesson
+/// NAME.lesson.json` with the same length, size and orbit plays it again.
+fn write_lesson(recipe: &SharedRecipe, pace: &Pace, out: &Path) -> anyhow::Result<PathBuf> {
+    let path = curvscope_core::lesson::beside(out);
+    let mut lesson = recipe
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .map(|l| (*l).clone())
+        .ok_or_else(|| anyhow::anyhow!("the recording has no lesson to write beside it"))?;
+    lesson.steps_per_frame = pace.steps_per_frame;
+    lesson.measure_every_frames = pace.measure_every_frames;
+    lesson.save(&path)?;
+    Ok(path)
 }
 
 /// Where the PNG frames go: the output itself for a folder, else a folder

@@ -649,6 +649,39 @@ fn clip(text: &str) -> String {
     }
 }
 
+/// Column names taken for the target when none is given (a file dropped
+/// onto the window), in this order of preference, any case.
+pub const TARGET_NAMES: [&str; 4] = ["label", "target", "y", "class"];
+
+/// The target column of a CSV file when none is given: the first column
+/// named one of [`TARGET_NAMES`] (any case), else the last column.
+pub fn guess_target(path: &Path) -> Result<String, CsvError> {
+    let fail = |message: String| CsvError {
+        file: path.display().to_string(),
+        message,
+    };
+    let bytes = crate::io::json::read_bytes_or_why(path, MAX_FILE_BYTES).map_err(fail)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(&bytes[..]);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| fail(csv_error(&e, &[])))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let named = TARGET_NAMES
+        .iter()
+        .find_map(|name| header.iter().find(|c| c.eq_ignore_ascii_case(name)));
+    named
+        .or(header.last())
+        .filter(|c| !c.is_empty())
+        .cloned()
+        .ok_or_else(|| {
+            fail("the file is empty (expected a header row, then one row per sample)".into())
+        })
+}
+
 /// The path of a CSV file named in a lesson: relative to the lesson's
 /// folder when it has one.
 pub fn resolve(path: &str, base: Option<&Path>) -> PathBuf {

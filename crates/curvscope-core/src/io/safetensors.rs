@@ -65,6 +65,23 @@ impl Mlp {
         Self::from_bytes(&bytes, activation).map_err(fail)
     }
 
+    /// Reads the file at `path` with the activation of its metadata, or
+    /// `default` when it names none (a model dropped onto the window takes
+    /// the run's).
+    pub fn load_or(path: &Path, default: Activation) -> Result<Mlp, ModelError> {
+        let fail = |message: String| ModelError {
+            file: path.display().to_string(),
+            message,
+        };
+        let bytes = crate::io::json::read_bytes_or_why(path, MAX_FILE_BYTES).map_err(fail)?;
+        let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| fail(format_error(&e)))?;
+        let stored = meta
+            .metadata()
+            .as_ref()
+            .is_some_and(|m| m.contains_key(ACTIVATION_KEY));
+        Self::from_bytes(&bytes, (!stored).then_some(default)).map_err(fail)
+    }
+
     /// Reads a safetensors file's bytes (errors without the file name).
     pub fn from_bytes(bytes: &[u8], activation: Option<Activation>) -> Result<Mlp, String> {
         let tensors = SafeTensors::deserialize(bytes).map_err(|e| format_error(&e))?;

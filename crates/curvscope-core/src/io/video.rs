@@ -362,24 +362,19 @@ fn write_gif(
     }
 }
 
-/// Encodes an 8-bit RGB PNG (`rgb`: `width × height` pixels, row-major).
-pub fn encode_png(width: u32, height: u32, rgb: &[u8]) -> Result<Vec<u8>, png::EncodingError> {
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(rgb)?;
-    writer.finish()?;
-    Ok(bytes)
-}
-
-/// Writes an 8-bit RGB PNG with the guarantees of
+/// Writes an 8-bit RGB PNG, with an `iTXt` chunk `(keyword, text)` if one
+/// is given (see [`crate::io::png_text`]), with the guarantees of
 /// [`crate::io::fsutil::write_atomically`] (an earlier file survives a
 /// failed write; only regular files are replaced).
-pub fn write_rgb_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<(), VideoError> {
+pub fn write_rgb_png(
+    path: &Path,
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+    text: Option<(&str, &str)>,
+) -> Result<(), VideoError> {
     let cause = |e: &dyn std::fmt::Display| VideoError::write(path, e);
-    let bytes = encode_png(width, height, rgb).map_err(|e| cause(&e))?;
+    let bytes = crate::io::png_text::encode_rgb(width, height, rgb, text).map_err(|e| cause(&e))?;
     crate::io::fsutil::write_atomically(path, &bytes).map_err(|e| cause(&e))
 }
 

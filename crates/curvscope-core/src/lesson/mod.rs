@@ -12,12 +12,19 @@
 //! `lesson x: run.learning_rate: expected a finite number > 0, got -1`.
 
 mod reader;
+mod writer;
+
+pub use writer::beside;
 
 use crate::defaults;
 use crate::train::session::{PlaneKind, SessionConfig};
 
 /// The format tag every lesson file starts with.
 pub const FORMAT_TAG: &str = "curvscope-lesson/1";
+
+/// Largest lesson file read (and written), in bytes: the bundled ones have
+/// about 2 KB, a saved run about 90 bytes per change.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// The lessons shipped in `assets/lessons/`: (name, file text).
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -183,6 +190,15 @@ pub struct Actions {
     pub momentum: Option<f64>,
     /// New surface plane (at the next measurement).
     pub plane: Option<PlaneKind>,
+    /// New surface grid points per side (at the next measurement).
+    pub grid: Option<usize>,
+    /// New surface half-width (at the next measurement).
+    pub range: Option<f64>,
+    /// New number of tracked top eigenvalues (from the next measurement).
+    pub top_k: Option<usize>,
+    /// Pause training here (live and recorded alike): a saved run stops
+    /// at the step it was saved at.
+    pub pause: bool,
     /// Show or hide the stability bowl.
     pub bowl: Option<bool>,
     /// Replace the caption.
@@ -192,6 +208,23 @@ pub struct Actions {
 impl Actions {
     fn is_empty(&self) -> bool {
         *self == Actions::default()
+    }
+
+    /// These actions, then `earlier`'s where these leave a thing as it is:
+    /// what applying `earlier` and then these does.
+    pub fn or(self, earlier: &Actions) -> Actions {
+        Actions {
+            learning_rate: self.learning_rate.or(earlier.learning_rate),
+            batch_size: self.batch_size.or(earlier.batch_size),
+            momentum: self.momentum.or(earlier.momentum),
+            plane: self.plane.or(earlier.plane),
+            grid: self.grid.or(earlier.grid),
+            range: self.range.or(earlier.range),
+            top_k: self.top_k.or(earlier.top_k),
+            pause: self.pause || earlier.pause,
+            bowl: self.bowl.or(earlier.bowl),
+            caption: self.caption.or_else(|| earlier.caption.clone()),
+        }
     }
 }
 

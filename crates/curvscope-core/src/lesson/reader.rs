@@ -10,10 +10,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{
-    Actions, BUNDLED, Event, EventTime, FORMAT_TAG, Lesson, LessonError, RunSpec, Target, ViewSpec,
+    Actions, BUNDLED, Event, EventTime, FORMAT_TAG, Lesson, LessonError, MAX_FILE_BYTES, RunSpec,
+    Target, ViewSpec,
 };
 use crate::defaults::{self, Rule};
 use crate::io::csv_data::{self, CsvData, CsvSpec, Split};
+use crate::io::png_text::{LESSON_KEYWORD, read_itxt};
+use crate::io::problem::ProblemFile;
 use crate::model::activation::Activation;
 use crate::model::loss::LossKind;
 use crate::train::session::{PlaneKind, SessionConfig};
@@ -74,6 +77,12 @@ struct RawCsv {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawProblemData {
+    problem: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawView {
     bowl: Option<Value>,
     log_scale: Option<Value>,
@@ -102,6 +111,10 @@ struct RawEvent {
     momentum: Option<Value>,
     #[serde(alias = "frame")]
     plane: Option<Value>,
+    grid: Option<Value>,
+    range: Option<Value>,
+    top_k: Option<Value>,
+    pause: Option<Value>,
     bowl: Option<Value>,
     caption: Option<Value>,
 }
@@ -144,6 +157,8 @@ impl Reader<'_> {
             if let Some(rest) = text.strip_prefix("unknown field `")
                 && let Some((key, expected)) = rest.split_once('`')
             {
+                // A key with a line break (`\n` in the file) stays on one line.
+                let key = key.escape_debug();
                 let field = if path.is_empty() {
                     key.to_string()
                 } else {
@@ -282,13 +297,15 @@ impl Reader<'_> {
             *label = self.string(v, &f("label"))?;
         }
         if let Some(v) = &raw.data {
-            if v.is_object() {
+            (config.csv, config.problem) = (None, None);
+            if v.get("problem").is_some() {
+                config.problem = Some(Arc::new(self.problem(v, &f("data"))?));
+            } else if v.is_object() {
                 config.csv = Some(Arc::new(self.csv(v, &f("data"))?));
             } else {
                 let names: Vec<(&str, DataKind)> =
                     DataKind::ALL.iter().map(|&d| (d.name(), d)).collect();
                 config.data = self.choice(v, &f("data"), &names)?;
-                config.csv = None;
             }
         }
         if let Some(v) = &raw.samples {
@@ -368,6 +385,16 @@ impl Reader<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// A run's `data` object naming a problem file (network, data and
+    /// starting parameters), read now.
+    fn problem(&self, value: &Value, path: &str) -> Result<ProblemFile, LessonError> {
+        let raw: RawProblemData = self.object(value, path)?;
+        let field = format!("{path}.problem");
+        let file = self.string(raw.problem.as_ref().unwrap_or(&Value::Null), &field)?;
+        let file = csv_data::resolve(&file, self.base);
+        ProblemFile::load(&file).map_err(|e| self.err(field, format!("{}: {e}", file.display())))
     }
 
     /// A run's `data` object: a CSV file and how to read it, loaded now
@@ -500,6 +527,24 @@ impl Reader<'_> {
         if let Some(v) = &raw.plane {
             actions.plane = Some(self.plane(v, &f("plane"))?);
         }
+        if let Some(v) = &raw.grid {
+            actions.grid = Some(self.usize_in(v, &f("grid"), 2, 257)?);
+        }
+        if let Some(v) = &raw.range {
+            actions.range = Some(self.number(v, &f("range"), "> 0", |x| x > 0.0)?);
+        }
+        if let Some(v) = &raw.top_k {
+            actions.top_k = Some(self.usize_in(v, &f("top_k"), 1, 10)?);
+        }
+        if let Some(v) = &raw.pause {
+            if v.as_bool() != Some(true) {
+                return Err(self.err(
+                    f("pause"),
+                    format!("expected true (pause here), got {}", quote(v)),
+                ));
+            }
+            actions.pause = true;
+        }
         if let Some(v) = &raw.bowl {
             actions.bowl = Some(self.boolean(v, &f("bowl"))?);
         }
@@ -509,7 +554,7 @@ impl Reader<'_> {
         if actions.is_empty() {
             return Err(self.err(
                 path,
-                "expected at least one action (learning_rate, batch_size, momentum, plane, bowl, caption)",
+                "expected at least one action (learning_rate, batch_size, momentum, plane, grid, range, top_k, pause, bowl, caption)",
             ));
         }
         Ok(Event {
@@ -684,9 +729,6 @@ impl Reader<'_> {
     }
 }
 
-/// Largest lesson file read, in bytes (the bundled ones have about 2 KB).
-const MAX_FILE_BYTES: u64 = 1 << 20;
-
 impl Lesson {
     /// Parses and checks a lesson's text; `source` names it in errors (a
     /// file path, or `lesson NAME`).
@@ -714,14 +756,36 @@ impl Lesson {
 
     /// Reads and checks the lesson file at `path` (a CSV data set's path is
     /// relative to the lesson's folder).
+    /// A `.png` file is read for the lesson inside it ([`Lesson::from_png`]).
     pub fn load(path: impl AsRef<Path>) -> Result<Lesson, LessonError> {
         let path = path.as_ref();
         let origin = path.display().to_string();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+        {
+            return Self::from_png(path);
+        }
         let bytes = crate::io::json::read_bytes(path, MAX_FILE_BYTES)
             .map_err(|message| LessonError::new(&origin, "file", message))?;
         let text = String::from_utf8(bytes)
             .map_err(|e| LessonError::new(&origin, "json", format!("not UTF-8: {e}")))?;
         Self::parse(&text, &origin, path.parent())
+    }
+
+    /// The lesson a picture curvscope saved carries (its `curvscope-lesson`
+    /// `iTXt` chunk): the run that reproduces the picture. A file that is
+    /// not a PNG, a PNG without the chunk and a chunk that is not a lesson
+    /// are each refused with one line.
+    pub fn from_png(path: &Path) -> Result<Lesson, LessonError> {
+        let origin = path.display().to_string();
+        let text = read_itxt(path, LESSON_KEYWORD)
+            .map_err(|e| LessonError::new(&origin, "png", e.to_string()))?;
+        Self::parse(
+            &text,
+            &format!("{origin} ({LESSON_KEYWORD} chunk)"),
+            path.parent(),
+        )
     }
 
     /// The names of the bundled lessons, in shipping order.

@@ -7,6 +7,11 @@
 //! An `at_step` event fires once that many steps were taken, before any
 //! further step; an `at_second` event fires at the end of the call whose
 //! time reaches it.
+//!
+//! Every change the director applies (its timeline's events, and the
+//! changes the runner hands it with [`Director::record`]) is logged at the
+//! step it took effect, so that [`Director::timeline_so_far`] replays the
+//! run bit for bit.
 
 use crate::landscape::shared::shared_plane;
 use crate::lesson::{Actions, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
@@ -123,6 +128,11 @@ pub struct Director {
     /// View changes of events due at the start, handed out by the first
     /// [`Director::advance`].
     queued: Vec<ViewChange>,
+    /// Every change applied so far, in order, each at the step it took
+    /// effect.
+    log: Vec<Event>,
+    /// A timeline event paused training (taken by [`Director::take_pause`]).
+    pause: bool,
 }
 
 impl Director {
@@ -184,6 +194,8 @@ impl Director {
             step: 0,
             seconds: 0.0,
             queued: Vec::new(),
+            log: Vec::new(),
+            pause: false,
         })
     }
 
@@ -191,11 +203,17 @@ impl Director {
     /// to apply them), then adds `seconds` of simulated time and applies the
     /// `at_second` events it reached. Returns the view changes that fired,
     /// in order. A diverged run stays where it stopped; the others go on.
+    /// A `pause` event ends the call at its step (no further step, no
+    /// time); [`Director::take_pause`] tells.
     pub fn advance(&mut self, steps: usize, seconds: f64) -> Vec<ViewChange> {
         let mut changes = std::mem::take(&mut self.queued);
+        self.pause = false;
         let end = self.step + steps as u64;
         loop {
             changes.extend(self.fire_due());
+            if self.pause {
+                return changes;
+            }
             let next = self
                 .pending
                 .iter()
@@ -231,8 +249,11 @@ impl Director {
         let (fired, rest): (Vec<Event>, Vec<Event>) = self.pending.drain(..).partition(due);
         self.pending = rest;
         let mut changes = Vec::new();
-        for event in fired {
+        for mut event in fired {
             self.apply(event.target, &event.actions);
+            self.pause |= event.actions.pause;
+            event.at = EventTime::Step(step);
+            self.log.push(event.clone());
             if let Some(bowl) = event.actions.bowl {
                 self.view.bowl = bowl;
                 changes.push(ViewChange::Bowl(bowl));
@@ -269,11 +290,83 @@ impl Director {
             if settings != session.config().settings {
                 session.set_settings(settings);
             }
-            if let Some(plane) = actions.plane {
-                let grid = session.config().grid;
-                session.set_landscape(plane, grid);
+            let config = session.config();
+            let landscape = (
+                actions.plane.unwrap_or(config.plane),
+                (
+                    actions.grid.unwrap_or(config.grid.0),
+                    actions.range.unwrap_or(config.grid.1),
+                ),
+            );
+            if landscape != (config.plane, config.grid) {
+                session.set_landscape(landscape.0, landscape.1);
+            }
+            if let Some(k) = actions.top_k {
+                session.set_top_k(k);
             }
         }
+    }
+
+    /// Applies a change asked for now (a slider, not the timeline) to the
+    /// targeted runs and logs it at the current step; only the settings,
+    /// plane, grid, range and top-k actions act here. A change at the step
+    /// and for the runs of the last logged one joins it (a slider dragged
+    /// while paused logs one event, not one per frame).
+    pub fn record(&mut self, target: Target, actions: Actions) {
+        self.apply(target, &actions);
+        let at = EventTime::Step(self.step);
+        match self.log.last_mut() {
+            Some(last) if last.at == at && last.target == target => {
+                last.actions = actions.or(&last.actions);
+            }
+            _ => self.log.push(Event {
+                at,
+                target,
+                actions,
+            }),
+        }
+    }
+
+    /// Whether a timeline event paused training in the last
+    /// [`Director::advance`] (or, before any, when the director was built).
+    pub fn take_pause(&mut self) -> bool {
+        std::mem::take(&mut self.pause)
+    }
+
+    /// The timeline that replays this run to the current step bit for bit:
+    /// every change applied so far at the step it took effect, a pause at
+    /// the current step, then the step-timed events still to come (events
+    /// timed in seconds that have not fired are left out: no replay could
+    /// place them at the same step).
+    pub fn timeline_so_far(&self) -> Vec<Event> {
+        // Pauses that were resumed change no number: left out.
+        let mut timeline: Vec<Event> = self
+            .log
+            .iter()
+            .map(|e| Event {
+                actions: Actions {
+                    pause: false,
+                    ..e.actions.clone()
+                },
+                ..e.clone()
+            })
+            .filter(|e| e.actions != Actions::default())
+            .collect();
+        timeline.push(Event {
+            at: EventTime::Step(self.step),
+            target: Target::Both,
+            actions: Actions {
+                pause: true,
+                ..Actions::default()
+            },
+        });
+        timeline.extend(
+            self.pending
+                .iter()
+                .filter(|e| matches!(e.at, EventTime::Step(_)))
+                .cloned(),
+        );
+        timeline
     }
 
     /// The view changes that show the lesson's start: its view and caption
@@ -323,6 +416,11 @@ impl Director {
     /// The runs' labels, in run order.
     pub fn labels(&self) -> &[String] {
         &self.labels
+    }
+
+    /// The sessions, in run order.
+    pub fn sessions(&self) -> &[Session] {
+        &self.sessions
     }
 
     /// The sessions, in run order (e.g. for the app to change settings).

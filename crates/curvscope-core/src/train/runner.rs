@@ -10,12 +10,14 @@
 //! on, and the result is taken back when it is ready, so neither waits for
 //! the other), and each tick trains for at most a [`SLICE`] of time.
 
+use crate::contiguous::Flat;
 use crate::defaults;
-use crate::lesson::{Lesson, RunSpec};
+use crate::io::safetensors;
+use crate::lesson::{Actions, Lesson, RunSpec, Target, beside};
 use crate::train::director::{Director, Measuring, StartError, ViewChange};
-use crate::train::session::{Inspection, PlaneKind, SessionConfig, Snapshot};
+use crate::train::session::{Inspection, PlaneKind, Session, SessionConfig, Snapshot};
 use crate::train::trainer::TrainerSettings;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -45,6 +47,10 @@ pub enum Command {
     Lesson(Box<Lesson>),
     /// Save a run's network, data and current parameters as a problem file.
     SaveProblem(usize, PathBuf),
+    /// Save a run's network and current parameters as a PyTorch-loadable
+    /// safetensors file, and beside it (`NAME.lesson.json`) the lesson that
+    /// replays the runs to this step.
+    SaveModel(usize, PathBuf),
     /// Training speed in steps per second (kept within [`defaults::SPEED_RULE`]).
     Speed(f64),
     /// The surfaces' plane, grid points per side and half-width (all runs).
@@ -126,6 +132,10 @@ pub struct Update {
     /// Commands handled since the runner was made (the app times its input
     /// by it: a command is seen once this count reaches it).
     pub commands_handled: u64,
+    /// The lesson that replays this generation bit for bit to the step
+    /// shown and pauses there (see [`Runner::recipe`]): what a screenshot,
+    /// a recording or an export of this update carries.
+    pub recipe: Arc<Lesson>,
 }
 
 impl Update {
@@ -144,13 +154,18 @@ impl Update {
     }
 }
 
-/// Shortest time between two measurements of curvature and surface (12.5
+/// Most grid points per side a change can ask for (the lesson format's).
+pub const MAX_GRID: usize = 257;
+/// Most top eigenvalues a change can ask to track (the lesson format's).
+pub const MAX_TOP_K: usize = 10;
+
+/// Shortest time between two measurements of curvature and surface (11
 /// refreshes a second, so that a jittery clock still gives ten).
-pub const MIN_MEASURE_INTERVAL: f64 = 0.08;
+pub const MIN_MEASURE_INTERVAL: f64 = 0.09;
 /// Measurements may take at most this share of the measuring thread's time:
 /// the interval grows with their cost, leaving the renderer (and, when
 /// measuring inline, training) the rest of a small machine.
-pub const MEASURE_SHARE: f64 = 0.5;
+pub const MEASURE_SHARE: f64 = 0.8;
 /// Longest stretch of time paid for in steps at once: a slow measurement is
 /// made up for, without a burst after a long stall.
 pub const MAX_CATCH_UP: f64 = 0.25;
@@ -251,6 +266,17 @@ impl Worker {
     }
 }
 
+/// What a tick asks of [`Runner::advance`] besides training.
+#[derive(Debug, Clone, Copy)]
+struct Asked {
+    /// Measure (the schedule is due, or a paused run took a step).
+    measure: bool,
+    /// Inspect, if auto-inspection is on.
+    inspect: bool,
+    /// Measure at once when a timeline event pauses the run.
+    measure_on_pause: bool,
+}
+
 /// A director paced in time, with pause, single steps, restarts and a
 /// measurement schedule.
 pub struct Runner {
@@ -260,6 +286,8 @@ pub struct Runner {
     paused: bool,
     step_once: bool,
     measure_now: bool,
+    /// Paused by a timeline event: a frame-exact driver holds too.
+    held: bool,
     generation: u64,
     /// Fractional steps owed to the speed.
     owed: f64,
@@ -283,16 +311,18 @@ impl Runner {
     /// refused when a run cannot start.
     pub fn new(source: Source, speed: f64) -> Result<Self, StartError> {
         let start = Instant::now();
-        let director = Director::new(&source.lesson())?;
+        let mut director = Director::new(&source.lesson())?;
         let schedule = Schedule::new(start.elapsed().as_secs_f64(), MEASURE_SHARE);
+        let held = director.take_pause();
         let mut runner = Self {
             view_changes: director.start_view(),
-            paused: source.starts_paused(),
+            paused: source.starts_paused() || held,
             source,
             director,
             speed: clamp_speed(speed),
             step_once: false,
             measure_now: false,
+            held,
             generation: 0,
             owed: 0.0,
             schedule,
@@ -380,7 +410,8 @@ impl Runner {
                 return;
             }
         };
-        if source.starts_paused() {
+        self.held = self.director.take_pause();
+        if source.starts_paused() || self.held {
             self.paused = true;
         }
         self.source = source;
@@ -402,8 +433,24 @@ impl Runner {
         self.commands_handled += 1;
         match command {
             Command::Settings(run, settings) => {
-                if let Some(session) = self.director.sessions_mut().get_mut(run) {
-                    session.set_settings(settings);
+                let runs = self.director.labels().len();
+                let target = match run {
+                    0 if runs == 1 => Target::Both,
+                    0 => Target::Run,
+                    1 if runs == 2 => Target::Twin,
+                    _ => return,
+                };
+                let now = self.director.sessions_mut()[run].config().settings;
+                let changed = |new: f64, old: f64| (new.to_bits() != old.to_bits()).then_some(new);
+                let actions = Actions {
+                    learning_rate: changed(settings.learning_rate, now.learning_rate),
+                    momentum: changed(settings.momentum, now.momentum),
+                    batch_size: (settings.batch_size != now.batch_size)
+                        .then_some(settings.batch_size),
+                    ..Actions::default()
+                };
+                if actions != Actions::default() {
+                    self.director.record(target, actions);
                 }
             }
             Command::Pause(paused) => {
@@ -413,6 +460,7 @@ impl Runner {
                     self.measure_now = true;
                 }
                 self.paused = paused;
+                self.held &= paused;
             }
             Command::Step => self.step_once = true,
             Command::Inspect(run) => self.inspect(run),
@@ -423,16 +471,22 @@ impl Runner {
                 }
             }
             Command::Speed(speed) => self.speed = clamp_speed(speed),
-            Command::Landscape(kind, grid) => {
-                for session in self.director.sessions_mut() {
-                    session.set_landscape(kind, grid);
-                }
+            Command::Landscape(kind, (n, r)) => {
+                let actions = Actions {
+                    plane: Some(kind),
+                    grid: Some(n.clamp(2, MAX_GRID)),
+                    range: Some(r),
+                    ..Actions::default()
+                };
+                self.director.record(Target::Both, actions);
                 self.measure_now = true;
             }
             Command::TopK(k) => {
-                for session in self.director.sessions_mut() {
-                    session.set_top_k(k);
-                }
+                let actions = Actions {
+                    top_k: Some(k.clamp(1, MAX_TOP_K)),
+                    ..Actions::default()
+                };
+                self.director.record(Target::Both, actions);
                 self.measure_now = true;
             }
             Command::Reset(configs) => {
@@ -469,6 +523,35 @@ impl Runner {
                 };
                 self.notices.push(notice);
             }
+            Command::SaveModel(run, path) => {
+                let notice = match self.director.sessions().get(run) {
+                    Some(s) => self.save_model(s, &path),
+                    None => format!("no run {run} to save"),
+                };
+                self.notices.push(notice);
+            }
+        }
+    }
+
+    /// Writes `session`'s network to `path` (safetensors, the feature
+    /// scaling of CSV data in its metadata) and the recipe beside it; says
+    /// what was written or why not.
+    fn save_model(&self, session: &Session, path: &Path) -> String {
+        let problem = session.to_problem();
+        let arch = &problem.architecture;
+        let scaling = session
+            .config()
+            .csv
+            .as_ref()
+            .and_then(|c| c.scaling.as_ref());
+        let names = safetensors::sequential_names(arch.n_layers());
+        if let Err(e) = safetensors::save(arch, problem.params.flat(), &names, scaling, path) {
+            return e.to_string();
+        }
+        let lesson = beside(path);
+        match self.recipe().save(&lesson) {
+            Ok(()) => format!("wrote {} and {}", path.display(), lesson.display()),
+            Err(e) => format!("wrote {}, but no lesson beside it: {e}", path.display()),
         }
     }
 
@@ -515,8 +598,11 @@ impl Runner {
         let trained = self.advance(
             steps,
             seconds,
-            due || stepped,
-            inspect || stepped,
+            Asked {
+                measure: due || stepped,
+                inspect: inspect || stepped,
+                measure_on_pause: true,
+            },
             self.budget,
         );
         self.rate.add(trained, elapsed);
@@ -525,50 +611,75 @@ impl Runner {
 
     /// Frame-locked pacing for recordings: exactly `steps` steps and
     /// `seconds` of simulated time, measuring (and auto-inspecting) when
-    /// `measure` says so.
+    /// `measure` says so. While a timeline event holds it paused, no step
+    /// is taken (a recording of a saved run stays at the step it was saved
+    /// at).
     pub fn tick_exact(&mut self, steps: usize, seconds: f64, measure: bool) -> Update {
-        self.advance(steps, seconds, measure, measure, None);
+        let (steps, seconds) = if self.held {
+            (0, 0.0)
+        } else {
+            (steps, seconds)
+        };
+        let asked = Asked {
+            measure,
+            inspect: measure,
+            measure_on_pause: false,
+        };
+        self.advance(steps, seconds, asked, None);
         self.update()
     }
 
     /// Trains (within `budget`, checked every [`CHUNK`] steps, if one is
-    /// given), applies the timeline, and measures when asked, when a command
-    /// asked, or when a run has just diverged; inspects when `inspect` says
-    /// so and auto-inspection is on. Returns the steps trained.
+    /// given; a `pause` event ends it at its step), applies the timeline,
+    /// and measures when asked, when a command asked, when a run has just
+    /// diverged, or when the timeline paused and `asked.measure_on_pause`
+    /// (live: the paused picture is exact; a recording keeps its own
+    /// schedule); inspects when asked and auto-inspection is on. Returns the
+    /// steps trained.
     fn advance(
         &mut self,
         steps: usize,
         seconds: f64,
-        measure: bool,
-        inspect: bool,
+        asked: Asked,
         budget: Option<Duration>,
     ) -> usize {
         let diverged_before = self.diverged_runs();
+        let mut paused = false;
         let trained = match budget {
             None => {
                 let changes = self.director.advance(steps, seconds);
                 self.view_changes.extend(changes);
+                paused = self.director.take_pause();
                 steps
             }
             Some(budget) => {
                 let start = Instant::now();
                 let mut trained = 0;
-                while trained < steps && (trained == 0 || start.elapsed() < budget) {
+                while !paused && trained < steps && (trained == 0 || start.elapsed() < budget) {
                     let chunk = (steps - trained).min(CHUNK);
                     let changes = self.director.advance(chunk, 0.0);
                     self.view_changes.extend(changes);
+                    paused = self.director.take_pause();
                     trained += chunk;
                 }
-                let changes = self.director.advance(0, seconds);
-                self.view_changes.extend(changes);
+                if !paused {
+                    let changes = self.director.advance(0, seconds);
+                    self.view_changes.extend(changes);
+                    paused = self.director.take_pause();
+                }
                 trained
             }
         };
+        if paused {
+            // Paused by the timeline: measured at once, like a pause key.
+            (self.paused, self.held) = (true, true);
+            self.measure_now |= asked.measure_on_pause;
+        }
         let diverged = self.diverged_runs() > diverged_before;
-        if measure || diverged || std::mem::take(&mut self.measure_now) {
+        if asked.measure || diverged || std::mem::take(&mut self.measure_now) {
             self.measure();
         }
-        if inspect && self.auto_inspect {
+        if asked.inspect && self.auto_inspect {
             self.inspect_all();
         }
         trained
@@ -658,7 +769,20 @@ impl Runner {
             measure_interval: self.schedule.interval(),
             measurements: self.schedule.count,
             commands_handled: self.commands_handled,
+            recipe: Arc::new(self.recipe()),
         }
+    }
+
+    /// The lesson that replays this generation bit for bit to the current
+    /// step and pauses there: what was started (the lesson as written, or
+    /// the plain runs as they were at their start), every change since at
+    /// the step it took effect, the speed in force.
+    pub fn recipe(&self) -> Lesson {
+        let mut lesson = self.source.lesson();
+        lesson.timeline = self.director.timeline_so_far();
+        lesson.speed = self.speed;
+        lesson.paused = false;
+        lesson
     }
 
     /// What is being played.
@@ -1124,6 +1248,38 @@ mod tests {
         director.measure();
         let c = director.snapshots()[0].curvature.clone().unwrap();
         assert_eq!(c.top.len(), 2);
+    }
+
+    /// Issue 13: the model export writes the network in PyTorch's names
+    /// and the run as a lesson beside it.
+    #[test]
+    fn save_model_writes_the_network_and_its_lesson_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.safetensors");
+        let mut runner = plain();
+        runner.tick_exact(7, 0.0, false);
+        runner.handle(Command::SaveModel(0, path.clone()));
+        runner.handle(Command::SaveModel(3, path.clone()));
+        let missing = dir.path().join("no").join("m.safetensors");
+        runner.handle(Command::SaveModel(0, missing.clone()));
+        let u = runner.tick_exact(0, 0.0, false);
+        let lesson = dir.path().join("m.lesson.json");
+        assert_eq!(
+            u.notices[0],
+            format!("wrote {} and {}", path.display(), lesson.display())
+        );
+        assert_eq!(u.notices[1], "no run 3 to save");
+        assert!(
+            u.notices[2].starts_with(&format!("{}: cannot write", missing.display())),
+            "{}",
+            u.notices[2]
+        );
+        let model = crate::io::safetensors::Mlp::load(&path, None).unwrap();
+        let theta = runner.director().sessions()[0].to_problem().params;
+        assert_eq!(model.params, theta);
+        assert_eq!(model.names, ["0", "2"]);
+        let saved = Lesson::load(&lesson).unwrap();
+        assert_eq!(saved, runner.recipe());
     }
 
     #[test]

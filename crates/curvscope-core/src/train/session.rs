@@ -10,7 +10,7 @@ use crate::curvature::spectrum::{Spectrum, SpectrumOptions, exact_spectrum_of, s
 use crate::curvature::tracker::{CurvatureSnapshot, CurvatureTracker};
 use crate::defaults;
 use crate::io::csv_data::CsvData;
-use crate::io::problem::Problem;
+use crate::io::problem::{Problem, ProblemFile};
 use crate::landscape::directions::{RandomScaling, orthogonalize, scale_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
 use crate::landscape::lines::{Lines, eigen_line, interpolation_line};
@@ -131,7 +131,7 @@ pub struct SessionConfig {
     /// `activation` are then unused; `seed` still drives the batch order and
     /// the random plane). Restarting with the same configuration goes back
     /// to the file's parameters.
-    pub problem: Option<Arc<Problem>>,
+    pub problem: Option<Arc<ProblemFile>>,
     /// Train on this CSV data set instead of synthetic data (`data`,
     /// `samples` and `noise` are then unused; the network takes its
     /// features and gives its outputs, with `hidden` and `activation`

@@ -80,7 +80,7 @@ fn a_session_saved_as_a_problem_analyzes_and_trains_like_the_original() {
 
     // A session started from the file picks up where the original was.
     let from_file = SessionConfig {
-        problem: Some(Arc::new(loaded)),
+        problem: Some(Arc::new(loaded.into())),
         ..config()
     };
     let mut resumed = Session::new(from_file.clone()).unwrap();

@@ -191,7 +191,7 @@ fn fuzz(kind: &str, bases: &[String], check: impl Fn(&[u8]) -> Result<bool, Test
 /// A short headless run of an accepted problem: build, train, measure.
 fn run_problem(problem: Problem) {
     let config = SessionConfig {
-        problem: Some(Arc::new(problem)),
+        problem: Some(Arc::new(problem.into())),
         grid: (5, 1.0),
         top_k: 2,
         ..SessionConfig::default()

@@ -291,6 +291,11 @@ fn bad_lesson_files_give_clear_messages() {
     let cases: &[(String, &str)] = &[
         (lesson_text(r#", "colour": 1"#), "test.json: colour: unknown field"),
         (
+            // Found by the fuzzer: a key with an escaped line break.
+            lesson_text(r#", "col\rour": 1"#),
+            "test.json: col\\rour: unknown field",
+        ),
+        (
             r#"{ "format": "curvscope-lesson/1", "name": "t", "run": { "lr": 0.1 } }"#.into(),
             "test.json: run.lr: unknown field",
         ),
@@ -365,6 +370,26 @@ fn bad_lesson_files_give_clear_messages() {
         (
             lesson_text(r#", "timeline": [ { "at_step": 5, "run": "other", "bowl": true } ]"#),
             "test.json: timeline[0].run: expected one of \"run\", \"twin\", \"both\", got \"other\"",
+        ),
+        (
+            lesson_text(r#", "timeline": [ { "at_step": 5, "pause": false } ]"#),
+            "test.json: timeline[0].pause: expected true (pause here), got false",
+        ),
+        (
+            lesson_text(r#", "timeline": [ { "at_step": 5, "grid": 1 } ]"#),
+            "test.json: timeline[0].grid: expected an integer in 2..=257, got 1",
+        ),
+        (
+            lesson_text(r#", "timeline": [ { "at_step": 5, "top_k": 11 } ]"#),
+            "test.json: timeline[0].top_k: expected an integer in 1..=10, got 11",
+        ),
+        (
+            r#"{ "format": "curvscope-lesson/1", "name": "t", "run": { "data": { "problem": "/no/such/p.json" } } }"#.into(),
+            "test.json: run.data.problem: /no/such/p.json: file: cannot read",
+        ),
+        (
+            r#"{ "format": "curvscope-lesson/1", "name": "t", "run": { "data": { "problem": "p.json", "target": "y" } } }"#.into(),
+            "test.json: run.data.target: unknown field (expected problem)",
         ),
         (
             lesson_text(r#", "speed": 0"#),

@@ -11,5 +11,6 @@ mod lessons;
 mod numerics;
 mod own_data;
 mod problem_files;
+mod replay;
 mod spectrum;
 mod training;

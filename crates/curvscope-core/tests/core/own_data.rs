@@ -90,7 +90,7 @@ fn imported_models_give_numpys_loss_and_gradient() {
     let problem = check_import("tanh_bce", None);
     // What `curvscope --problem` starts: a live session from the file.
     let config = SessionConfig {
-        problem: Some(problem.into()),
+        problem: Some(std::sync::Arc::new(problem.clone().into())),
         ..SessionConfig::default()
     };
     let mut session = Session::new(config).unwrap();

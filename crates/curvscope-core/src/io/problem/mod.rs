@@ -55,6 +55,45 @@ pub struct Problem {
     pub trajectory: Option<Vec<Array1<f64>>>,
 }
 
+/// A problem with the file it was read from, as a run starts from it (a
+/// lesson names the file; see `"data": {"problem": ...}` in
+/// `docs/lessons.md`). It reads as the [`Problem`] it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProblemFile {
+    /// The file it was read from; `None` for a problem made in memory,
+    /// which no lesson can name.
+    pub file: Option<std::path::PathBuf>,
+    /// The problem.
+    pub problem: Problem,
+}
+
+impl ProblemFile {
+    /// Reads the problem file at `path`, keeping the path.
+    pub fn load(path: &std::path::Path) -> Result<Self, ProblemError> {
+        Ok(Self {
+            file: Some(path.to_path_buf()),
+            problem: Problem::load(path)?,
+        })
+    }
+}
+
+impl From<Problem> for ProblemFile {
+    fn from(problem: Problem) -> Self {
+        Self {
+            file: None,
+            problem,
+        }
+    }
+}
+
+impl std::ops::Deref for ProblemFile {
+    type Target = Problem;
+
+    fn deref(&self) -> &Problem {
+        &self.problem
+    }
+}
+
 impl Problem {
     /// Number of parameters (the length of `params`).
     pub fn n_params(&self) -> usize {
