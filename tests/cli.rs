@@ -868,8 +868,13 @@ fn bench_prints_a_table_and_writes_json() {
         "measure_s",
         "lines_s",
         "seconds",
+        "plane_change_s",
     ] {
         assert!(num(&v["live"][key], key) > 0.0, "live.{key}");
+        assert!(
+            num(&v["live_full_speed"][key], key) > 0.0,
+            "live_full_speed.{key}"
+        );
     }
     // Issue 12: the whole-curvature readouts on the default run.
     assert_eq!(v["spectrum"]["params"], 337);

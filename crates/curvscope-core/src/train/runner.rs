@@ -479,6 +479,12 @@ impl Runner {
                     ..Actions::default()
                 };
                 self.director.record(Target::Both, actions);
+                if self.worker.is_some() {
+                    // Live: the new plane at once, coarse, then refined.
+                    for session in self.director.sessions_mut() {
+                        session.show_coarse_first();
+                    }
+                }
                 self.measure_now = true;
             }
             Command::TopK(k) => {
@@ -746,6 +752,15 @@ impl Runner {
             self.director.adopt(copy);
             self.schedule.cost = seconds;
             self.schedule.count += 1;
+            if self
+                .director
+                .sessions()
+                .iter()
+                .any(Session::surface_is_coarse)
+            {
+                // A quick first surface: the whole grid next, at once.
+                self.measure_now = true;
+            }
         }
     }
 
@@ -847,6 +862,7 @@ fn clamp_speed(speed: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::session::COARSE_GRID;
     use crate::train::synthetic::DataKind;
 
     fn small() -> SessionConfig {
@@ -1194,6 +1210,31 @@ mod tests {
         // With time to spare, every owed step trains.
         runner.budget = Some(Duration::from_secs(60));
         assert_eq!(runner.tick(0.1).runs[0].step, CHUNK as u64 + 100);
+    }
+
+    #[test]
+    fn a_live_change_of_plane_shows_a_coarse_surface_then_the_whole_grid() {
+        let mut runner = plain().live();
+        settle(&mut runner);
+        runner.handle(Command::Landscape(PlaneKind::Random, (24, 0.5)));
+        let mut sizes = Vec::new();
+        for _ in 0..100_000 {
+            let u = runner.tick(0.0);
+            let surface = u.runs[0].surface.as_ref().unwrap();
+            if surface.kind == PlaneKind::Random && sizes.last() != Some(&surface.coords.len()) {
+                sizes.push(surface.coords.len());
+            }
+            if sizes.last() == Some(&24) {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        assert_eq!(sizes, [COARSE_GRID, 24]);
+        // Recordings (inline) never show a coarse surface.
+        let mut inline = plain();
+        inline.handle(Command::Landscape(PlaneKind::Random, (24, 0.5)));
+        let u = inline.tick_exact(1, 0.0, false);
+        assert_eq!(u.runs[0].surface.as_ref().unwrap().coords.len(), 24);
     }
 
     #[test]

@@ -308,6 +308,9 @@ pub struct Inspection {
 const PATH_EVERY: u64 = 10;
 /// Recorded path points kept (older ones are thinned out).
 const PATH_POINTS: usize = 256;
+/// Points per side of the first surface after a live change of plane, grid
+/// or range (see [`Session::show_coarse_first`]).
+pub const COARSE_GRID: usize = 16;
 
 /// What the app shows after a piece of training.
 #[derive(Debug, Clone, PartialEq)]
@@ -352,6 +355,9 @@ pub struct Session {
     start: Array1<f64>,
     /// Fixed Gaussian directions for the random planes.
     random_base: [Array1<f64>; 2],
+    /// Coarse first surfaces asked for, and shown (see
+    /// [`Session::show_coarse_first`]).
+    coarse: (u64, u64),
 }
 
 impl Session {
@@ -413,6 +419,7 @@ impl Session {
             path: Vec::new(),
             start,
             random_base,
+            coarse: (0, 0),
         })
     }
 
@@ -450,6 +457,33 @@ impl Session {
     pub fn set_landscape(&mut self, plane: PlaneKind, grid: (usize, f64)) {
         self.config.plane = plane;
         self.config.grid = grid;
+    }
+
+    /// Makes the next surface a quick one of [`COARSE_GRID`] points a side
+    /// (the live app's answer to a change of plane, grid or range: the new
+    /// plane shows at once); the measurement after it has the whole grid.
+    pub fn show_coarse_first(&mut self) {
+        self.coarse.0 += 1;
+    }
+
+    /// Whether the surface shown is coarser than the grid asked for (a
+    /// quick first one; the next measurement refines it).
+    pub fn surface_is_coarse(&self) -> bool {
+        self.surface
+            .as_ref()
+            .is_some_and(|s| s.coords.len() < self.config.grid.0.max(2))
+    }
+
+    /// Points per side of the surface measured now: coarse once after
+    /// [`Session::show_coarse_first`], else the grid asked for.
+    fn grid_points(&mut self) -> usize {
+        let n = self.config.grid.0.max(2);
+        if self.coarse.1 < self.coarse.0 {
+            self.coarse.1 = self.coarse.0;
+            n.min(COARSE_GRID)
+        } else {
+            n
+        }
     }
 
     /// Where training diverged, if it did.
@@ -569,7 +603,7 @@ impl Session {
             origin: theta,
             directions,
         };
-        let coords = grid_coordinates(self.config.grid.0.max(2), self.config.grid.1);
+        let coords = grid_coordinates(self.grid_points(), self.config.grid.1);
         let mut surface = self.surface_on(&plane, coords, None);
         surface.explained = explained;
         self.surface = Some(surface);
@@ -660,7 +694,7 @@ impl Session {
         let (coords, loss) = match grid {
             Some((coords, loss)) => (coords, Some(loss)),
             None => (
-                grid_coordinates(self.config.grid.0.max(2), shared.half_width),
+                grid_coordinates(self.grid_points(), shared.half_width),
                 None,
             ),
         };
@@ -780,6 +814,7 @@ impl Session {
         self.surface = measured.surface;
         self.lines = measured.lines;
         self.losses = measured.losses;
+        self.coarse.1 = self.coarse.1.max(measured.coarse.1);
         self.curvature = measured.curvature.map(|mut c| {
             c.restate(self.trainer.settings());
             c
