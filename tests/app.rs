@@ -1505,3 +1505,24 @@ fn the_model_export_writes_safetensors_and_its_lesson_of_one_step() {
     let pause = saved.timeline.iter().find(|e| e.actions.pause).unwrap();
     assert_eq!(pause.at, curvscope_core::lesson::EventTime::Step(step));
 }
+
+/// Issue 12: the 1D views are measured while their window is open (the
+/// panel's `show_lines`), and not after it closes.
+#[test]
+fn the_1d_views_are_measured_while_their_window_is_open() {
+    use curvscope::app::ui::{Panel, sync_lines};
+    let mut app = training_app(single(SessionConfig {
+        grid: (9, 1.0),
+        ..SessionConfig::default()
+    }));
+    let mut panel = Panel::default();
+    panel.show_lines = true;
+    app.insert_resource(panel).add_systems(Update, sync_lines);
+    update_until(&mut app, "a measurement with the 1D views", |l| {
+        l.latest().is_some_and(|s| s.lines.is_some())
+    });
+    app.world_mut().resource_mut::<Panel>().show_lines = false;
+    update_until(&mut app, "measurements without them", |l| {
+        l.latest().is_some_and(|s| s.lines.is_none())
+    });
+}

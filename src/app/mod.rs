@@ -155,11 +155,14 @@ pub fn run(options: AppOptions, runner: Runner) -> AppExit {
 /// gets the lesson that replays it to its last frame.
 pub fn record(
     options: AppOptions,
-    runner: Runner,
+    mut runner: Runner,
     pace: curvscope_core::io::video::Pace,
     folder: PathBuf,
     shared: (record::SharedProgress, record::SharedRecipe),
 ) -> AppExit {
+    if options.lines_window {
+        runner.handle(curvscope_core::train::runner::Command::Lines(true));
+    }
     let mut app = base_app(&options, true);
     let (progress, recipe) = shared;
     app.add_plugins((

@@ -80,7 +80,10 @@ impl Plugin for UiPlugin {
         })
         .add_systems(
             Update,
-            shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
+            (
+                shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
+                sync_lines,
+            ),
         );
         app.add_systems(EguiPrimaryContextPass, prewarm_glyphs);
         if self.panel {
@@ -513,6 +516,21 @@ fn panel_contents(
     }
     ui.separator();
     plots(ui, &live.runs, live.generation);
+}
+
+/// Asks the runner for the 1D views while their window is open, and
+/// stops them when it closes (they cost a seventh of a refresh).
+pub fn sync_lines(
+    panel: Res<Panel>,
+    link: Option<Res<TrainingLink>>,
+    mut sent: Local<Option<bool>>,
+) {
+    if *sent != Some(panel.show_lines)
+        && let Some(link) = link
+    {
+        link.send(Command::Lines(panel.show_lines));
+        *sent = Some(panel.show_lines);
+    }
 }
 
 /// The 1D views window beside the panel, while it is open (in recordings

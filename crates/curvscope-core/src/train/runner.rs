@@ -36,6 +36,9 @@ pub enum Command {
     /// of the time; with each measurement in a recording), or on demand
     /// only.
     AutoInspect(bool),
+    /// Measure the 1D views with every measurement from now on (all runs,
+    /// kept over restarts), or stop (a window shows them only while open).
+    Lines(bool),
     /// One step while paused.
     Step,
     /// Start over with these runs (one or two configurations, keeping the
@@ -298,6 +301,8 @@ pub struct Runner {
     notices: Vec<String>,
     inspections: Vec<(usize, Arc<Inspection>)>,
     auto_inspect: bool,
+    /// Whether the runs measure their 1D views ([`Command::Lines`]).
+    lines: bool,
     commands_handled: u64,
     /// Where measurements run when not inline (a live runner).
     worker: Option<Worker>,
@@ -331,6 +336,7 @@ impl Runner {
             notices: Vec::new(),
             inspections: Vec::new(),
             auto_inspect: false,
+            lines: false,
             commands_handled: 0,
             worker: None,
             budget: None,
@@ -426,6 +432,12 @@ impl Runner {
         // Inspections of the runs just dropped are not this generation's.
         self.inspections.clear();
         self.inspect_lesson_start();
+        if self.lines {
+            for session in self.director.sessions_mut() {
+                session.set_lines(true);
+            }
+            self.measure_now = true;
+        }
     }
 
     /// Applies one command.
@@ -469,6 +481,13 @@ impl Runner {
                 if on {
                     self.inspect_all();
                 }
+            }
+            Command::Lines(on) => {
+                self.lines = on;
+                for session in self.director.sessions_mut() {
+                    session.set_lines(on);
+                }
+                self.measure_now |= on;
             }
             Command::Speed(speed) => self.speed = clamp_speed(speed),
             Command::Landscape(kind, (n, r)) => {
@@ -1235,6 +1254,24 @@ mod tests {
         inline.handle(Command::Landscape(PlaneKind::Random, (24, 0.5)));
         let u = inline.tick_exact(1, 0.0, false);
         assert_eq!(u.runs[0].surface.as_ref().unwrap().coords.len(), 24);
+    }
+
+    #[test]
+    fn the_1d_views_are_measured_only_while_asked_for_and_over_restarts() {
+        let mut runner = plain();
+        let u = runner.tick_exact(5, 0.0, true);
+        assert!(u.runs[0].lines.is_none(), "off by default");
+        runner.handle(Command::Lines(true));
+        let u = runner.tick_exact(0, 0.0, false);
+        assert_eq!(u.runs[0].curvature.as_ref().unwrap().step, 5);
+        assert!(u.runs[0].lines.is_some(), "measured at once");
+        runner.handle(Command::Restart);
+        let u = runner.tick_exact(0, 0.0, false);
+        assert_eq!((u.generation, u.runs[0].step), (1, 0));
+        assert!(u.runs[0].lines.is_some(), "kept over a restart");
+        runner.handle(Command::Lines(false));
+        let u = runner.tick_exact(3, 0.0, true);
+        assert!(u.runs[0].lines.is_none());
     }
 
     #[test]

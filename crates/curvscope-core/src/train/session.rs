@@ -358,6 +358,8 @@ pub struct Session {
     /// Coarse first surfaces asked for, and shown (see
     /// [`Session::show_coarse_first`]).
     coarse: (u64, u64),
+    /// Whether measurements take the 1D views (see [`Session::set_lines`]).
+    with_lines: bool,
 }
 
 impl Session {
@@ -420,6 +422,7 @@ impl Session {
             start,
             random_base,
             coarse: (0, 0),
+            with_lines: false,
         })
     }
 
@@ -484,6 +487,13 @@ impl Session {
         } else {
             n
         }
+    }
+
+    /// Whether measurements take the 1D views (off by default: they cost
+    /// about a seventh of a live refresh on the default run, so they are
+    /// measured only while a window shows them).
+    pub fn set_lines(&mut self, on: bool) {
+        self.with_lines = on;
     }
 
     /// Where training diverged, if it did.
@@ -629,7 +639,7 @@ impl Session {
         }
         self.losses.push(op.loss());
         self.curvature = Some(self.tracker.measure(&self.trainer, &op));
-        self.lines = Some(self.lines_at(&op));
+        self.lines = self.with_lines.then(|| self.lines_at(&op));
         let tracked: Vec<Array1<f64>> = self
             .tracker
             .top_pairs()
@@ -652,8 +662,8 @@ impl Session {
 
     /// The 1D views at the current point along the eigenvectors tracked
     /// at the last measurement (None where the loss is not finite); the
-    /// live measurement keeps them in the snapshot, `curvscope bench` times
-    /// this.
+    /// live measurement keeps them in the snapshot when asked to (see
+    /// [`Session::set_lines`]), `curvscope bench` times this.
     pub fn lines(&self) -> Option<Lines> {
         let op = self
             .trainer
