@@ -197,14 +197,17 @@ pub fn spectrum_plot(ui: &mut egui::Ui, run: &RunView, id: usize, generation: u6
 
 /// One line on the newest inspection: step, method, cost (unless `costs`
 /// is false: a recording shows no wall-clock figures), broadening, the
-/// negative eigenvalues (exact spectra) and 2(1+β)/η.
+/// negative eigenvalues (exact spectra: how many, how many of them beyond
+/// the broadening σ, the smallest) and 2(1+β)/η.
 pub fn inspection_line(run: &RunView, costs: bool) -> Option<String> {
     let inspection = run.inspection.as_ref()?;
     let s = &inspection.spectrum;
     let negative = s.eigenvalues.as_ref().map_or(String::new(), |ev| {
         let n = ev.iter().filter(|l| **l < 0.0).count();
+        // Those within σ of 0 are part of the bulk's peak in the density.
+        let beyond = ev.iter().filter(|l| **l < -s.sigma).count();
         format!(
-            "; {n} of {} negative, λmin = {}",
+            "; {n} of {} negative ({beyond} below −σ), λmin = {}",
             ev.len(),
             small_number(ev.first().copied().unwrap_or(0.0))
         )
@@ -417,6 +420,29 @@ mod tests {
         });
         assert!(pictures.waterfall.texture.is_some() && pictures.heatmap.texture.is_some());
         [pictures.waterfall.rebuilds, pictures.heatmap.rebuilds]
+    }
+
+    #[test]
+    fn the_line_tells_negative_eigenvalues_beyond_the_broadening_apart() {
+        let session = Session::new(SessionConfig {
+            hidden: vec![4],
+            samples: (32, 8),
+            grid: (3, 1.0),
+            ..SessionConfig::default()
+        })
+        .unwrap();
+        let mut inspection = session.inspect().unwrap();
+        inspection.spectrum.eigenvalues = Some(vec![-1.5, -0.002, -0.0001, 0.3, 2.0]);
+        inspection.spectrum.sigma = 0.01;
+        let run = RunView {
+            inspection: Some(Arc::new(inspection)),
+            ..RunView::default()
+        };
+        let line = inspection_line(&run, false).unwrap();
+        assert!(
+            line.contains("; 3 of 5 negative (1 below −σ), λmin = -1.5000"),
+            "{line}"
+        );
     }
 
     #[test]
