@@ -382,12 +382,7 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
         axis_curvatures: [2.0, 0.0],
         kind: PlaneKind::Random,
         path: vec![],
-        current: curvscope_core::train::session::PathPoint {
-            a: 0.0,
-            b: 0.0,
-            loss: 0.0,
-            off_plane: 0.0,
-        },
+        current: curvscope_core::train::session::PathPoint::default(),
         shared: None,
         explained: None,
     };
@@ -792,13 +787,15 @@ fn the_app_saves_a_run_as_a_problem_file_that_loads_back_at_that_point() {
     });
 }
 
-/// Issue 9: two exports in a row had different steps unless paused first;
-/// one click now pauses, measures at that step, writes every format of it
-/// and resumes.
-#[test]
-fn export_all_writes_every_format_of_one_step_then_resumes() {
-    use curvscope::app::ui::{Panel, PendingExport, finish_export};
-    let dir = tempfile::tempdir().unwrap();
+/// A plain run past step 20 with an export into `dir` asked by `ask` (as
+/// the panel's button does) and the panel's finishing system running,
+/// updated until the export's notice: the runner paused, measured at the
+/// step shown and wrote.
+fn export_from_a_live_run(
+    dir: &std::path::Path,
+    ask: fn(&TrainingLink, &Live, std::path::PathBuf) -> curvscope::app::ui::PendingExport,
+) -> App {
+    use curvscope::app::ui::{Panel, finish_export};
     let mut app = training_app(single(SessionConfig {
         grid: (9, 1.0),
         ..SessionConfig::default()
@@ -807,10 +804,10 @@ fn export_all_writes_every_format_of_one_step_then_resumes() {
         l.latest().is_some_and(|s| s.step > 20)
     });
     let world = app.world_mut();
-    let pending = PendingExport::ask(
+    let pending = ask(
         world.resource::<TrainingLink>(),
         world.resource::<Live>(),
-        dir.path().to_path_buf(),
+        dir.to_path_buf(),
     );
     let mut panel = Panel::default();
     panel.export = Some(pending);
@@ -821,10 +818,20 @@ fn export_all_writes_every_format_of_one_step_then_resumes() {
             finish_export(&link, &mut live, &mut panel)
         },
     );
-    // Finished once the runner paused and measured at the step shown.
     update_until(&mut app, "the export", |l| {
         l.notice.as_deref().is_some_and(|n| n.starts_with("wrote"))
     });
+    app
+}
+
+/// Issue 9: two exports in a row had different steps unless paused first;
+/// one click now pauses, measures at that step, writes every format of it
+/// and resumes.
+#[test]
+fn export_all_writes_every_format_of_one_step_then_resumes() {
+    use curvscope::app::ui::PendingExport;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = export_from_a_live_run(dir.path(), PendingExport::ask);
     let step = app.world().resource::<Live>().latest().unwrap().step;
     // The problem file is written by the runner: wait for its notice.
     update_until(&mut app, "training to resume", |l| {
@@ -1453,34 +1460,10 @@ fn a_screenshot_replayed_from_its_png_carries_the_same_lesson() {
 /// its parameters and its lesson are of one step.
 #[test]
 fn the_model_export_writes_safetensors_and_its_lesson_of_one_step() {
-    use curvscope::app::ui::{Panel, PendingExport, finish_export};
+    use curvscope::app::ui::PendingExport;
     use curvscope_core::io::safetensors::Mlp;
     let dir = tempfile::tempdir().unwrap();
-    let mut app = training_app(single(SessionConfig {
-        grid: (9, 1.0),
-        ..SessionConfig::default()
-    }));
-    update_until(&mut app, "some steps", |l| {
-        l.latest().is_some_and(|s| s.step > 20)
-    });
-    let world = app.world_mut();
-    let pending = PendingExport::ask_model(
-        world.resource::<TrainingLink>(),
-        world.resource::<Live>(),
-        dir.path().to_path_buf(),
-    );
-    let mut panel = Panel::default();
-    panel.export = Some(pending);
-    world.insert_resource(panel);
-    app.add_systems(
-        Update,
-        |link: Res<TrainingLink>, mut live: ResMut<Live>, mut panel: ResMut<Panel>| {
-            finish_export(&link, &mut live, &mut panel)
-        },
-    );
-    update_until(&mut app, "the runner's notice", |l| {
-        l.notice.as_deref().is_some_and(|n| n.starts_with("wrote"))
-    });
+    let app = export_from_a_live_run(dir.path(), PendingExport::ask_model);
     let notice = app.world().resource::<Live>().notice.clone().unwrap();
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -523,12 +523,7 @@ mod tests {
             axis_curvatures: [0.28, 0.066],
             kind: PlaneKind::Shared,
             path: Vec::new(),
-            current: curvscope_core::train::session::PathPoint {
-                a: 0.0,
-                b: 0.0,
-                loss: 0.0,
-                off_plane: 0.0,
-            },
+            current: curvscope_core::train::session::PathPoint::default(),
             shared: None,
             explained: None,
         };

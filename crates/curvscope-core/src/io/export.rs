@@ -367,12 +367,7 @@ mod tests {
             axis_curvatures: [2.0, 2.0],
             kind: PlaneKind::Eigen,
             path: Vec::new(),
-            current: crate::train::session::PathPoint {
-                a: 0.0,
-                b: 0.0,
-                loss: 0.0,
-                off_plane: 0.0,
-            },
+            current: crate::train::session::PathPoint::default(),
             shared: None,
             explained: None,
         }

@@ -233,8 +233,9 @@ impl SessionConfig {
     }
 }
 
-/// A recorded training point, placed relative to the current surface.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A recorded training point, placed relative to the current surface
+/// (the default: the plane's centre, at loss 0).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PathPoint {
     /// Coordinates of its projection on the plane.
     pub a: f64,
