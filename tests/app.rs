@@ -11,9 +11,8 @@ use curvscope::app::heights::{HEIGHT, HeightMap};
 use curvscope::app::state::{Live, TrainingLink};
 use curvscope::app::surface::surface_mesh;
 use curvscope::app::training::TrainingPlugin;
+use curvscope_core::spec::{DataSource, ModelSpec, SessionConfig, Synthetic, TrainerSettings};
 use curvscope_core::train::runner::{Command, Runner, Source};
-use curvscope_core::train::session::SessionConfig;
-use curvscope_core::train::trainer::TrainerSettings;
 use std::collections::HashSet;
 use std::process::Command as Process;
 use std::time::Duration;
@@ -26,11 +25,7 @@ fn a_slider_change_reaches_the_running_trainer_without_a_reset() {
             .is_some_and(|s| s.step >= 30 && s.curvature.is_some())
     });
     let before = app.world().resource::<Live>().latest().cloned().unwrap();
-    let new = TrainerSettings {
-        learning_rate: 0.02,
-        batch_size: None,
-        momentum: 0.5,
-    };
+    let new = TrainerSettings::sgd(0.02, None, 0.5);
     app.world()
         .resource::<TrainingLink>()
         .send(Command::Settings(0, new));
@@ -52,12 +47,11 @@ fn a_slider_change_reaches_the_running_trainer_without_a_reset() {
 #[test]
 fn divergence_is_caught_and_reported_without_stopping_the_app() {
     let config = SessionConfig {
-        data: curvscope_core::train::synthetic::DataKind::Sine,
-        settings: TrainerSettings {
-            learning_rate: 10.0,
-            batch_size: None,
-            momentum: 0.0,
-        },
+        data: DataSource::Synthetic(Synthetic {
+            kind: curvscope_core::model::synthetic::DataKind::Sine,
+            ..Synthetic::default()
+        }),
+        settings: TrainerSettings::sgd(10.0, None, 0.0),
         ..SessionConfig::default()
     };
     let mut app = training_app(single(config));
@@ -215,15 +209,20 @@ fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
 #[test]
 fn rebuilding_with_another_data_set_and_model_starts_a_new_run() {
     use curvscope_core::model::activation::Activation;
-    use curvscope_core::train::synthetic::DataKind;
+    use curvscope_core::model::synthetic::DataKind;
     let mut app = training_app(single(SessionConfig::default()));
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 20)
     });
     let config = SessionConfig {
-        data: DataKind::Spirals3,
-        hidden: vec![8, 8, 8],
-        activation: Activation::Relu,
+        data: DataSource::Synthetic(Synthetic {
+            kind: DataKind::Spirals3,
+            ..Synthetic::default()
+        }),
+        model: ModelSpec {
+            hidden: vec![8, 8, 8],
+            activation: Activation::Relu,
+        },
         ..SessionConfig::default()
     };
     app.world()
@@ -243,11 +242,7 @@ fn rebuilding_with_another_data_set_and_model_starts_a_new_run() {
 #[test]
 fn twin_runs_train_side_by_side_and_take_their_own_settings() {
     let small = SessionConfig {
-        settings: TrainerSettings {
-            learning_rate: 0.1,
-            batch_size: Some(8),
-            momentum: 0.0,
-        },
+        settings: TrainerSettings::sgd(0.1, Some(8), 0.0),
         ..SessionConfig::default()
     };
     let full = SessionConfig {
@@ -274,11 +269,7 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
     let [a, b] = [0, 1].map(|i| live.runs[i].latest.clone().unwrap());
     // Same seed: same data and start, different batches: different paths.
     assert_ne!(a.train_loss, b.train_loss);
-    let new = TrainerSettings {
-        learning_rate: 0.05,
-        batch_size: None,
-        momentum: 0.0,
-    };
+    let new = TrainerSettings::sgd(0.05, None, 0.0);
     app.world()
         .resource::<TrainingLink>()
         .send(Command::Settings(1, new));
@@ -287,7 +278,12 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
     });
     let live = app.world().resource::<Live>();
     assert_eq!(
-        live.runs[0].latest.as_ref().unwrap().settings.learning_rate,
+        live.runs[0]
+            .latest
+            .as_ref()
+            .unwrap()
+            .settings
+            .learning_rate(),
         0.1,
         "the first run kept its settings"
     );
@@ -299,16 +295,13 @@ fn twin_runs_train_side_by_side_and_take_their_own_settings() {
 /// it at the loss it has.
 #[test]
 fn twins_switched_to_the_shared_plane_share_one_surface() {
-    use curvscope_core::train::session::PlaneKind;
+    use curvscope_core::landscape::plane::PlaneKind;
     let run = SessionConfig {
         grid: (17, 1.0),
         ..SessionConfig::default()
     };
     let twin = SessionConfig {
-        settings: TrainerSettings {
-            momentum: 0.0,
-            ..run.settings
-        },
+        settings: TrainerSettings::sgd(run.settings.learning_rate(), run.settings.batch_size, 0.0),
         ..run.clone()
     };
     let mut app = training_app(TrainingPlugin::new(
@@ -344,14 +337,14 @@ fn top_k_and_the_plane_change_every_run_without_a_reset() {
     let link = app.world().resource::<TrainingLink>();
     link.send(Command::TopK(5));
     link.send(Command::Landscape(
-        curvscope_core::train::session::PlaneKind::Random,
+        curvscope_core::landscape::plane::PlaneKind::Random,
         (21, 0.5),
     ));
     update_until(&mut app, "five eigenvalues on a random plane", |l| {
         l.latest().is_some_and(|s| {
             s.curvature.as_ref().is_some_and(|c| c.top.len() == 5)
                 && s.surface.as_ref().is_some_and(|g| {
-                    g.kind == curvscope_core::train::session::PlaneKind::Random
+                    g.kind == curvscope_core::landscape::plane::PlaneKind::Random
                         && g.coords.len() == 21
                 })
         })
@@ -371,7 +364,8 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
     use curvscope::app::heights::{run_offset, world_point};
     use curvscope::app::overlay::hit_surface;
     use curvscope::app::surface::Heights;
-    use curvscope_core::train::session::{PlaneKind, Surface};
+    use curvscope_core::landscape::plane::PlaneKind;
+    use curvscope_core::landscape::surface::Surface;
     let coords: Vec<f64> = (0..21).map(|k| -2.0 + 0.2 * k as f64).collect();
     let loss = ndarray::Array2::from_shape_fn((21, 21), |(i, j)| {
         1.0 + coords[i] * coords[i] + 0.5 * coords[j]
@@ -382,7 +376,7 @@ fn the_hover_ray_finds_the_grid_point_and_loss_under_it() {
         axis_curvatures: [2.0, 0.0],
         kind: PlaneKind::Random,
         path: vec![],
-        current: curvscope_core::train::session::PathPoint::default(),
+        current: curvscope_core::landscape::surface::PathPoint::default(),
         shared: None,
         explained: None,
     };
@@ -726,7 +720,7 @@ fn a_lesson_plays_its_timeline_in_the_live_app_and_restart_replays_it() {
         l.latest().is_some_and(|s| s.step >= 100)
     });
     let live = app.world().resource::<Live>();
-    assert_eq!(live.latest().unwrap().settings.learning_rate, 0.2);
+    assert_eq!(live.latest().unwrap().settings.learning_rate(), 0.2);
     assert_eq!(live.steps_per_second, 2000.0, "the lesson's speed");
     assert_eq!(app.world().resource::<Caption>().0, "η raised");
     assert!(
@@ -739,7 +733,7 @@ fn a_lesson_plays_its_timeline_in_the_live_app_and_restart_replays_it() {
     update_until(&mut app, "the replayed start", |l| l.generation == 2);
     let live = app.world().resource::<Live>();
     let s = live.latest().unwrap();
-    assert_eq!((s.step, s.settings.learning_rate), (0, 0.05));
+    assert_eq!((s.step, s.settings.learning_rate()), (0, 0.05));
     assert_eq!(app.world().resource::<Caption>().0, "at the start");
     assert!(!app.world().resource::<ShowBowl>().0, "the view replayed");
 }
@@ -880,15 +874,14 @@ fn the_divergence_line_uses_the_learning_rate_that_diverged() {
     use curvscope::app::readouts::divergence_text;
     use curvscope_core::train::session::Session;
     let mut config = SessionConfig {
-        data: curvscope_core::train::synthetic::DataKind::Sine,
+        data: DataSource::Synthetic(Synthetic {
+            kind: curvscope_core::model::synthetic::DataKind::Sine,
+            ..Synthetic::default()
+        }),
         grid: (5, 1.0),
         ..SessionConfig::default()
     };
-    config.settings = TrainerSettings {
-        learning_rate: 0.01,
-        batch_size: None,
-        momentum: 0.0,
-    };
+    config.settings = TrainerSettings::sgd(0.01, None, 0.0);
     let mut session = Session::new(config.clone()).unwrap();
     session.train(20);
     session.measure();
@@ -896,10 +889,7 @@ fn the_divergence_line_uses_the_learning_rate_that_diverged() {
     assert!(divergence_text(&session.snapshot()).is_none());
     // η raised far past 2/λ after the last measurement.
     let eta = 10.0 / lambda;
-    session.set_settings(TrainerSettings {
-        learning_rate: eta,
-        ..config.settings
-    });
+    session.set_settings(config.settings.with_learning_rate(eta));
     assert!(session.train(10_000).is_some(), "it must diverge");
     let text = divergence_text(&session.snapshot()).unwrap();
     let d = session.diverged().unwrap();
@@ -923,11 +913,7 @@ fn restarting_plain_runs_keeps_the_settings_they_have_now() {
     update_until(&mut app, "training", |l| {
         l.latest().is_some_and(|s| s.step >= 30)
     });
-    let new = TrainerSettings {
-        learning_rate: 0.03,
-        batch_size: Some(64),
-        momentum: 0.5,
-    };
+    let new = TrainerSettings::sgd(0.03, Some(64), 0.5);
     let link = app.world().resource::<TrainingLink>();
     link.send(Command::Pause(true));
     link.send(Command::Settings(0, new));
@@ -1162,13 +1148,19 @@ fn saved_params(app: &mut App, path: &std::path::Path) -> Vec<u64> {
 #[test]
 fn a_picture_taken_after_moving_sliders_replays_from_the_png_alone() {
     use curvscope::app::state::{ShowBowl, SurfaceScale};
+    use curvscope_core::landscape::plane::PlaneKind;
     use curvscope_core::lesson::Lesson;
-    use curvscope_core::train::session::PlaneKind;
     let dir = tempfile::tempdir().unwrap();
     let config = SessionConfig {
-        data: curvscope_core::train::synthetic::DataKind::Spirals2,
-        samples: (96, 32),
-        hidden: vec![8, 8],
+        data: DataSource::Synthetic(Synthetic {
+            kind: curvscope_core::model::synthetic::DataKind::Spirals2,
+            samples: (96, 32),
+            ..Synthetic::default()
+        }),
+        model: ModelSpec {
+            hidden: vec![8, 8],
+            ..ModelSpec::default()
+        },
         grid: (9, 1.0),
         ..SessionConfig::default()
     };
@@ -1177,26 +1169,12 @@ fn a_picture_taken_after_moving_sliders_replays_from_the_png_alone() {
     let moves = [
         (
             15,
-            Command::Settings(
-                0,
-                TrainerSettings {
-                    learning_rate: 0.03,
-                    batch_size: Some(16),
-                    momentum: 0.9,
-                },
-            ),
+            Command::Settings(0, TrainerSettings::sgd(0.03, Some(16), 0.9)),
         ),
         (40, Command::Landscape(PlaneKind::Random, (11, 0.7))),
         (
             70,
-            Command::Settings(
-                0,
-                TrainerSettings {
-                    learning_rate: 0.07,
-                    batch_size: None,
-                    momentum: 0.6,
-                },
-            ),
+            Command::Settings(0, TrainerSettings::sgd(0.07, None, 0.6)),
         ),
         (90, Command::TopK(2)),
     ];
@@ -1265,8 +1243,14 @@ fn dropped_files_open_by_kind_and_bad_ones_give_one_line() {
     use curvscope_core::io::video::write_rgb_png;
     let dir = tempfile::tempdir().unwrap();
     let mut app = training_app(single(SessionConfig {
-        samples: (64, 16),
-        hidden: vec![6],
+        data: DataSource::Synthetic(Synthetic {
+            samples: (64, 16),
+            ..Synthetic::default()
+        }),
+        model: ModelSpec {
+            hidden: vec![6],
+            ..ModelSpec::default()
+        },
         grid: (5, 1.0),
         ..SessionConfig::default()
     }));
@@ -1364,11 +1348,12 @@ fn dropped_files_open_by_kind_and_bad_ones_give_one_line() {
         format!("opened {} (target column \"label\")", csv.display())
     );
     update_until(&mut app, "the run on the CSV", |l| {
-        l.generation == 1 && l.latest().is_some_and(|s| s.config.csv.is_some())
+        l.generation == 1 && l.latest().is_some_and(|s| s.config.data.csv().is_some())
     });
     let data = app.world().resource::<Live>().configs()[0]
-        .csv
-        .clone()
+        .data
+        .csv()
+        .cloned()
         .unwrap();
     assert_eq!(
         (data.spec.target.as_str(), data.features.len()),
@@ -1394,7 +1379,9 @@ fn dropped_files_open_by_kind_and_bad_ones_give_one_line() {
         format!("opened {} on the run's data", model.display())
     );
     update_until(&mut app, "the run from the model", |l| {
-        l.generation == 3 && l.latest().is_some_and(|s| s.config.problem.is_some())
+        l.generation == 3
+            && l.latest()
+                .is_some_and(|s| s.config.data.problem().is_some())
     });
     assert!(dir.path().join("net.problem.json").is_file());
 

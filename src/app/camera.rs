@@ -11,7 +11,6 @@ use bevy::render::render_resource::BlendState;
 use bevy::window::PrimaryWindow;
 use bevy_egui::input::egui_wants_any_pointer_input;
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
-use curvscope_core::defaults;
 use curvscope_core::lesson::CameraSpec;
 
 /// Where the camera orbits and from how far.
@@ -29,7 +28,7 @@ pub struct Orbit {
 
 impl Default for Orbit {
     fn default() -> Self {
-        Self::from(defaults::CAMERA)
+        Self::from(CameraSpec::HOME)
     }
 }
 

@@ -23,8 +23,8 @@ use curvscope_core::io::csv_data::{CsvData, CsvSpec, Split, guess_target};
 use curvscope_core::io::problem::{self, ProblemFile};
 use curvscope_core::io::safetensors::Mlp;
 use curvscope_core::lesson::{self, Lesson};
+use curvscope_core::spec::{DataSource, SessionConfig};
 use curvscope_core::train::runner::Command;
-use curvscope_core::train::session::SessionConfig;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -78,7 +78,7 @@ pub fn open(path: &Path, live: &Live) -> Result<(Command, String), String> {
             Some(problem::FORMAT_TAG) => {
                 let problem = ProblemFile::load(path).map_err(|e| format!("{shown}: {e}"))?;
                 rebuild(live, &shown.to_string(), |c| {
-                    (c.csv, c.problem) = (None, Some(Arc::new(problem.clone())));
+                    c.data = DataSource::Problem(Arc::new(problem.clone()));
                 })
             }
             other => Err(format!(
@@ -93,13 +93,13 @@ pub fn open(path: &Path, live: &Live) -> Result<(Command, String), String> {
             let data = CsvData::load(CsvSpec::new(path, &target)).map_err(|e| e.to_string())?;
             let what = format!("{shown} (target column \"{target}\")");
             rebuild(live, &what, |c| {
-                (c.csv, c.problem) = (Some(Arc::new(data.clone())), None);
+                c.data = DataSource::Csv(Arc::new(data.clone()));
             })
         }
         "safetensors" => {
             let problem = model_on_run_data(path, live)?;
             rebuild(live, &format!("{shown} on the run's data"), |c| {
-                (c.csv, c.problem) = (None, Some(Arc::new(problem.clone())));
+                c.data = DataSource::Problem(Arc::new(problem.clone()));
             })
         }
         _ => Err(format!(
@@ -158,12 +158,12 @@ fn model_on_run_data(path: &Path, live: &Live) -> Result<ProblemFile, String> {
         .into_iter()
         .next()
         .ok_or_else(|| format!("{shown}: no run to open it in yet"))?;
-    let Some(csv) = &run.csv else {
+    let Some(csv) = run.data.csv() else {
         return Err(format!(
             "{shown}: a model needs your data to be evaluated on: drop its CSV file first (or use `curvscope import`)"
         ));
     };
-    let model = Mlp::load_or(path, run.activation).map_err(|e| e.to_string())?;
+    let model = Mlp::load_or(path, run.model.activation).map_err(|e| e.to_string())?;
     // Every row, with the file's values: the model was trained on its own scaling.
     let spec = CsvSpec {
         split: Split::Fraction(0.0),

@@ -39,9 +39,9 @@ pub mod ui;
 
 use bevy::prelude::*;
 use curvscope_core::defaults;
+use curvscope_core::spec::SessionConfig;
 use curvscope_core::train::director::StartError;
 use curvscope_core::train::runner::{Runner, Source};
-use curvscope_core::train::session::SessionConfig;
 use std::path::PathBuf;
 
 /// How the app is started.

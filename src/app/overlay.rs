@@ -9,8 +9,9 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use curvscope_core::colormap::viridis_srgb;
+use curvscope_core::landscape::plane::PlaneKind;
 use curvscope_core::landscape::shared::SharedAxis;
-use curvscope_core::train::session::{PlaneKind, Surface};
+use curvscope_core::landscape::surface::Surface;
 
 /// Paints the overlay.
 pub struct OverlayPlugin;
@@ -523,7 +524,7 @@ mod tests {
             axis_curvatures: [0.28, 0.066],
             kind: PlaneKind::Shared,
             path: Vec::new(),
-            current: curvscope_core::train::session::PathPoint::default(),
+            current: curvscope_core::landscape::surface::PathPoint::default(),
             shared: None,
             explained: None,
         };

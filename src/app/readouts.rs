@@ -4,11 +4,11 @@
 use super::heights::RUN_RGB;
 use super::state::RunView;
 use bevy_egui::egui;
-use curvscope_core::curvature::tracker::{CurvatureSnapshot, StabilityBand};
 use curvscope_core::io::export::SeriesRow;
+use curvscope_core::spec::TrainerSettings;
 use curvscope_core::train::health::Health;
 use curvscope_core::train::session::Snapshot;
-use curvscope_core::train::trainer::TrainerSettings;
+use curvscope_core::train::tracker::{CurvatureSnapshot, StabilityBand};
 use egui_plot::{Corner, GridInput, GridMark, Legend, Line, Plot, PlotPoints};
 
 /// The readout line of a stability band.
@@ -39,7 +39,7 @@ pub fn divergence_text(snapshot: &Snapshot) -> Option<String> {
         .curvature
         .as_ref()
         .map_or("not measured".to_string(), |c| {
-            format!("{:.3}", snapshot.settings.learning_rate * c.top[0])
+            format!("{:.3}", snapshot.settings.learning_rate() * c.top[0])
         });
     Some(format!(
         "step {} diverged: stopped at step {} (η·λmax was {eta_l})",
@@ -55,7 +55,7 @@ pub const SLIDER_MAX_ETA: f64 = 10.0;
 /// 9: on a trained run λmax is tiny and even η = 10 reads "stable"): the η
 /// it would take, and the two ways to get there.
 pub fn beyond_the_slider(lambda_max: f64, settings: TrainerSettings) -> Option<String> {
-    let needed = settings.stability_limit() / lambda_max;
+    let needed = settings.optimizer.stability_limit() / lambda_max;
     (lambda_max > 0.0 && needed > SLIDER_MAX_ETA).then(|| {
         format!(
             "No η on the slider overshoots here: it takes η > 2(1+β)/λmax = {}. Type such an η in the box, or restart (R) with a large η from the sharper starting point.",
@@ -174,8 +174,8 @@ fn curvature_readouts(
     settings: TrainerSettings,
     health: Health,
 ) {
-    let limit = settings.stability_limit();
-    let eta_lambda: Vec<f64> = c.top.iter().map(|l| settings.learning_rate * l).collect();
+    let limit = settings.optimizer.stability_limit();
+    let eta_lambda: Vec<f64> = c.top.iter().map(|l| settings.learning_rate() * l).collect();
     let band = StabilityBand::classify(eta_lambda[0], limit);
     // Negative beyond round-off and Lanczos tolerance: a saddle.
     let saddle = c.min < -1e-3 * c.top[0].abs();
@@ -254,9 +254,9 @@ fn series(history: &[SeriesRow], value: impl Fn(&SeriesRow) -> Option<f64>) -> P
         .collect()
 }
 
-/// The stability limit 2(1 + β) of a row's momentum.
+/// The optimizer's stability limit on η·λ at a row.
 fn limit(h: &SeriesRow) -> f64 {
-    2.0 * (1.0 + h.momentum)
+    h.limit
 }
 
 fn name(run: &RunView, what: &str) -> String {
@@ -282,10 +282,10 @@ pub fn legend() -> Legend {
         .position(Corner::LeftTop)
 }
 
-/// Whether run `i`'s limit line would repeat the first run's (same η and β
-/// now): then it is drawn once.
+/// Whether run `i`'s limit line would repeat the first run's (same η and
+/// limit now): then it is drawn once.
 fn same_limit_as_first(runs: &[RunView], i: usize) -> bool {
-    let last = |r: &RunView| r.history.last().map(|h| (h.learning_rate, h.momentum));
+    let last = |r: &RunView| r.history.last().map(|h| (h.learning_rate, h.limit));
     i > 0 && last(&runs[i]) == last(&runs[0])
 }
 
@@ -387,9 +387,9 @@ pub fn plots(ui: &mut egui::Ui, runs: &[RunView], generation: u64) {
                     )
                     .color(color),
                 );
-                // Both runs' limits coincide unless their momenta differ.
-                let momentum = |r: &RunView| r.history.last().map(|h| h.momentum);
-                if i > 0 && momentum(run) == momentum(&runs[0]) {
+                // Both runs' limits coincide unless their optimizers' differ.
+                let limit_now = |r: &RunView| r.history.last().map(|h| h.limit);
+                if i > 0 && limit_now(run) == limit_now(&runs[0]) {
                     continue;
                 }
                 p.line(limit_line(
@@ -408,11 +408,7 @@ mod grid_tests {
     /// "stable"; the panel says why and what would overshoot.
     #[test]
     fn a_point_no_slider_eta_can_destabilize_says_so() {
-        let settings = TrainerSettings {
-            learning_rate: 10.0,
-            batch_size: Some(32),
-            momentum: 0.9,
-        };
+        let settings = TrainerSettings::sgd(10.0, Some(32), 0.9);
         let text = beyond_the_slider(0.0012, settings).expect("explained");
         assert!(text.contains("η > 2(1+β)/λmax = 3166.6667"), "{text}");
         assert_eq!(beyond_the_slider(0.5, settings), None);
@@ -466,6 +462,7 @@ mod grid_tests {
                 learning_rate: 0.1,
                 batch_size: None,
                 momentum: 0.9,
+                limit: 3.8,
             });
         }
         let ctx = egui::Context::default();

@@ -387,7 +387,9 @@ pub fn heatmap(
 mod tests {
     use super::*;
     use curvscope_core::curvature::waterfall::Column;
-    use curvscope_core::train::session::{Session, SessionConfig};
+    use curvscope_core::spec::SessionConfig;
+    use curvscope_core::spec::{DataSource, ModelSpec, Synthetic};
+    use curvscope_core::train::session::Session;
     use std::sync::Arc;
 
     /// Inspects `session` into `run`, as `Live::receive` does.
@@ -425,8 +427,14 @@ mod tests {
     #[test]
     fn the_line_tells_negative_eigenvalues_beyond_the_broadening_apart() {
         let session = Session::new(SessionConfig {
-            hidden: vec![4],
-            samples: (32, 8),
+            data: DataSource::Synthetic(Synthetic {
+                samples: (32, 8),
+                ..Synthetic::default()
+            }),
+            model: ModelSpec {
+                hidden: vec![4],
+                ..ModelSpec::default()
+            },
             grid: (3, 1.0),
             ..SessionConfig::default()
         })
@@ -448,8 +456,14 @@ mod tests {
     #[test]
     fn the_pictures_are_rebuilt_only_when_what_they_show_changes() {
         let mut session = Session::new(SessionConfig {
-            hidden: vec![4],
-            samples: (32, 8),
+            data: DataSource::Synthetic(Synthetic {
+                samples: (32, 8),
+                ..Synthetic::default()
+            }),
+            model: ModelSpec {
+                hidden: vec![4],
+                ..ModelSpec::default()
+            },
             grid: (3, 1.0),
             ..SessionConfig::default()
         })

@@ -10,9 +10,10 @@ use bevy::prelude::*;
 use curvscope_core::curvature::waterfall::{Column, Waterfall};
 use curvscope_core::io::export::SeriesRow;
 use curvscope_core::lesson::{CameraSpec, Lesson};
+use curvscope_core::spec::SessionConfig;
 use curvscope_core::train::director::ViewChange;
 use curvscope_core::train::runner::{Command, Update};
-use curvscope_core::train::session::{Inspection, SessionConfig, Snapshot};
+use curvscope_core::train::session::{Inspection, Snapshot};
 use std::path::PathBuf;
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
@@ -278,7 +279,7 @@ impl RunView {
         if self.history.len() >= HISTORY_POINTS {
             self.history = self.history.iter().step_by(2).cloned().collect();
         }
-        self.history.push(SeriesRow::from_snapshot(snapshot));
+        self.history.push(snapshot.series_row());
     }
 }
 

@@ -12,7 +12,7 @@ use bevy::prelude::*;
 use bevy::render::render_resource::{AsBindGroup, ShaderType};
 use bevy::shader::ShaderRef;
 use curvscope_core::colormap::viridis;
-use curvscope_core::train::session::{PathPoint, Surface};
+use curvscope_core::landscape::surface::{PathPoint, Surface};
 use ndarray::Array2;
 
 /// Shader parameters (mirrors `SurfaceParams` in surface.wgsl).
@@ -349,8 +349,7 @@ fn update_bowls(
         } else {
             Visibility::Hidden
         };
-        let s = snapshot.settings;
-        let curvature = s.stability_limit() / s.learning_rate;
+        let curvature = snapshot.settings.optimizer.threshold();
         let key = (live.surface_version, curvature.to_bits(), *heights);
         if seen[bowl.0] == key {
             continue;
@@ -477,15 +476,23 @@ pub fn axis_curve(grid: &Surface, axis: usize, heights: &Heights, offset: f32) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use curvscope_core::landscape::plane::PlaneKind;
+    use curvscope_core::spec::SessionConfig;
+    use curvscope_core::spec::TrainerSettings;
+    use curvscope_core::spec::{DataSource, ModelSpec, Synthetic};
     use curvscope_core::train::runner::Runner;
-    use curvscope_core::train::session::{PlaneKind, SessionConfig};
-    use curvscope_core::train::trainer::TrainerSettings;
 
     /// What twins from one start report after `steps` steps on `plane`.
     fn twins(plane: PlaneKind, steps: usize) -> Live {
         let run = SessionConfig {
-            samples: (64, 8),
-            hidden: vec![6],
+            data: DataSource::Synthetic(Synthetic {
+                samples: (64, 8),
+                ..Synthetic::default()
+            }),
+            model: ModelSpec {
+                hidden: vec![6],
+                ..ModelSpec::default()
+            },
             grid: (9, 0.5),
             plane,
             ..SessionConfig::default()

@@ -13,14 +13,14 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use curvscope_core::defaults;
 use curvscope_core::io::export::{grid_csv, grid_json, save, series_csv, surface_glb, surface_ply};
+use curvscope_core::landscape::plane::PlaneKind;
 use curvscope_core::lesson::{Lesson, beside};
 use curvscope_core::model::activation::Activation;
+use curvscope_core::model::synthetic::DataKind;
+use curvscope_core::spec::TrainerSettings;
+use curvscope_core::spec::{ConfigError, DataSource, SessionConfig, Synthetic};
 use curvscope_core::train::runner::Command;
-use curvscope_core::train::session::{CannotStart, PlaneKind, SessionConfig};
-use curvscope_core::train::synthetic::DataKind;
-use curvscope_core::train::trainer::TrainerSettings;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Draws the side panel (unless `panel` is false: a bare view for videos).
 pub struct UiPlugin {
@@ -189,57 +189,48 @@ fn save_lesson(live: &Live) -> SaveLesson {
 /// Whether two configurations have the same data and model (what the
 /// "data and model" section edits).
 fn same_model(a: &SessionConfig, b: &SessionConfig) -> bool {
-    let model = |c: &SessionConfig| {
-        (
-            c.data,
-            c.samples,
-            c.noise.to_bits(),
-            c.hidden.clone(),
-            c.activation,
-        )
-    };
-    let same_csv = match (&a.csv, &b.csv) {
-        (Some(x), Some(y)) => Arc::ptr_eq(x, y),
-        (x, y) => x.is_none() && y.is_none(),
-    };
-    model(a) == model(b) && same_csv
+    a.data.same_as(&b.data) && a.model == b.model
 }
 
 /// Data and model controls over a draft configuration; true when the user
 /// asks to rebuild with it (which starts training over).
 pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionConfig) -> bool {
-    // A CSV data set stays until a synthetic one is picked.
-    let shown = match &draft.csv {
-        Some(csv) => csv.name(),
-        None => draft.data.name().to_string(),
+    // A CSV data set or a problem file stays until a synthetic set is
+    // picked.
+    let shown = match &draft.data {
+        DataSource::Synthetic(s) => s.kind.name().to_string(),
+        DataSource::Csv(csv) => csv.name(),
+        DataSource::Problem(p) => p.name(),
     };
     egui::ComboBox::from_label("data")
         .selected_text(shown)
         .show_ui(ui, |ui| {
             for k in DataKind::ALL {
-                let selected = draft.csv.is_none() && draft.data == k;
+                let now = draft.data.synthetic().copied();
+                let selected = now.is_some_and(|s| s.kind == k);
                 if ui.selectable_label(selected, k.name()).clicked() {
-                    draft.data = k;
-                    draft.csv = None;
+                    let before = now.unwrap_or_default();
+                    draft.data = DataSource::Synthetic(Synthetic { kind: k, ..before });
                 }
             }
         });
-    let train = holding(8, 4096, draft.samples.0);
-    ui.add(
-        egui::Slider::new(&mut draft.samples.0, train)
-            .logarithmic(true)
-            .text("train samples"),
-    );
-    let test = holding(0, 4096, draft.samples.1);
-    ui.add(
-        egui::Slider::new(&mut draft.samples.1, test)
-            .logarithmic(true)
-            .text("test samples"),
-    );
-    let noise = holding(0.0, 0.5, draft.noise);
-    ui.add(egui::Slider::new(&mut draft.noise, noise).text("noise"));
-    let mut depth = draft.hidden.len().clamp(1, 4);
-    let mut width = draft.hidden.first().copied().unwrap_or(16);
+    if let DataSource::Problem(p) = &draft.data {
+        // A problem file brings its network: nothing to set here.
+        let arch = &p.architecture;
+        let widths: Vec<String> = arch.layers.iter().map(usize::to_string).collect();
+        ui.label(format!(
+            "network from the file: {} {}",
+            widths.join("-"),
+            arch.activation.name()
+        ));
+        return seed_ui(ui, draft);
+    }
+    if let DataSource::Synthetic(data) = &mut draft.data {
+        synthetic_ui(ui, data);
+    }
+    let model = &mut draft.model;
+    let mut depth = model.hidden.len().clamp(1, 4);
+    let mut width = model.hidden.first().copied().unwrap_or(16);
     let depth_moved = ui
         .add(egui::Slider::new(&mut depth, 1..=4).text("hidden layers"))
         .changed();
@@ -254,13 +245,13 @@ pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionC
     // Layers of different widths (a lesson's) stay as they are until a
     // slider moves.
     if depth_moved || width_moved {
-        draft.hidden = vec![width; depth];
+        model.hidden = vec![width; depth];
     }
     egui::ComboBox::from_label("activation")
-        .selected_text(draft.activation.name())
+        .selected_text(model.activation.name())
         .show_ui(ui, |ui| {
             for a in Activation::ALL {
-                ui.selectable_value(&mut draft.activation, a, a.name());
+                ui.selectable_value(&mut model.activation, a, a.name());
             }
         });
     let changed = !same_model(draft, running);
@@ -275,18 +266,42 @@ pub fn model_ui(ui: &mut egui::Ui, draft: &mut SessionConfig, running: &SessionC
             egui::Button::new("rebuild (starts over)"),
         )
         .clicked();
+    seed_ui(ui, draft) || rebuild
+}
+
+/// The sizes and noise of a synthetic data set.
+fn synthetic_ui(ui: &mut egui::Ui, data: &mut Synthetic) {
+    let train = holding(8, 4096, data.samples.0);
+    ui.add(
+        egui::Slider::new(&mut data.samples.0, train)
+            .logarithmic(true)
+            .text("train samples"),
+    );
+    let test = holding(0, 4096, data.samples.1);
+    ui.add(
+        egui::Slider::new(&mut data.samples.1, test)
+            .logarithmic(true)
+            .text("test samples"),
+    );
+    let noise = holding(0.0, 0.5, data.noise);
+    ui.add(egui::Slider::new(&mut data.noise, noise).text("noise"));
+}
+
+/// The "new seed" button; true when clicked (the draft then has the next
+/// seed).
+fn seed_ui(ui: &mut egui::Ui, draft: &mut SessionConfig) -> bool {
     let new_seed = ui.button("new seed (starts over)").clicked();
     if new_seed {
         draft.seed = draft.seed.wrapping_add(1);
     }
-    rebuild || new_seed
+    new_seed
 }
 
 /// Why `draft` cannot be trained live, if it cannot (the session's own
 /// check, [`SessionConfig::check_work`]).
 fn too_large(draft: &SessionConfig) -> Option<String> {
     match draft.check_work() {
-        Err(CannotStart::TooMuchWork { samples, params }) => Some(format!(
+        Err(ConfigError::TooMuchWork { samples, params }) => Some(format!(
             "too large to train live: {samples} samples × {params} parameters (at most {:.0e}); use fewer samples or a smaller network",
             defaults::MAX_WORK
         )),
@@ -302,7 +317,7 @@ pub fn optimizer_ui(
     samples: usize,
 ) -> Option<TrainerSettings> {
     let mut s = current;
-    learning_rate_ui(ui, &mut s.learning_rate);
+    learning_rate_ui(ui, &mut s.optimizer.learning_rate);
     let mut full = s.batch_size.is_none();
     ui.checkbox(&mut full, "full batch");
     if full {
@@ -317,8 +332,16 @@ pub fn optimizer_ui(
         );
         s.batch_size = Some(b);
     }
-    let momentum = holding(0.0, 0.99, s.momentum);
-    ui.add(egui::Slider::new(&mut s.momentum, momentum).text("momentum β"));
+    for h in s.optimizer.method.hyper() {
+        let mut value = h.value;
+        let range = holding(h.slider.0, h.slider.1, value);
+        if ui
+            .add(egui::Slider::new(&mut value, range).text(h.label))
+            .changed()
+        {
+            s.optimizer.method.set(h.key, value);
+        }
+    }
     (s != current).then_some(s)
 }
 
@@ -729,7 +752,7 @@ fn optimizer_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, panel:
     let Some(snapshot) = live.runs.get(i).and_then(|r| r.latest.as_ref()) else {
         return;
     };
-    if let Some(s) = optimizer_ui(ui, snapshot.settings, snapshot.config.samples.0) {
+    if let Some(s) = optimizer_ui(ui, snapshot.settings, snapshot.config.train_samples()) {
         link.send(Command::Settings(i, s));
     }
 }
@@ -780,15 +803,7 @@ fn model_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, panel: &mu
     };
     let draft = panel.draft(live.generation, running);
     if model_ui(ui, draft, running) {
-        // A changed model means synthetic data: a problem file is kept
-        // only for a new seed.
-        let problem = same_model(draft, running)
-            .then(|| draft.problem.clone())
-            .flatten();
-        let draft = SessionConfig {
-            problem,
-            ..draft.clone()
-        };
+        let draft = draft.clone();
         // Each run keeps its optimizer settings; the plane settings carry over.
         let rebuilt = configs
             .iter()
@@ -1014,6 +1029,7 @@ fn export_section(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use curvscope_core::spec::ModelSpec;
 
     /// Runs `show` in a headless egui frame.
     fn in_a_frame<R>(show: impl FnOnce(&mut egui::Ui) -> R) -> R {
@@ -1037,9 +1053,14 @@ mod tests {
         use curvscope_core::model::activation::Activation;
         let moons = SessionConfig::default();
         let spirals = SessionConfig {
-            data: DataKind::Spirals2,
-            activation: Activation::Relu,
-            hidden: vec![30, 30],
+            data: DataSource::Synthetic(Synthetic {
+                kind: DataKind::Spirals2,
+                ..Synthetic::default()
+            }),
+            model: ModelSpec {
+                hidden: vec![30, 30],
+                activation: Activation::Relu,
+            },
             ..SessionConfig::default()
         };
         let mut panel = Panel::default();
@@ -1050,13 +1071,16 @@ mod tests {
         assert_eq!(panel.draft(1, &spirals), &spirals);
         // A lesson (generation 2) with sine: the draft is the lesson's model.
         let sine = SessionConfig {
-            data: DataKind::Sine,
+            data: DataSource::Synthetic(Synthetic {
+                kind: DataKind::Sine,
+                ..Synthetic::default()
+            }),
             ..SessionConfig::default()
         };
         assert_eq!(panel.draft(2, &sine), &sine);
         // Edits survive while the generation stays.
-        panel.draft(2, &sine).noise = 0.3;
-        assert_eq!(panel.draft(2, &sine).noise, 0.3);
+        panel.draft(2, &sine).model.hidden = vec![3];
+        assert_eq!(panel.draft(2, &sine).model.hidden, vec![3]);
     }
 
     /// Issue 9: new text showed with letters missing for a frame; after the
@@ -1094,8 +1118,14 @@ mod tests {
     fn a_model_too_large_to_train_live_is_refused_before_the_click() {
         assert_eq!(too_large(&SessionConfig::default()), None);
         let big = SessionConfig {
-            samples: (4096, 0),
-            hidden: vec![128; 4],
+            data: DataSource::Synthetic(Synthetic {
+                samples: (4096, 0),
+                ..Synthetic::default()
+            }),
+            model: ModelSpec {
+                hidden: vec![128; 4],
+                ..ModelSpec::default()
+            },
             ..SessionConfig::default()
         };
         let reason = too_large(&big).expect("refused");
@@ -1111,11 +1141,7 @@ mod tests {
     /// and sent the clamped values.
     #[test]
     fn sliders_never_change_a_setting_they_did_not_move() {
-        let settings = TrainerSettings {
-            learning_rate: 1e-5,
-            batch_size: Some(500),
-            momentum: 0.999,
-        };
+        let settings = TrainerSettings::sgd(1e-5, Some(500), 0.999);
         assert_eq!(in_a_frame(|ui| optimizer_ui(ui, settings, 256)), None);
         let config = SessionConfig {
             grid: (257, 50.0),
@@ -1127,9 +1153,15 @@ mod tests {
             (None, None)
         );
         let lesson_model = SessionConfig {
-            samples: (6000, 5000),
-            noise: 2.0,
-            hidden: vec![200, 8],
+            data: DataSource::Synthetic(Synthetic {
+                samples: (6000, 5000),
+                noise: 2.0,
+                ..Synthetic::default()
+            }),
+            model: ModelSpec {
+                hidden: vec![200, 8],
+                ..ModelSpec::default()
+            },
             ..SessionConfig::default()
         };
         let mut draft = lesson_model.clone();

@@ -8,8 +8,8 @@ use curvscope_core::defaults;
 use curvscope_core::io::csv_data::{CsvData, CsvSpec, Split};
 use curvscope_core::io::problem::ProblemFile;
 use curvscope_core::lesson::{Lesson, RunSpec};
+use curvscope_core::spec::{DataSource, SessionConfig, Synthetic, TrainerSettings};
 use curvscope_core::train::runner::Source;
-use curvscope_core::train::session::SessionConfig;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -109,38 +109,48 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     }
 }
 
+/// The flag that sets a configuration field.
+fn flag(field: &str) -> String {
+    match field {
+        "learning_rate" => "--lr".to_string(),
+        "batch_size" => "--batch".to_string(),
+        other => format!("--{other}"),
+    }
+}
+
 impl AppArgs {
     /// The app options these arguments describe.
     pub fn options(&self) -> anyhow::Result<AppOptions> {
-        let lr = defaults::LEARNING_RATE_RULE
-            .check(self.lr)
-            .context("--lr")?;
-        let momentum = defaults::MOMENTUM_RULE
-            .check(self.momentum)
-            .context("--momentum")?;
         let speed = defaults::SPEED_RULE.check(self.speed).context("--speed")?;
         let mut config = SessionConfig {
             seed: self.seed,
+            settings: TrainerSettings::sgd(
+                self.lr,
+                (self.batch > 0).then_some(self.batch),
+                self.momentum,
+            ),
             ..SessionConfig::default()
         };
         match &self.data {
             DataArg::Kind(kind) => {
                 self.refuse_csv_options()?;
-                config.data = *kind;
+                config.data = DataSource::Synthetic(Synthetic::of(*kind));
             }
             DataArg::Csv(path) if self.problem.is_some() => anyhow::bail!(
                 "--data {}: a problem file brings its own data; give --problem or --data FILE.csv, not both",
                 path.display()
             ),
-            DataArg::Csv(path) => config.csv = Some(Arc::new(self.csv(path)?)),
+            DataArg::Csv(path) => config.data = DataSource::Csv(Arc::new(self.csv(path)?)),
         }
-        config.settings.learning_rate = lr;
-        config.settings.batch_size = (self.batch > 0).then_some(self.batch);
-        config.settings.momentum = momentum;
         if let Some(path) = &self.problem {
             let problem = ProblemFile::load(path).with_context(|| path.display().to_string())?;
-            config.problem = Some(Arc::new(problem));
+            config.data = DataSource::Problem(Arc::new(problem));
         }
+        // The one check of a run (spec), its fields named as flags.
+        config.check().map_err(|e| match e.field() {
+            Some(field) => anyhow::anyhow!("{}: {}", flag(field), e.message()),
+            None => anyhow::anyhow!("cannot start the run: {e}"),
+        })?;
         let source = match &self.lesson {
             Some(name) => Source::Lesson(Lesson::find(name)?),
             None => Source::Plain(vec![RunSpec {

@@ -7,11 +7,11 @@ use curvscope_core::analysis::bench::{
     library_matmul_gflops,
 };
 use curvscope_core::analysis::samples::SAMPLE_PROBLEMS;
+use curvscope_core::analysis::samples::wide_benchmark_problem;
 use curvscope_core::defaults;
 use curvscope_core::io::fsutil::{check_writable, write_atomically};
 use curvscope_core::io::problem::Problem;
 use curvscope_core::kernels::isa;
-use curvscope_core::train::synthetic::wide_benchmark_problem;
 use std::path::PathBuf;
 
 /// Seconds the live run is timed for.

@@ -5,7 +5,7 @@ use clap::ValueEnum;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use curvscope_core::model::activation::Activation;
 use curvscope_core::model::loss::LossKind;
-use curvscope_core::train::synthetic::DataKind;
+use curvscope_core::model::synthetic::DataKind;
 use std::path::PathBuf;
 
 /// What `--data` names.

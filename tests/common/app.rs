@@ -3,8 +3,8 @@
 use bevy::prelude::*;
 use curvscope::app::state::Live;
 use curvscope::app::training::TrainingPlugin;
+use curvscope_core::spec::SessionConfig;
 use curvscope_core::train::runner::Runner;
-use curvscope_core::train::session::SessionConfig;
 use std::time::{Duration, Instant};
 
 /// Longest wait for an event. Events are what tests wait on (a step count,

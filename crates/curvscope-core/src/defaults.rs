@@ -1,8 +1,7 @@
 //! The default settings and the rules for settings, written once: the
 //! command line, the lesson reader, the app and plain runs all use these.
-
-use crate::lesson::CameraSpec;
-use crate::train::trainer::TrainerSettings;
+//! A leaf: numbers and rules only, so every layer may use it (the types
+//! built from these, such as a run's optimizer, live in their own modules).
 
 /// Learning rate η of a new run.
 pub const LEARNING_RATE: f64 = 0.1;
@@ -10,12 +9,6 @@ pub const LEARNING_RATE: f64 = 0.1;
 pub const BATCH_SIZE: Option<usize> = Some(32);
 /// Heavy-ball momentum β of a new run.
 pub const MOMENTUM: f64 = 0.9;
-/// A new run's optimizer settings.
-pub const SETTINGS: TrainerSettings = TrainerSettings {
-    learning_rate: LEARNING_RATE,
-    batch_size: BATCH_SIZE,
-    momentum: MOMENTUM,
-};
 /// Live training speed, optimizer steps per second: slow enough to watch
 /// the point move.
 pub const STEPS_PER_SECOND: f64 = 300.0;
@@ -23,16 +16,19 @@ pub const STEPS_PER_SECOND: f64 = 300.0;
 pub const STEPS_PER_FRAME: usize = 10;
 /// Recording: curvature and surface are recomputed every this many frames.
 pub const MEASURE_EVERY_FRAMES: usize = 1;
+/// Training and test samples of a new synthetic data set.
+pub const SAMPLES: (usize, usize) = (256, 128);
+/// Noise of a new synthetic data set.
+pub const NOISE: f64 = 0.1;
+/// Hidden layer widths of a new network.
+pub const HIDDEN: [usize; 2] = [16, 16];
 /// Surface grid points per side and half-width.
 pub const GRID: (usize, f64) = (64, 1.0);
 /// Top eigenvalues tracked.
 pub const TOP_K: usize = 3;
-/// The orbit camera's home for a single run.
-pub const CAMERA: CameraSpec = CameraSpec {
-    yaw: 0.7,
-    pitch: -0.55,
-    radius: 8.0,
-};
+/// The orbit camera's home for a single run: yaw, pitch (radians) and
+/// distance from the focus.
+pub const CAMERA: (f32, f32, f32) = (0.7, -0.55, 8.0);
 
 /// A rule a number must follow, with the words that describe it.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +93,18 @@ pub const NOISE_RULE: Rule = Rule {
     ok: |x| (0.0..=10.0).contains(&x),
 };
 
+/// Surface half-width.
+pub const RANGE_RULE: Rule = Rule {
+    what: "> 0",
+    ok: |x| x > 0.0,
+};
+
+/// Most surface grid points per side of a live run.
+pub const MAX_GRID: usize = 257;
+/// Most tracked top eigenvalues of a live run.
+pub const MAX_TOP_K: usize = 10;
+/// Most hidden layers of a lesson's network.
+pub const MAX_HIDDEN_LAYERS: usize = 4;
 /// Most training (and most test) samples of a synthetic data set.
 pub const MAX_SAMPLES: usize = 10_000;
 /// Widest hidden layer of a lesson's network.
@@ -109,25 +117,14 @@ pub const MAX_STEPS_PER_FRAME: usize = 10_000;
 /// nothing for minutes.
 pub const MAX_WORK: f64 = 2e7;
 
-/// Checks optimizer settings against their rules (batch sizes are checked
-/// against the data where it is known).
-pub fn check_settings(settings: &TrainerSettings) -> Result<(), (&'static str, RuleError)> {
-    LEARNING_RATE_RULE
-        .check(settings.learning_rate)
-        .map_err(|e| ("learning_rate", e))?;
-    MOMENTUM_RULE
-        .check(settings.momentum)
-        .map_err(|e| ("momentum", e))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_defaults_follow_the_rules() {
-        assert!(check_settings(&SETTINGS).is_ok());
+        assert!(LEARNING_RATE_RULE.accepts(LEARNING_RATE));
+        assert!(MOMENTUM_RULE.accepts(MOMENTUM));
         assert!(SPEED_RULE.accepts(STEPS_PER_SECOND));
     }
 

@@ -28,5 +28,7 @@ pub mod kernels;
 pub mod landscape;
 pub mod lesson;
 pub mod model;
+pub mod optim;
+pub mod spec;
 pub mod system;
 pub mod train;

@@ -1,8 +1,7 @@
 //! Second-order information: exact Hessian-vector products (R-operator),
 //! Lanczos for extreme eigenpairs, the dense Hessian and its eigensolver,
 //! the trace, the whole spectrum (exact or stochastic Lanczos quadrature),
-//! curvature per layer, the spectrum over the steps (waterfall), and the
-//! warm-started tracker used during training.
+//! curvature per layer and the spectrum over the steps (waterfall).
 
 pub mod condition;
 pub mod dense;
@@ -11,6 +10,5 @@ pub mod lanczos;
 pub mod layers;
 pub mod spectrum;
 pub mod trace;
-pub mod tracker;
 pub mod tridiagonal;
 pub mod waterfall;

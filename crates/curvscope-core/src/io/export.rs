@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::colormap::{viridis, viridis_srgb8};
 use crate::io::fsutil::write_atomically;
-use crate::train::session::{Snapshot, Surface};
+use crate::landscape::surface::Surface;
 
 /// The `format` tag of [`grid_json`] documents.
 pub const GRID_FORMAT: &str = "curvscope-grid/1";
@@ -299,26 +299,8 @@ pub struct SeriesRow {
     pub batch_size: Option<usize>,
     /// Momentum β in force.
     pub momentum: f64,
-}
-
-impl SeriesRow {
-    /// The row of a snapshot. The curvature columns come from its latest
-    /// measurement (which may be from a few steps earlier) and are `None`
-    /// before the first one.
-    pub fn from_snapshot(s: &Snapshot) -> Self {
-        let c = s.curvature.as_ref();
-        Self {
-            step: s.step,
-            train_loss: s.train_loss,
-            test_loss: s.test_loss,
-            lambda_max: c.and_then(|c| c.top.first().copied()),
-            lambda_min: c.map(|c| c.min),
-            trace: c.map(|c| c.trace.value),
-            learning_rate: s.settings.learning_rate,
-            batch_size: s.settings.batch_size,
-            momentum: s.settings.momentum,
-        }
-    }
+    /// The optimizer's stability limit on η·λ in force (not exported).
+    pub limit: f64,
 }
 
 /// The header line of [`series_csv`] (without the newline).
@@ -357,7 +339,7 @@ pub fn series_csv(rows: &[SeriesRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::session::PlaneKind;
+    use crate::landscape::plane::PlaneKind;
     use ndarray::array;
 
     fn surface() -> Surface {
@@ -367,7 +349,7 @@ mod tests {
             axis_curvatures: [2.0, 2.0],
             kind: PlaneKind::Eigen,
             path: Vec::new(),
-            current: crate::train::session::PathPoint::default(),
+            current: crate::landscape::surface::PathPoint::default(),
             shared: None,
             explained: None,
         }
@@ -411,6 +393,7 @@ mod tests {
             learning_rate: 0.1,
             batch_size: None,
             momentum: 0.0,
+            limit: 2.0,
         };
         assert_eq!(
             series_csv(&[row]),

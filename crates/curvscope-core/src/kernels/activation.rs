@@ -1,9 +1,10 @@
 //! Hidden-layer activations over whole slices: values σ(z), the derivatives
-//! σ', σ'' the Hessian needs, and the σ' scaling of backpropagation, for
-//! every [`Activation`], each a branch-free loop that vectorizes.
+//! σ', σ'' the Hessian needs, and the σ' scaling of backpropagation, each a
+//! branch-free loop that vectorizes (`model::activation::Activation` picks
+//! the kernels of each activation).
 //!
-//! Accuracy against the scalar reference ([`Activation::value`] and
-//! [`Activation::derivatives`], on libm's tanh, exp, log1p and erfc), tested
+//! Accuracy against the scalar reference (`Activation::value` and
+//! `Activation::derivatives`, on libm's tanh, exp, log1p and erfc), tested
 //! below on every instruction set the CPU has, over |z| up to 800 and the
 //! special values (±0, subnormals, ±1e300, ±∞, NaN), in ulp of the binade of
 //! the reference (below 2^−1000, where float64 keeps fewer bits, in ulp of
@@ -23,7 +24,6 @@ use super::math::{
     gelu_core, normal_cdf_core, normal_pdf_core, sigmoid_core, softplus_core, tanh_core,
 };
 use super::simd_kernel;
-use crate::model::activation::Activation;
 use macro_rules_attribute::apply;
 
 /// Replaces every entry of `values` by its tanh.
@@ -36,7 +36,7 @@ pub fn tanh_in_place(values: &mut [f64]) {
 
 /// Replaces every entry by its logistic function.
 #[apply(simd_kernel!)]
-fn sigmoid_in_place(values: &mut [f64]) {
+pub fn sigmoid_in_place(values: &mut [f64]) {
     for v in values.iter_mut() {
         *v = sigmoid_core::<FMA>(*v);
     }
@@ -44,7 +44,7 @@ fn sigmoid_in_place(values: &mut [f64]) {
 
 /// Replaces every entry z by log(1 + e^z).
 #[apply(simd_kernel!)]
-fn softplus_in_place(values: &mut [f64]) {
+pub fn softplus_in_place(values: &mut [f64]) {
     for v in values.iter_mut() {
         *v = softplus_core::<FMA>(*v);
     }
@@ -52,7 +52,7 @@ fn softplus_in_place(values: &mut [f64]) {
 
 /// Replaces every entry z by z Φ(z) (exact GELU, see [`gelu_core`]).
 #[apply(simd_kernel!)]
-fn gelu_in_place(values: &mut [f64]) {
+pub fn gelu_in_place(values: &mut [f64]) {
     for v in values.iter_mut() {
         *v = gelu_core::<FMA>(*v);
     }
@@ -60,7 +60,7 @@ fn gelu_in_place(values: &mut [f64]) {
 
 /// Replaces every entry z by max(z, 0) (NaN becomes 0, as `f64::max` does).
 #[apply(simd_kernel!)]
-fn relu_in_place(values: &mut [f64]) {
+pub fn relu_in_place(values: &mut [f64]) {
     for v in values.iter_mut() {
         *v = if *v > 0.0 { *v } else { 0.0 };
     }
@@ -68,7 +68,7 @@ fn relu_in_place(values: &mut [f64]) {
 
 /// σ' and σ'' of tanh from a = tanh z: 1 − a², −2a(1 − a²).
 #[apply(simd_kernel!)]
-fn tanh_derivatives(a: &[f64], d1: &mut [f64], d2: &mut [f64]) {
+pub fn tanh_derivatives(a: &[f64], d1: &mut [f64], d2: &mut [f64]) {
     let n = a.len();
     let (d1, d2) = (&mut d1[..n], &mut d2[..n]);
     for i in 0..n {
@@ -80,7 +80,7 @@ fn tanh_derivatives(a: &[f64], d1: &mut [f64], d2: &mut [f64]) {
 
 /// σ' and σ'' of the logistic function from a = σ(z): a(1 − a), σ'(1 − 2a).
 #[apply(simd_kernel!)]
-fn sigmoid_derivatives(a: &[f64], d1: &mut [f64], d2: &mut [f64]) {
+pub fn sigmoid_derivatives(a: &[f64], d1: &mut [f64], d2: &mut [f64]) {
     let n = a.len();
     let (d1, d2) = (&mut d1[..n], &mut d2[..n]);
     for i in 0..n {
@@ -92,7 +92,7 @@ fn sigmoid_derivatives(a: &[f64], d1: &mut [f64], d2: &mut [f64]) {
 
 /// σ' and σ'' of softplus: s = sigmoid(z), then s(1 − s).
 #[apply(simd_kernel!)]
-fn softplus_derivatives(z: &[f64], d1: &mut [f64], d2: &mut [f64]) {
+pub fn softplus_derivatives(z: &[f64], d1: &mut [f64], d2: &mut [f64]) {
     let n = z.len();
     let (d1, d2) = (&mut d1[..n], &mut d2[..n]);
     for i in 0..n {
@@ -104,7 +104,7 @@ fn softplus_derivatives(z: &[f64], d1: &mut [f64], d2: &mut [f64]) {
 
 /// σ' and σ'' of GELU: Φ(z) + z φ(z), φ(z)(2 − z²).
 #[apply(simd_kernel!)]
-fn gelu_derivatives(z: &[f64], d1: &mut [f64], d2: &mut [f64]) {
+pub fn gelu_derivatives(z: &[f64], d1: &mut [f64], d2: &mut [f64]) {
     let n = z.len();
     let (d1, d2) = (&mut d1[..n], &mut d2[..n]);
     for i in 0..n {
@@ -117,7 +117,7 @@ fn gelu_derivatives(z: &[f64], d1: &mut [f64], d2: &mut [f64]) {
 /// g ⊙= σ'(z) for the activations whose σ' comes from a = σ(z):
 /// tanh (1 − a²) when `tanh`, else the logistic function (a(1 − a)).
 #[apply(simd_kernel!)]
-fn scale_by_derivative_of_value(g: &mut [f64], a: &[f64], tanh: bool) {
+pub fn scale_by_derivative_of_value(g: &mut [f64], a: &[f64], tanh: bool) {
     let a = &a[..g.len()];
     if tanh {
         for (g, &a) in g.iter_mut().zip(a) {
@@ -133,7 +133,7 @@ fn scale_by_derivative_of_value(g: &mut [f64], a: &[f64], tanh: bool) {
 /// g ⊙= σ'(z) for the activations whose σ' comes from z: softplus
 /// (sigmoid(z)) when `softplus`, else GELU (Φ(z) + z φ(z)).
 #[apply(simd_kernel!)]
-fn scale_by_derivative_of_input(g: &mut [f64], z: &[f64], softplus: bool) {
+pub fn scale_by_derivative_of_input(g: &mut [f64], z: &[f64], softplus: bool) {
     let z = &z[..g.len()];
     if softplus {
         for (g, &z) in g.iter_mut().zip(z) {
@@ -146,66 +146,10 @@ fn scale_by_derivative_of_input(g: &mut [f64], z: &[f64], softplus: bool) {
     }
 }
 
-impl Activation {
-    /// Replaces each pre-activation in `z` by σ(z).
-    pub fn apply_in_place(self, z: &mut [f64]) {
-        match self {
-            Activation::Tanh => tanh_in_place(z),
-            Activation::Relu => relu_in_place(z),
-            Activation::Gelu => gelu_in_place(z),
-            Activation::Sigmoid => sigmoid_in_place(z),
-            Activation::Softplus => softplus_in_place(z),
-            Activation::Linear => {}
-        }
-    }
-
-    /// σ'(z) into `d1` and σ''(z) into `d2`, given z and a = σ(z) (all four
-    /// slices the same length).
-    pub fn derivatives_into(self, z: &[f64], a: &[f64], d1: &mut [f64], d2: &mut [f64]) {
-        assert!(
-            a.len() == z.len() && d1.len() == z.len() && d2.len() == z.len(),
-            "slice lengths"
-        );
-        match self {
-            Activation::Tanh => tanh_derivatives(a, d1, d2),
-            Activation::Sigmoid => sigmoid_derivatives(a, d1, d2),
-            Activation::Softplus => softplus_derivatives(z, d1, d2),
-            Activation::Gelu => gelu_derivatives(z, d1, d2),
-            Activation::Relu => {
-                for (d, &z) in d1.iter_mut().zip(z) {
-                    *d = if z > 0.0 { 1.0 } else { 0.0 };
-                }
-                d2.fill(0.0);
-            }
-            Activation::Linear => {
-                d1.fill(1.0);
-                d2.fill(0.0);
-            }
-        }
-    }
-
-    /// g ⊙= σ'(z) (backpropagation through the activation), given z and a = σ(z).
-    pub fn scale_by_derivative(self, g: &mut [f64], z: &[f64], a: &[f64]) {
-        assert!(a.len() == g.len() && z.len() == g.len(), "slice lengths");
-        match self {
-            Activation::Tanh => scale_by_derivative_of_value(g, a, true),
-            Activation::Sigmoid => scale_by_derivative_of_value(g, a, false),
-            Activation::Softplus => scale_by_derivative_of_input(g, z, true),
-            Activation::Gelu => scale_by_derivative_of_input(g, z, false),
-            Activation::Relu => {
-                for (g, &z) in g.iter_mut().zip(z) {
-                    *g *= if z > 0.0 { 1.0 } else { 0.0 };
-                }
-            }
-            Activation::Linear => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::kernels::{err_ulps, for_each_isa, samples};
+    use crate::model::activation::Activation;
 
     /// Wide random inputs and the special values.
     fn inputs() -> Vec<f64> {

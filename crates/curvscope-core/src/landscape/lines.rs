@@ -172,7 +172,7 @@ mod tests {
     use crate::model::activation::Activation;
     use crate::model::architecture::Architecture;
     use crate::model::loss::LossKind;
-    use crate::train::synthetic::{DataKind, init_params};
+    use crate::model::synthetic::{DataKind, init_params};
     use rand::SeedableRng;
 
     fn problem() -> (Objective, Array1<f64>, Array1<f64>) {

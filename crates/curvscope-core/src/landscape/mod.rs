@@ -8,3 +8,4 @@ pub mod lines;
 pub mod pca;
 pub mod plane;
 pub mod shared;
+pub mod surface;

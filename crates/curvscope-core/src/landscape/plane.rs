@@ -71,6 +71,63 @@ impl Plane {
     }
 }
 
+/// Which two directions span the surface's plane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaneKind {
+    /// The top two Hessian eigenvectors (aligned with the previous plane).
+    Eigen,
+    /// Two fixed random directions, filter-normalized to the current point.
+    Random,
+    /// The top eigenvector and a filter-normalized random direction
+    /// orthogonal to it.
+    EigenRandom,
+    /// The top two principal directions of the recorded path θ_t − θ_now
+    /// (Li et al. 2018): the plane the training path lies in (the top
+    /// eigenvectors until the path has two directions).
+    Pca,
+    /// Twin runs from one start on one landscape: the plane through the
+    /// start and both current points, one surface for both (see
+    /// [`crate::landscape::shared`]). A single run, or twins on different
+    /// data or networks, get the top eigenvectors instead (the panel does
+    /// not offer it to them and lessons refuse it).
+    Shared,
+}
+
+impl PlaneKind {
+    /// All kinds, in menu order.
+    pub const ALL: [PlaneKind; 5] = [
+        PlaneKind::Eigen,
+        PlaneKind::Random,
+        PlaneKind::EigenRandom,
+        PlaneKind::Pca,
+        PlaneKind::Shared,
+    ];
+
+    /// A short name for menus.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlaneKind::Eigen => "top eigenvectors",
+            PlaneKind::Random => "random (filter-normalized)",
+            PlaneKind::EigenRandom => "top eigenvector + random",
+            PlaneKind::Pca => "training path (PCA)",
+            PlaneKind::Shared => "both runs (one shared plane)",
+        }
+    }
+
+    /// Its name in files: `eigen`, `random`, `eigen-random`, `pca` (the
+    /// names of `curvscope analyze --directions`) or `shared`, in lessons
+    /// and exports.
+    pub fn tag(self) -> &'static str {
+        match self {
+            PlaneKind::Eigen => "eigen",
+            PlaneKind::Random => "random",
+            PlaneKind::EigenRandom => "eigen-random",
+            PlaneKind::Pca => "pca",
+            PlaneKind::Shared => "shared",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,8 @@ mod writer;
 pub use writer::beside;
 
 use crate::defaults;
-use crate::train::session::{PlaneKind, SessionConfig};
+use crate::landscape::plane::PlaneKind;
+use crate::spec::SessionConfig;
 
 /// The format tag every lesson file starts with.
 pub const FORMAT_TAG: &str = "curvscope-lesson/1";
@@ -157,6 +158,15 @@ pub struct CameraSpec {
     pub pitch: f32,
     /// Distance from the focus (> 0, default 8).
     pub radius: f32,
+}
+
+impl CameraSpec {
+    /// The orbit camera's home for a single run ([`defaults::CAMERA`]).
+    pub const HOME: CameraSpec = CameraSpec {
+        yaw: defaults::CAMERA.0,
+        pitch: defaults::CAMERA.1,
+        radius: defaults::CAMERA.2,
+    };
 }
 
 /// When an event fires.

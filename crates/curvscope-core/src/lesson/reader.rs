@@ -17,10 +17,11 @@ use crate::defaults::{self, Rule};
 use crate::io::csv_data::{self, CsvData, CsvSpec, Split};
 use crate::io::png_text::{LESSON_KEYWORD, read_itxt};
 use crate::io::problem::ProblemFile;
+use crate::landscape::plane::PlaneKind;
 use crate::model::activation::Activation;
 use crate::model::loss::LossKind;
-use crate::train::session::{PlaneKind, SessionConfig};
-use crate::train::synthetic::DataKind;
+use crate::model::synthetic::DataKind;
+use crate::spec::{DataSource, SessionConfig, Synthetic};
 
 // ---------------------------------------------------------------------------
 // The file's shape: every object refuses unknown keys; values stay raw JSON
@@ -297,17 +298,22 @@ impl Reader<'_> {
             *label = self.string(v, &f("label"))?;
         }
         if let Some(v) = &raw.data {
-            (config.csv, config.problem) = (None, None);
-            if v.get("problem").is_some() {
-                config.problem = Some(Arc::new(self.problem(v, &f("data"))?));
+            config.data = if v.get("problem").is_some() {
+                DataSource::Problem(Arc::new(self.problem(v, &f("data"))?))
             } else if v.is_object() {
-                config.csv = Some(Arc::new(self.csv(v, &f("data"))?));
+                DataSource::Csv(Arc::new(self.csv(v, &f("data"))?))
             } else {
                 let names: Vec<(&str, DataKind)> =
                     DataKind::ALL.iter().map(|&d| (d.name(), d)).collect();
-                config.data = self.choice(v, &f("data"), &names)?;
-            }
+                let kind = self.choice(v, &f("data"), &names)?;
+                // A new set keeps the sizes and noise of the one it replaces.
+                let before = config.data.synthetic().copied().unwrap_or_default();
+                DataSource::Synthetic(Synthetic { kind, ..before })
+            };
         }
+        // Sizes and noise of a synthetic set (meaningless for a file's data:
+        // ignored there, as saved runs of every kind carried them).
+        let mut synthetic = config.data.synthetic().copied();
         if let Some(v) = &raw.samples {
             let path = f("samples");
             let pair = v.as_array().filter(|a| a.len() == 2).ok_or_else(|| {
@@ -319,23 +325,35 @@ impl Reader<'_> {
             let max = defaults::MAX_SAMPLES as u64;
             let train = self.usize_in(&pair[0], &format!("{path}[0]"), 1, max)?;
             let test = self.usize_in(&pair[1], &format!("{path}[1]"), 0, max)?;
-            config.samples = (train, test);
+            if let Some(s) = &mut synthetic {
+                s.samples = (train, test);
+            }
         }
         if let Some(v) = &raw.noise {
-            config.noise = self.ruled(v, &f("noise"), defaults::NOISE_RULE)?;
+            let noise = self.ruled(v, &f("noise"), defaults::NOISE_RULE)?;
+            if let Some(s) = &mut synthetic {
+                s.noise = noise;
+            }
+        }
+        if let Some(s) = synthetic {
+            config.data = DataSource::Synthetic(s);
         }
         if let Some(v) = &raw.hidden {
             let path = f("hidden");
             let widths = v
                 .as_array()
-                .filter(|a| (1..=4).contains(&a.len()))
+                .filter(|a| (1..=defaults::MAX_HIDDEN_LAYERS).contains(&a.len()))
                 .ok_or_else(|| {
                     self.err(
                         &path,
-                        format!("expected a list of 1 to 4 layer widths, got {}", quote(v)),
+                        format!(
+                            "expected a list of 1 to {} layer widths, got {}",
+                            defaults::MAX_HIDDEN_LAYERS,
+                            quote(v)
+                        ),
                     )
                 })?;
-            config.hidden = widths
+            config.model.hidden = widths
                 .iter()
                 .enumerate()
                 .map(|(i, w)| {
@@ -346,16 +364,17 @@ impl Reader<'_> {
         if let Some(v) = &raw.activation {
             let names: Vec<(&str, Activation)> =
                 Activation::ALL.iter().map(|&a| (a.name(), a)).collect();
-            config.activation = self.choice(v, &f("activation"), &names)?;
+            config.model.activation = self.choice(v, &f("activation"), &names)?;
         }
         if let Some(v) = &raw.learning_rate {
-            config.settings.learning_rate = self.learning_rate(v, &f("learning_rate"))?;
+            config.settings.optimizer.learning_rate = self.learning_rate(v, &f("learning_rate"))?;
         }
         if let Some(v) = &raw.batch_size {
             config.settings.batch_size = self.batch(v, &f("batch_size"))?;
         }
         if let Some(v) = &raw.momentum {
-            config.settings.momentum = self.momentum(v, &f("momentum"))?;
+            let momentum = self.momentum(v, &f("momentum"))?;
+            config.settings.optimizer.method.set("momentum", momentum);
         }
         if let Some(v) = &raw.seed {
             config.seed = self.integer(v, &f("seed"), 0, u64::MAX)?;
@@ -364,26 +383,20 @@ impl Reader<'_> {
             config.plane = self.plane(v, &f("plane"))?;
         }
         if let Some(v) = &raw.grid {
-            config.grid.0 = self.usize_in(v, &f("grid"), 2, 257)?;
+            config.grid.0 = self.usize_in(v, &f("grid"), 2, defaults::MAX_GRID as u64)?;
         }
         if let Some(v) = &raw.range {
             config.grid.1 = self.number(v, &f("range"), "> 0", |x| x > 0.0)?;
         }
         if let Some(v) = &raw.top_k {
-            config.top_k = self.usize_in(v, &f("top_k"), 1, 10)?;
+            config.top_k = self.usize_in(v, &f("top_k"), 1, defaults::MAX_TOP_K as u64)?;
         }
-        let work = config.work();
-        if work > defaults::MAX_WORK {
-            return Err(self.err(
-                path,
-                format!(
-                    "{} training samples × {} parameters = {work:.1e} is more work than a live run can show (at most {:.0e}: fewer samples or narrower layers)",
-                    config.train_samples(),
-                    config.n_params(),
-                    defaults::MAX_WORK
-                ),
-            ));
-        }
+        // Every field was checked above with its raw value; what remains is
+        // the configuration as a whole (the one check, in `spec`).
+        config.check().map_err(|e| match e.field() {
+            Some(field) => self.err(f(field), e.message()),
+            None => self.err(path, e.message()),
+        })?;
         Ok(())
     }
 
@@ -468,7 +481,7 @@ impl Reader<'_> {
         }
         if let Some(v) = &raw.camera {
             let raw: RawCamera = self.object(v, "view.camera")?;
-            let mut camera = defaults::CAMERA;
+            let mut camera = super::CameraSpec::HOME;
             let angle = |x: f64| x.abs() <= 100.0;
             if let Some(v) = &raw.yaw {
                 camera.yaw = self.number(v, "view.camera.yaw", "(radians)", angle)? as f32;

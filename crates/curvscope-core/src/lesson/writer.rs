@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::{Actions, Event, EventTime, Lesson, LessonError, RunSpec, Target, ViewSpec};
 use crate::io::csv_data::{CsvData, Split};
 use crate::io::fsutil::write_atomically;
-use crate::train::session::SessionConfig;
+use crate::spec::{DataSource, SessionConfig};
 
 /// The file a lesson is written to beside `file` (a screenshot, a video, an
 /// export): `NAME.lesson.json` for `NAME.EXT` (or a folder `NAME`).
@@ -95,39 +95,49 @@ impl Writer {
     fn run(&self, run: &RunSpec, key: &str) -> Result<Value, LessonError> {
         let c: &SessionConfig = &run.config;
         let s = c.settings;
-        Ok(json!({
-            "label": run.label,
-            "data": self.data(c, &format!("{key}.data"))?,
-            "samples": [c.samples.0, c.samples.1],
-            "noise": number(c.noise),
-            "hidden": c.hidden,
-            "activation": c.activation.name(),
-            "learning_rate": number(s.learning_rate),
-            "batch_size": s.batch_size.map_or(json!("full"), |b| json!(b)),
-            "momentum": number(s.momentum),
-            "seed": c.seed,
-            "plane": c.plane.tag(),
-            "grid": c.grid.0,
-            "range": number(c.grid.1),
-            "top_k": c.top_k,
-        }))
+        let mut out = Map::new();
+        out.insert("label".into(), json!(run.label));
+        out.insert("data".into(), self.data(c, &format!("{key}.data"))?);
+        if let DataSource::Synthetic(data) = &c.data {
+            out.insert("samples".into(), json!([data.samples.0, data.samples.1]));
+            out.insert("noise".into(), number(data.noise));
+        }
+        if c.data.problem().is_none() {
+            out.insert("hidden".into(), json!(c.model.hidden));
+            out.insert("activation".into(), json!(c.model.activation.name()));
+        }
+        out.insert("learning_rate".into(), number(s.optimizer.learning_rate));
+        out.insert(
+            "batch_size".into(),
+            s.batch_size.map_or(json!("full"), |b| json!(b)),
+        );
+        for h in s.optimizer.method.hyper() {
+            out.insert(h.key.into(), number(h.value));
+        }
+        out.insert("seed".into(), json!(c.seed));
+        out.insert("plane".into(), json!(c.plane.tag()));
+        out.insert("grid".into(), json!(c.grid.0));
+        out.insert("range".into(), number(c.grid.1));
+        out.insert("top_k".into(), json!(c.top_k));
+        Ok(Value::Object(out))
     }
 
     /// A run's data: a synthetic set's name, a CSV file, or a problem file.
     fn data(&self, c: &SessionConfig, field: &str) -> Result<Value, LessonError> {
-        if let Some(p) = &c.problem {
-            let file = p.file.as_deref().ok_or_else(|| {
+        let csv = match &c.data {
+            DataSource::Synthetic(s) => return Ok(json!(s.kind.name())),
+            DataSource::Csv(csv) => csv,
+            DataSource::Problem(p) => {
+                let file = p.file.as_deref().ok_or_else(|| {
                 self.err(
                     field,
                     "the run starts from a problem made in memory, not read from a file: save it as a problem file and start from that",
                 )
             })?;
-            return Ok(json!({ "problem": self.path(file, field)? }));
-        }
-        match &c.csv {
-            Some(csv) => self.csv(csv, field),
-            None => Ok(json!(c.data.name())),
-        }
+                return Ok(json!({ "problem": self.path(file, field)? }));
+            }
+        };
+        self.csv(csv, field)
     }
 
     fn csv(&self, csv: &CsvData, field: &str) -> Result<Value, LessonError> {

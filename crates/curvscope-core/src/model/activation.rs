@@ -2,6 +2,8 @@
 //! functions): the slice kernels in [`crate::kernels::activation`] are what
 //! the network runs, and are tested against these.
 
+use crate::kernels::activation as act;
+
 /// A hidden-layer activation function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Activation {
@@ -117,6 +119,63 @@ impl Activation {
                 (s, s * (1.0 - s))
             }
             Activation::Linear => (1.0, 0.0),
+        }
+    }
+}
+
+/// The slice kernels of each activation ([`crate::kernels::activation`]).
+impl Activation {
+    /// Replaces each pre-activation in `z` by σ(z).
+    pub fn apply_in_place(self, z: &mut [f64]) {
+        match self {
+            Activation::Tanh => act::tanh_in_place(z),
+            Activation::Relu => act::relu_in_place(z),
+            Activation::Gelu => act::gelu_in_place(z),
+            Activation::Sigmoid => act::sigmoid_in_place(z),
+            Activation::Softplus => act::softplus_in_place(z),
+            Activation::Linear => {}
+        }
+    }
+
+    /// σ'(z) into `d1` and σ''(z) into `d2`, given z and a = σ(z) (all four
+    /// slices the same length).
+    pub fn derivatives_into(self, z: &[f64], a: &[f64], d1: &mut [f64], d2: &mut [f64]) {
+        assert!(
+            a.len() == z.len() && d1.len() == z.len() && d2.len() == z.len(),
+            "slice lengths"
+        );
+        match self {
+            Activation::Tanh => act::tanh_derivatives(a, d1, d2),
+            Activation::Sigmoid => act::sigmoid_derivatives(a, d1, d2),
+            Activation::Softplus => act::softplus_derivatives(z, d1, d2),
+            Activation::Gelu => act::gelu_derivatives(z, d1, d2),
+            Activation::Relu => {
+                for (d, &z) in d1.iter_mut().zip(z) {
+                    *d = if z > 0.0 { 1.0 } else { 0.0 };
+                }
+                d2.fill(0.0);
+            }
+            Activation::Linear => {
+                d1.fill(1.0);
+                d2.fill(0.0);
+            }
+        }
+    }
+
+    /// g ⊙= σ'(z) (backpropagation through the activation), given z and a = σ(z).
+    pub fn scale_by_derivative(self, g: &mut [f64], z: &[f64], a: &[f64]) {
+        assert!(a.len() == g.len() && z.len() == g.len(), "slice lengths");
+        match self {
+            Activation::Tanh => act::scale_by_derivative_of_value(g, a, true),
+            Activation::Sigmoid => act::scale_by_derivative_of_value(g, a, false),
+            Activation::Softplus => act::scale_by_derivative_of_input(g, z, true),
+            Activation::Gelu => act::scale_by_derivative_of_input(g, z, false),
+            Activation::Relu => {
+                for (g, &z) in g.iter_mut().zip(z) {
+                    *g *= if z > 0.0 { 1.0 } else { 0.0 };
+                }
+            }
+            Activation::Linear => {}
         }
     }
 }

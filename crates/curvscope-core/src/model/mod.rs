@@ -1,5 +1,6 @@
 //! The network and its objective: layer shapes and the flat parameter
-//! layout, activations, losses, data, and L(θ) with its exact gradient.
+//! layout, activations, losses, data (and the synthetic data sets), and L(θ)
+//! with its exact gradient.
 
 pub mod activation;
 pub mod architecture;
@@ -7,3 +8,4 @@ pub mod dataset;
 pub mod finite;
 pub mod loss;
 pub mod objective;
+pub mod synthetic;

@@ -13,9 +13,11 @@
 //! step it took effect, so that [`Director::timeline_so_far`] replays the
 //! run bit for bit.
 
+use crate::landscape::plane::PlaneKind;
 use crate::landscape::shared::shared_plane;
 use crate::lesson::{Actions, Event, EventTime, Lesson, RunSpec, Target, ViewSpec};
-use crate::train::session::{CannotStart, PlaneKind, Session, SessionConfig, Snapshot};
+use crate::spec::{CannotStart, SessionConfig};
+use crate::train::session::{Session, Snapshot};
 
 /// A run of a lesson that cannot start.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -279,13 +281,13 @@ impl Director {
             }
             let mut settings = session.config().settings;
             if let Some(lr) = actions.learning_rate {
-                settings.learning_rate = lr;
+                settings.optimizer.learning_rate = lr;
             }
             if let Some(batch) = actions.batch_size {
                 settings.batch_size = batch;
             }
             if let Some(m) = actions.momentum {
-                settings.momentum = m;
+                settings.optimizer.method.set("momentum", m);
             }
             if settings != session.config().settings {
                 session.set_settings(settings);

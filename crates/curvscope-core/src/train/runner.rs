@@ -11,12 +11,13 @@
 //! the other), and each tick trains for at most a [`SLICE`] of time.
 
 use crate::contiguous::Flat;
-use crate::defaults;
+use crate::defaults::{self, MAX_GRID, MAX_TOP_K};
 use crate::io::safetensors;
+use crate::landscape::plane::PlaneKind;
 use crate::lesson::{Actions, Lesson, RunSpec, Target, beside};
+use crate::spec::{SessionConfig, TrainerSettings};
 use crate::train::director::{Director, Measuring, StartError, ViewChange};
-use crate::train::session::{Inspection, PlaneKind, Session, SessionConfig, Snapshot};
-use crate::train::trainer::TrainerSettings;
+use crate::train::session::{Inspection, Session, Snapshot};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -156,11 +157,6 @@ impl Update {
         self.inspections = inspections;
     }
 }
-
-/// Most grid points per side a change can ask for (the lesson format's).
-pub const MAX_GRID: usize = 257;
-/// Most top eigenvalues a change can ask to track (the lesson format's).
-pub const MAX_TOP_K: usize = 10;
 
 /// Shortest time between two measurements of curvature and surface (11
 /// refreshes a second, so that a jittery clock still gives ten).
@@ -455,8 +451,13 @@ impl Runner {
                 let now = self.director.sessions_mut()[run].config().settings;
                 let changed = |new: f64, old: f64| (new.to_bits() != old.to_bits()).then_some(new);
                 let actions = Actions {
-                    learning_rate: changed(settings.learning_rate, now.learning_rate),
-                    momentum: changed(settings.momentum, now.momentum),
+                    learning_rate: changed(
+                        settings.optimizer.learning_rate,
+                        now.optimizer.learning_rate,
+                    ),
+                    momentum: settings
+                        .momentum()
+                        .and_then(|new| changed(new, now.momentum().unwrap_or(f64::NAN))),
                     batch_size: (settings.batch_size != now.batch_size)
                         .then_some(settings.batch_size),
                     ..Actions::default()
@@ -564,11 +565,7 @@ impl Runner {
     fn save_model(&self, session: &Session, path: &Path) -> String {
         let problem = session.to_problem();
         let arch = &problem.architecture;
-        let scaling = session
-            .config()
-            .csv
-            .as_ref()
-            .and_then(|c| c.scaling.as_ref());
+        let scaling = session.config().data.csv().and_then(|c| c.scaling.as_ref());
         let names = safetensors::sequential_names(arch.n_layers());
         if let Err(e) = safetensors::save(arch, problem.params.flat(), &names, scaling, path) {
             return e.to_string();
@@ -881,14 +878,21 @@ fn clamp_speed(speed: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::synthetic::DataKind;
+    use crate::spec::{DataSource, ModelSpec, Synthetic};
     use crate::train::session::COARSE_GRID;
-    use crate::train::synthetic::DataKind;
 
     fn small() -> SessionConfig {
         SessionConfig {
-            data: DataKind::Sine,
-            samples: (32, 8),
-            hidden: vec![4],
+            data: DataSource::Synthetic(Synthetic {
+                kind: DataKind::Sine,
+                samples: (32, 8),
+                ..Synthetic::default()
+            }),
+            model: ModelSpec {
+                hidden: vec![4],
+                ..ModelSpec::default()
+            },
             grid: (5, 1.0),
             top_k: 1,
             ..SessionConfig::default()
@@ -934,11 +938,7 @@ mod tests {
     fn restart_of_plain_runs_keeps_their_settings_now() {
         let mut runner = plain();
         runner.tick(0.1);
-        let new = TrainerSettings {
-            learning_rate: 0.03,
-            batch_size: Some(8),
-            momentum: 0.5,
-        };
+        let new = TrainerSettings::sgd(0.03, Some(8), 0.5);
         runner.handle(Command::Settings(0, new));
         runner.handle(Command::Restart);
         let u = runner.tick(0.0);
@@ -958,9 +958,9 @@ mod tests {
         runner.tick_exact(5, 0.0, false);
         runner.handle(Command::Restart);
         let u = runner.tick_exact(0, 0.0, false);
-        assert_eq!(u.runs[0].settings.learning_rate, 0.05);
+        assert_eq!(u.runs[0].settings.learning_rate(), 0.05);
         let u = runner.tick_exact(3, 0.0, false);
-        assert_eq!(u.runs[0].settings.learning_rate, 0.2, "replayed timeline");
+        assert_eq!(u.runs[0].settings.learning_rate(), 0.2, "replayed timeline");
     }
 
     /// Issue 9: saddle-at-init was past its saddle at the first readable
@@ -1010,7 +1010,7 @@ mod tests {
             inspection.spectrum.eigenvalues.as_ref().map(Vec::len),
             Some(p)
         );
-        assert_eq!(inspection.layers.len(), small().hidden.len() + 1);
+        assert_eq!(inspection.layers.len(), small().model.hidden.len() + 1);
         let mut newer = runner.tick_exact(1, 0.0, false);
         assert!(newer.inspections.is_empty());
         newer.absorb_older(u);
@@ -1037,10 +1037,7 @@ mod tests {
         assert_eq!(steps(&u), vec![(0, 11)]);
         let settings = u.runs[0].settings;
         let inspection = &u.inspections[0].1;
-        assert_eq!(
-            inspection.limit,
-            settings.stability_limit() / settings.learning_rate
-        );
+        assert_eq!(inspection.limit, settings.optimizer.threshold());
         let p = u.runs[0].config.n_params();
         let picture = inspection
             .picture
@@ -1107,7 +1104,10 @@ mod tests {
     #[test]
     fn a_run_that_cannot_start_is_refused_and_the_current_one_goes_on() {
         let huge = SessionConfig {
-            noise: 1e308,
+            data: DataSource::Synthetic(Synthetic {
+                noise: 1e308,
+                ..Synthetic::default()
+            }),
             ..small()
         };
         let err = Runner::plain(vec![(String::new(), huge.clone())])
@@ -1157,14 +1157,7 @@ mod tests {
         }
         assert!(u.measurements > first);
         // A divergence measures at once.
-        runner.handle(Command::Settings(
-            0,
-            TrainerSettings {
-                learning_rate: 1e6,
-                batch_size: None,
-                momentum: 0.0,
-            },
-        ));
+        runner.handle(Command::Settings(0, TrainerSettings::sgd(1e6, None, 0.0)));
         let before = runner.tick(0.0).measurements;
         let mut diverged = runner.tick(0.004);
         for _ in 0..1000 {
@@ -1307,11 +1300,7 @@ mod tests {
         let mut director = Director::from_config(small()).unwrap();
         director.advance(20, 0.0);
         let mut copy = director.to_measure();
-        let settings = TrainerSettings {
-            learning_rate: 0.5,
-            batch_size: None,
-            momentum: 0.0,
-        };
+        let settings = TrainerSettings::sgd(0.5, None, 0.0);
         director.sessions_mut()[0].set_settings(settings);
         director.sessions_mut()[0].set_top_k(2);
         copy.measure();

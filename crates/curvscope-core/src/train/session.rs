@@ -7,279 +7,23 @@ use crate::curvature::hvp::HessianOperator;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
 use crate::curvature::layers::{HessianPicture, LayerCurvature, hessian_picture, per_layer};
 use crate::curvature::spectrum::{Spectrum, SpectrumOptions, exact_spectrum_of, slq_spectrum};
-use crate::curvature::tracker::{CurvatureSnapshot, CurvatureTracker};
-use crate::defaults;
-use crate::io::csv_data::CsvData;
-use crate::io::problem::{Problem, ProblemFile};
+use crate::io::export::SeriesRow;
+use crate::io::problem::Problem;
 use crate::landscape::directions::{RandomScaling, orthogonalize, scale_direction};
 use crate::landscape::grid::{Slice, grid_coordinates};
 use crate::landscape::lines::{Lines, eigen_line, interpolation_line};
 use crate::landscape::pca::pca_plane;
-use crate::landscape::plane::Plane;
-use crate::landscape::shared::{SharedAxis, SharedPlane};
-use crate::model::activation::Activation;
-use crate::model::architecture::Architecture;
-use crate::model::finite::{NotFinite, check_finite};
+use crate::landscape::plane::{Plane, PlaneKind};
+use crate::landscape::shared::SharedPlane;
+use crate::landscape::surface::{PathPoint, SharedSurface, Surface};
+use crate::model::finite::check_finite;
+use crate::model::synthetic::init_params;
+use crate::spec::{CannotStart, DataSource, SessionConfig, TrainerSettings};
 use crate::train::health::{Health, LossHistory};
-use crate::train::synthetic::{DataKind, init_params};
-use crate::train::trainer::{Diverged, Trainer, TrainerSettings};
+use crate::train::tracker::{CurvatureSnapshot, CurvatureTracker};
+use crate::train::trainer::{Diverged, Trainer};
 use ndarray::{Array1, Array2};
 use rand::SeedableRng;
-use std::sync::Arc;
-
-/// Which two directions span the surface's plane.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlaneKind {
-    /// The top two Hessian eigenvectors (aligned with the previous plane).
-    Eigen,
-    /// Two fixed random directions, filter-normalized to the current point.
-    Random,
-    /// The top eigenvector and a filter-normalized random direction
-    /// orthogonal to it.
-    EigenRandom,
-    /// The top two principal directions of the recorded path θ_t − θ_now
-    /// (Li et al. 2018): the plane the training path lies in (the top
-    /// eigenvectors until the path has two directions).
-    Pca,
-    /// Twin runs from one start on one landscape: the plane through the
-    /// start and both current points, one surface for both (see
-    /// [`crate::landscape::shared`]). A single run, or twins on different
-    /// data or networks, get the top eigenvectors instead (the panel does
-    /// not offer it to them and lessons refuse it).
-    Shared,
-}
-
-impl PlaneKind {
-    /// All kinds, in menu order.
-    pub const ALL: [PlaneKind; 5] = [
-        PlaneKind::Eigen,
-        PlaneKind::Random,
-        PlaneKind::EigenRandom,
-        PlaneKind::Pca,
-        PlaneKind::Shared,
-    ];
-
-    /// A short name for menus.
-    pub fn name(self) -> &'static str {
-        match self {
-            PlaneKind::Eigen => "top eigenvectors",
-            PlaneKind::Random => "random (filter-normalized)",
-            PlaneKind::EigenRandom => "top eigenvector + random",
-            PlaneKind::Pca => "training path (PCA)",
-            PlaneKind::Shared => "both runs (one shared plane)",
-        }
-    }
-
-    /// Its name in files: `eigen`, `random`, `eigen-random`, `pca` (the
-    /// names of `curvscope analyze --directions`) or `shared`, in lessons
-    /// and exports.
-    pub fn tag(self) -> &'static str {
-        match self {
-            PlaneKind::Eigen => "eigen",
-            PlaneKind::Random => "random",
-            PlaneKind::EigenRandom => "eigen-random",
-            PlaneKind::Pca => "pca",
-            PlaneKind::Shared => "shared",
-        }
-    }
-}
-
-/// Why a session cannot start.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum CannotStart {
-    /// The loss or its gradient is not finite at the start.
-    #[error(transparent)]
-    NotFinite(#[from] NotFinite),
-    /// Too large to show live (see [`defaults::MAX_WORK`]).
-    #[error(
-        "{samples} training samples × {params} parameters is more work than a live run can show (at most {max:.0e}; `curvscope analyze` takes larger problems)",
-        max = defaults::MAX_WORK
-    )]
-    TooMuchWork {
-        /// Training samples.
-        samples: usize,
-        /// Parameters.
-        params: usize,
-    },
-}
-
-/// Everything a session is built from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionConfig {
-    /// The data set.
-    pub data: DataKind,
-    /// Training and test samples.
-    pub samples: (usize, usize),
-    /// Noise of the data.
-    pub noise: f64,
-    /// Hidden layer widths.
-    pub hidden: Vec<usize>,
-    /// Hidden activation.
-    pub activation: Activation,
-    /// Optimizer settings.
-    pub settings: TrainerSettings,
-    /// Seed of data, initialization and batch order.
-    pub seed: u64,
-    /// Landscape grid points per side and half-width.
-    pub grid: (usize, f64),
-    /// The surface's plane.
-    pub plane: PlaneKind,
-    /// Number of top eigenvalues to track.
-    pub top_k: usize,
-    /// Start from this problem file's network, data and parameters instead
-    /// of synthetic data (`data`, `samples`, `noise`, `hidden` and
-    /// `activation` are then unused; `seed` still drives the batch order and
-    /// the random plane). Restarting with the same configuration goes back
-    /// to the file's parameters.
-    pub problem: Option<Arc<ProblemFile>>,
-    /// Train on this CSV data set instead of synthetic data (`data`,
-    /// `samples` and `noise` are then unused; the network takes its
-    /// features and gives its outputs, with `hidden` and `activation`
-    /// between). A `problem` takes precedence.
-    pub csv: Option<Arc<CsvData>>,
-}
-
-impl Default for SessionConfig {
-    fn default() -> Self {
-        Self {
-            data: DataKind::Moons,
-            samples: (256, 128),
-            noise: 0.1,
-            hidden: vec![16, 16],
-            activation: Activation::Tanh,
-            settings: defaults::SETTINGS,
-            seed: 0,
-            grid: defaults::GRID,
-            plane: PlaneKind::Eigen,
-            top_k: defaults::TOP_K,
-            problem: None,
-            csv: None,
-        }
-    }
-}
-
-impl SessionConfig {
-    /// The network's number of parameters (the problem file's, if any).
-    pub fn n_params(&self) -> usize {
-        match &self.problem {
-            Some(p) => p.n_params(),
-            None => self.architecture().n_params(),
-        }
-    }
-
-    /// The network this configuration builds (on synthetic or CSV data).
-    fn architecture(&self) -> Architecture {
-        let (n_in, n_out) = match &self.csv {
-            Some(c) => (c.features.len(), c.n_outputs),
-            None => self.data.widths(),
-        };
-        let mut layers = vec![n_in];
-        layers.extend(self.hidden.iter().copied().filter(|&w| w > 0));
-        layers.push(n_out);
-        Architecture::new(layers, self.activation)
-    }
-
-    /// Training samples × parameters: what one pass over the data costs
-    /// (see [`defaults::MAX_WORK`]).
-    pub fn work(&self) -> f64 {
-        self.train_samples() as f64 * self.n_params() as f64
-    }
-
-    /// Refused with [`CannotStart::TooMuchWork`] when training samples ×
-    /// parameters exceed [`defaults::MAX_WORK`] (checked by
-    /// [`Session::new`], and by the app before it offers a rebuild).
-    pub fn check_work(&self) -> Result<(), CannotStart> {
-        if self.work() > defaults::MAX_WORK {
-            return Err(CannotStart::TooMuchWork {
-                samples: self.train_samples(),
-                params: self.n_params(),
-            });
-        }
-        Ok(())
-    }
-
-    /// Whether a run of `other` starts at the same point of the same loss
-    /// landscape (same network, training data and initialization): what
-    /// twin runs need to share one plane ([`PlaneKind::Shared`]). Only the
-    /// optimizer, the plane's grid and the tracked eigenvalues may differ.
-    pub fn same_landscape(&self, other: &SessionConfig) -> bool {
-        match (&self.problem, &other.problem) {
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
-            (None, None) => {
-                let same_csv = match (&self.csv, &other.csv) {
-                    (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
-                    (None, None) => {
-                        (self.data, self.samples, self.noise.to_bits())
-                            == (other.data, other.samples, other.noise.to_bits())
-                    }
-                    _ => false,
-                };
-                same_csv
-                    && (&self.hidden, self.activation, self.seed)
-                        == (&other.hidden, other.activation, other.seed)
-            }
-            _ => false,
-        }
-    }
-
-    /// The number of training samples: the problem file's, the CSV file's
-    /// training rows, or `samples.0`.
-    pub fn train_samples(&self) -> usize {
-        match (&self.problem, &self.csv) {
-            (Some(p), _) => p.n_samples(),
-            (None, Some(c)) => c.train.len(),
-            (None, None) => self.samples.0,
-        }
-    }
-}
-
-/// A recorded training point, placed relative to the current surface
-/// (the default: the plane's centre, at loss 0).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct PathPoint {
-    /// Coordinates of its projection on the plane.
-    pub a: f64,
-    /// See `a`.
-    pub b: f64,
-    /// The loss on the plane at (a, b) (what the surface shows there).
-    pub loss: f64,
-    /// Its distance from the plane: the path is honest only where this is small.
-    pub off_plane: f64,
-}
-
-/// A shared plane's extras: what its axes are and where the runs' common
-/// start lies on it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SharedSurface {
-    /// What each direction is (towards a run, or a fallback eigenvector).
-    pub axes: [SharedAxis; 2],
-    /// The start, placed on the plane.
-    pub start: PathPoint,
-}
-
-/// The loss on a grid on the run's plane (for every plane but the shared
-/// one, centred on the current point).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Surface {
-    /// Grid coordinates along both axes.
-    pub coords: Vec<f64>,
-    /// loss[i][j] at (coords[i], coords[j]).
-    pub loss: Array2<f64>,
-    /// The curvature along each axis, dᵀHd / dᵀd (the eigenvalue for an
-    /// eigenvector axis).
-    pub axis_curvatures: [f64; 2],
-    /// The kind of plane.
-    pub kind: PlaneKind,
-    /// The recorded training path, oldest first, projected on the plane.
-    pub path: Vec<PathPoint>,
-    /// The current point on the plane: (0, 0) but on a shared plane.
-    pub current: PathPoint,
-    /// The shared plane's axes and start (None for the other planes).
-    pub shared: Option<SharedSurface>,
-    /// A PCA plane's share of the path's spread along each direction (None
-    /// for the other planes, and while the path is too short for one).
-    pub explained: Option<[f64; 2]>,
-}
 
 /// Largest network whose on-demand spectrum is exact (its dense Hessian
 /// and eigensolver take about 25 ms at 337 parameters, growing as P³).
@@ -299,7 +43,8 @@ pub struct Inspection {
     /// [`EXACT_INSPECTION_PARAMS`] parameters: the exact spectrum's own
     /// matrix, at no extra cost).
     pub picture: Option<HessianPicture>,
-    /// The stability limit 2(1+β)/η in force at the step.
+    /// The largest stable value of the optimizer's stability measure at the
+    /// step (2(1+β)/η for heavy-ball SGD).
     pub limit: f64,
     /// Wall time it took.
     pub seconds: f64,
@@ -312,6 +57,28 @@ const PATH_POINTS: usize = 256;
 /// Points per side of the first surface after a live change of plane, grid
 /// or range (see [`Session::show_coarse_first`]).
 pub const COARSE_GRID: usize = 16;
+
+impl Snapshot {
+    /// The snapshot as a row of the exported time series. The curvature
+    /// columns come from its latest measurement (which may be from a few
+    /// steps earlier) and are `None` before the first one.
+    pub fn series_row(&self) -> SeriesRow {
+        let c = self.curvature.as_ref();
+        let optimizer = self.settings.optimizer;
+        SeriesRow {
+            step: self.step,
+            train_loss: self.train_loss,
+            test_loss: self.test_loss,
+            lambda_max: c.and_then(|c| c.top.first().copied()),
+            lambda_min: c.map(|c| c.min),
+            trace: c.map(|c| c.trace.value),
+            learning_rate: optimizer.learning_rate,
+            batch_size: self.settings.batch_size,
+            momentum: self.settings.momentum().unwrap_or(0.0),
+            limit: optimizer.stability_limit(),
+        }
+    }
+}
 
 /// What the app shows after a piece of training.
 #[derive(Debug, Clone, PartialEq)]
@@ -371,30 +138,25 @@ impl Session {
     pub fn new(config: SessionConfig) -> Result<Self, CannotStart> {
         config.check_work()?;
         let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed);
-        let (arch, loss, train, test, theta) = match &config.problem {
-            Some(p) => (
+        let (arch, loss, train, test, theta) = match &config.data {
+            DataSource::Problem(p) => (
                 p.architecture.clone(),
                 p.loss,
                 p.data.clone(),
                 None,
                 p.params.clone(),
             ),
-            None if config.csv.is_some() => {
-                let csv = config.csv.as_deref().expect("checked");
+            DataSource::Csv(csv) => {
                 let arch = config.architecture();
                 let theta = init_params(&arch, &mut rng);
                 (arch, csv.loss, csv.train.clone(), csv.test.clone(), theta)
             }
-            None => {
-                let train = config
-                    .data
-                    .generate(config.samples.0.max(1), config.noise, &mut rng);
-                let test = config
-                    .data
-                    .generate(config.samples.1, config.noise, &mut rng);
+            DataSource::Synthetic(data) => {
+                let train = data.kind.generate(data.samples.0, data.noise, &mut rng);
+                let test = data.kind.generate(data.samples.1, data.noise, &mut rng);
                 let arch = config.architecture();
                 let theta = init_params(&arch, &mut rng);
-                (arch, config.data.loss(), train, Some(test), theta)
+                (arch, data.kind.loss(), train, Some(test), theta)
             }
         };
         let random_base = [0, 1].map(|_| {
@@ -543,13 +305,12 @@ impl Session {
             (slq_spectrum(&op, &opts).ok()?, None)
         };
         let layers = per_layer(&op, 300, self.config.seed);
-        let settings = self.trainer.settings();
         Some(Inspection {
             step: self.trainer.steps(),
             spectrum,
             layers,
             picture,
-            limit: settings.stability_limit() / settings.learning_rate,
+            limit: self.trainer.settings().optimizer.threshold(),
             seconds: start.elapsed().as_secs_f64(),
         })
     }

@@ -1,7 +1,8 @@
-//! Minibatch SGD with heavy-ball momentum, one step at a time, deterministic.
+//! Minibatch training with any of the [`crate::optim`] optimizers, one step
+//! at a time, deterministic.
 //!
 //! The app drives a [`Trainer`] from its training thread and changes the
-//! learning rate, batch size or momentum between steps without resetting it;
+//! optimizer's settings or the batch size between steps without resetting it;
 //! a recording replays the same steps bit for bit, since every random choice
 //! (the batch order) comes from the seeded generator.
 
@@ -10,6 +11,8 @@ use crate::model::architecture::Architecture;
 use crate::model::dataset::{Dataset, Targets};
 use crate::model::loss::LossKind;
 use crate::model::objective::Objective;
+use crate::optim::OptimizerState;
+use crate::spec::TrainerSettings;
 use ndarray::Array1;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -17,25 +20,6 @@ use rand::seq::SliceRandom;
 
 /// A loss this many times the first step's (or non-finite) counts as divergence.
 const DIVERGENCE_FACTOR: f64 = 1e6;
-
-/// Optimizer settings; any of them may change between steps.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TrainerSettings {
-    /// Learning rate η (> 0).
-    pub learning_rate: f64,
-    /// Samples per step; `None` for full-batch gradient descent.
-    pub batch_size: Option<usize>,
-    /// Heavy-ball momentum β in [0, 1): v ← βv + g, θ ← θ − ηv.
-    pub momentum: f64,
-}
-
-impl TrainerSettings {
-    /// The largest η·λ for which gradient descent with this momentum is
-    /// stable on a quadratic of curvature λ: 2(1 + β).
-    pub fn stability_limit(&self) -> f64 {
-        2.0 * (1.0 + self.momentum)
-    }
-}
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,7 +49,7 @@ pub struct Trainer {
     train_objective: Objective,
     test_objective: Option<Objective>,
     theta: Array1<f64>,
-    velocity: Array1<f64>,
+    optimizer: OptimizerState,
     settings: TrainerSettings,
     rng: StdRng,
     order: Vec<usize>,
@@ -103,7 +87,7 @@ impl Trainer {
         let test_objective = test
             .filter(|t| !t.is_empty())
             .map(|t| Objective::new(architecture.clone(), loss, &t));
-        let velocity = Array1::zeros(theta.len());
+        let optimizer = OptimizerState::new(&settings.optimizer, theta.len());
         Self {
             architecture,
             loss,
@@ -112,7 +96,7 @@ impl Trainer {
             train_objective,
             test_objective,
             theta,
-            velocity,
+            optimizer,
             settings,
             rng: StdRng::seed_from_u64(seed),
             cursor: usize::MAX,
@@ -165,14 +149,8 @@ impl Trainer {
             self.diverged = Some(d);
             return Err(d);
         }
-        let TrainerSettings {
-            learning_rate,
-            momentum,
-            ..
-        } = self.settings;
-        self.velocity.mapv_inplace(|v| v * momentum);
-        self.velocity += &grad;
-        self.theta.scaled_add(-learning_rate, &self.velocity);
+        self.optimizer
+            .step(&self.settings.optimizer, &mut self.theta, &grad);
         self.step = step;
         Ok(StepReport { step, batch_loss })
     }
@@ -183,7 +161,8 @@ impl Trainer {
     }
 
     /// Replaces the settings; training goes on from where it is (θ, the
-    /// momentum buffer and the batch order are kept).
+    /// optimizer's state and the batch order are kept; a change of update
+    /// rule starts the new rule's state afresh).
     pub fn set_settings(&mut self, settings: TrainerSettings) {
         self.settings = settings;
     }

@@ -3,21 +3,30 @@
 //! and PLY models load with the `gltf` and `ply-rs` crates and hold the grid,
 //! and the CSV/JSON grids and the time series parse back to the numbers.
 
+use curvscope_core::spec::{DataSource, ModelSpec, Synthetic};
 use std::sync::Arc;
 
 use curvscope_core::analysis::analyze::{AnalysisReport, AnalyzeOptions, analyze};
 use curvscope_core::io::export::{
-    self, SERIES_HEADER, SeriesRow, grid_csv, grid_json, series_csv, surface_glb, surface_ply,
+    self, SERIES_HEADER, grid_csv, grid_json, series_csv, surface_glb, surface_ply,
 };
 use curvscope_core::io::problem::Problem;
-use curvscope_core::train::session::{Session, SessionConfig, Surface};
-use curvscope_core::train::trainer::TrainerSettings;
+use curvscope_core::landscape::surface::Surface;
+use curvscope_core::spec::SessionConfig;
+use curvscope_core::spec::TrainerSettings;
+use curvscope_core::train::session::Session;
 
 /// A small moons session.
 fn config() -> SessionConfig {
     SessionConfig {
-        samples: (96, 48),
-        hidden: vec![8, 8],
+        data: DataSource::Synthetic(Synthetic {
+            samples: (96, 48),
+            ..Synthetic::default()
+        }),
+        model: ModelSpec {
+            hidden: vec![8, 8],
+            ..ModelSpec::default()
+        },
         grid: (7, 0.5),
         top_k: 2,
         seed: 3,
@@ -80,7 +89,7 @@ fn a_session_saved_as_a_problem_analyzes_and_trains_like_the_original() {
 
     // A session started from the file picks up where the original was.
     let from_file = SessionConfig {
-        problem: Some(Arc::new(loaded.into())),
+        data: DataSource::Problem(Arc::new(loaded.into())),
         ..config()
     };
     let mut resumed = Session::new(from_file.clone()).unwrap();
@@ -332,20 +341,16 @@ fn grid_csv_and_json_parse_back_to_the_grid() {
 #[test]
 fn series_csv_has_the_header_and_a_row_per_snapshot() {
     let mut session = Session::new(SessionConfig {
-        settings: TrainerSettings {
-            learning_rate: 0.05,
-            batch_size: None,
-            momentum: 0.5,
-        },
+        settings: TrainerSettings::sgd(0.05, None, 0.5),
         ..config()
     })
     .unwrap();
-    let before = SeriesRow::from_snapshot(&session.snapshot());
+    let before = session.snapshot().series_row();
     assert_eq!(before.lambda_max, None, "no measurement yet");
     session.train(10);
     session.measure();
     let snap = session.snapshot();
-    let row = SeriesRow::from_snapshot(&snap);
+    let row = snap.series_row();
     let curvature = snap.curvature.as_ref().unwrap();
     assert_eq!(row.lambda_max, Some(curvature.top[0]));
     assert_eq!(row.lambda_min, Some(curvature.min));

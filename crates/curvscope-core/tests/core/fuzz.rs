@@ -9,8 +9,10 @@
 
 use curvscope_core::io::problem::Problem;
 use curvscope_core::lesson::Lesson;
+use curvscope_core::spec::DataSource;
+use curvscope_core::spec::SessionConfig;
 use curvscope_core::train::runner::{Runner, Source};
-use curvscope_core::train::session::{Session, SessionConfig};
+use curvscope_core::train::session::Session;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -191,7 +193,7 @@ fn fuzz(kind: &str, bases: &[String], check: impl Fn(&[u8]) -> Result<bool, Test
 /// A short headless run of an accepted problem: build, train, measure.
 fn run_problem(problem: Problem) {
     let config = SessionConfig {
-        problem: Some(Arc::new(problem.into())),
+        data: DataSource::Problem(Arc::new(problem.into())),
         grid: (5, 1.0),
         top_k: 2,
         ..SessionConfig::default()

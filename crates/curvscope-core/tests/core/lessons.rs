@@ -2,9 +2,12 @@
 //! splitting, determinism, and each bundled lesson's claim checked on its
 //! ten-second recording (300 frames at 30 fps).
 
+use curvscope_core::landscape::plane::PlaneKind;
 use curvscope_core::lesson::{BUNDLED, EventTime, Lesson, Target};
+use curvscope_core::spec::SessionConfig;
+use curvscope_core::spec::{DataSource, ModelSpec, Synthetic};
 use curvscope_core::train::director::{Director, ViewChange};
-use curvscope_core::train::session::{PlaneKind, Session, SessionConfig, Snapshot};
+use curvscope_core::train::session::{Session, Snapshot};
 
 /// Frames of a ten-second recording at 30 fps.
 const FRAMES: usize = 300;
@@ -106,7 +109,10 @@ fn sharp_vs_flat_full_batch_ends_sharper_than_batch_8() {
     let lesson = cheap("sharp-vs-flat");
     assert_eq!(lesson.runs.len(), 2);
     let (small, full) = (&lesson.runs[0].config, &lesson.runs[1].config);
-    assert_eq!(small.settings.learning_rate, full.settings.learning_rate);
+    assert_eq!(
+        small.settings.learning_rate(),
+        full.settings.learning_rate()
+    );
     assert_eq!(full.settings.batch_size, None);
     let records = record(&lesson, FRAMES, 30);
     let (l_small, l_full) = (late_lambda(&records, 0, 3), late_lambda(&records, 1, 3));
@@ -119,8 +125,8 @@ fn edge_of_stability_sharpness_rises_to_two_over_eta_and_hovers() {
     let lesson = cheap("edge-of-stability");
     let config = &lesson.runs[0].config;
     assert_eq!(config.settings.batch_size, None);
-    assert_eq!(config.settings.momentum, 0.0);
-    let edge = 2.0 / config.settings.learning_rate;
+    assert_eq!(config.settings.momentum(), Some(0.0));
+    let edge = 2.0 / config.settings.learning_rate();
     let records = record(&lesson, FRAMES, 30);
     let start = lambda_max(&records[0][0]);
     let end = lambda_max(&records.last().unwrap()[0]);
@@ -176,7 +182,7 @@ fn lr_over_batch_twins_end_equally_sharp() {
     let lesson = cheap("lr-over-batch");
     let (a, b) = (&lesson.runs[0].config, &lesson.runs[1].config);
     let ratio =
-        |c: &SessionConfig| c.settings.learning_rate / c.settings.batch_size.unwrap() as f64;
+        |c: &SessionConfig| c.settings.learning_rate() / c.settings.batch_size.unwrap() as f64;
     assert!((ratio(a) / ratio(b) - 1.0).abs() < 1e-12);
     assert_ne!(a.settings.batch_size, b.settings.batch_size);
     let records = record(&lesson, FRAMES, 30);
@@ -197,7 +203,7 @@ fn spectrum_now(director: &mut Director) -> (Vec<f64>, f64) {
 fn outliers_two_eigenvalues_leave_the_bulk_and_the_top_one_climbs_to_two_over_eta() {
     let lesson = cheap("outliers");
     assert!(lesson.view.spectrum && lesson.view.hessian);
-    let edge = 2.0 / lesson.runs[0].config.settings.learning_rate;
+    let edge = 2.0 / lesson.runs[0].config.settings.learning_rate();
     let mut director = Director::new(&lesson).unwrap();
     let (start, start_q99) = spectrum_now(&mut director);
     let top = |ev: &[f64], k: usize| ev[ev.len() - 1 - k];
@@ -541,14 +547,20 @@ fn twin_runs_on_the_shared_plane_share_one_surface_with_both_points_in_it() {
 fn twins_on_different_landscapes_keep_their_own_planes() {
     use curvscope_core::lesson::RunSpec;
     let run = SessionConfig {
+        data: DataSource::Synthetic(Synthetic {
+            samples: (32, 8),
+            ..Synthetic::default()
+        }),
+        model: ModelSpec {
+            hidden: vec![4],
+            ..ModelSpec::default()
+        },
         plane: PlaneKind::Shared,
         grid: (5, 1.0),
-        samples: (32, 8),
-        hidden: vec![4],
         ..SessionConfig::default()
     };
     let mut faster = run.clone();
-    faster.settings.learning_rate *= 2.0;
+    faster.settings.optimizer.learning_rate *= 2.0;
     assert!(run.same_landscape(&faster));
     let twin = SessionConfig {
         seed: 1,
@@ -585,7 +597,7 @@ fn defaults_come_from_session_config_and_the_twin_overrides_the_run() {
     )
     .unwrap();
     let mut expected = SessionConfig::default();
-    expected.settings.learning_rate = 0.3;
+    expected.settings.optimizer.learning_rate = 0.3;
     expected.grid.0 = 5;
     assert_eq!(lesson.runs[0].config, expected);
     assert_eq!(lesson.runs[0].label, "run");
@@ -632,11 +644,11 @@ fn an_at_step_event_applies_exactly_at_its_step() {
     let mut director = Director::new(&lesson).unwrap();
     assert!(director.advance(10, 0.1).is_empty());
     let s = &director.snapshots()[0];
-    assert_eq!((s.step, s.settings.learning_rate), (10, 0.1));
+    assert_eq!((s.step, s.settings.learning_rate()), (10, 0.1));
     assert_eq!(director.advance(10, 0.1), [ViewChange::Bowl(true)]);
     assert!(director.view().bowl);
     let s = &director.snapshots()[0];
-    assert_eq!((s.step, s.settings.learning_rate), (20, 0.4));
+    assert_eq!((s.step, s.settings.learning_rate()), (20, 0.4));
     assert_eq!(s.settings.batch_size, None);
 
     // The same by hand: 15 steps, the change, 5 steps.
@@ -644,7 +656,7 @@ fn an_at_step_event_applies_exactly_at_its_step() {
         let mut session = Session::new(lesson.runs[0].config.clone()).unwrap();
         session.train(at);
         let mut settings = session.config().settings;
-        settings.learning_rate = 0.4;
+        settings.optimizer.learning_rate = 0.4;
         settings.batch_size = None;
         session.set_settings(settings);
         session.train(20 - at);
@@ -675,7 +687,7 @@ fn events_at_zero_apply_before_the_first_step() {
     )
     .unwrap();
     let mut director = Director::new(&lesson).unwrap();
-    assert_eq!(director.snapshots()[0].settings.learning_rate, 0.05);
+    assert_eq!(director.snapshots()[0].settings.learning_rate(), 0.05);
     assert_eq!(director.caption(), "go");
     assert_eq!(director.advance(0, 0.0), [ViewChange::Caption("go".into())]);
     assert!(director.advance(1, 0.0).is_empty());

@@ -7,6 +7,7 @@ mod common;
 mod expected_values;
 mod export;
 mod fuzz;
+mod layers;
 mod lessons;
 mod numerics;
 mod own_data;

@@ -5,6 +5,7 @@
 //! `tests/data/safetensors/make.py`), the export back, and lessons and
 //! sessions on a CSV file.
 
+use curvscope_core::spec::{DataSource, ModelSpec};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,8 @@ use curvscope_core::model::activation::Activation;
 use curvscope_core::model::dataset::Targets;
 use curvscope_core::model::loss::LossKind;
 use curvscope_core::model::objective::Objective;
-use curvscope_core::train::session::{Session, SessionConfig};
+use curvscope_core::spec::SessionConfig;
+use curvscope_core::train::session::Session;
 use serde_json::Value;
 
 use crate::common::{bad_inputs, root};
@@ -90,7 +92,7 @@ fn imported_models_give_numpys_loss_and_gradient() {
     let problem = check_import("tanh_bce", None);
     // What `curvscope --problem` starts: a live session from the file.
     let config = SessionConfig {
-        problem: Some(std::sync::Arc::new(problem.clone().into())),
+        data: DataSource::Problem(std::sync::Arc::new(problem.clone().into())),
         ..SessionConfig::default()
     };
     let mut session = Session::new(config).unwrap();
@@ -310,8 +312,11 @@ fn a_session_trains_on_a_csv_file() {
     let csv = CsvData::load(CsvSpec::new(data("gelu_softmax.csv"), "target")).unwrap();
     assert_eq!((csv.train.len(), csv.test.as_ref().unwrap().len()), (24, 6));
     let config = SessionConfig {
-        csv: Some(csv.into()),
-        hidden: vec![8],
+        data: DataSource::Csv(csv.into()),
+        model: ModelSpec {
+            hidden: vec![8],
+            ..ModelSpec::default()
+        },
         ..SessionConfig::default()
     };
     assert_eq!(config.n_params(), 3 * 8 + 8 + 8 * 3 + 3);
@@ -346,7 +351,7 @@ fn a_lesson_reads_its_csv_beside_it() {
         r#"{"csv": "moons.csv", "target": "target", "test_fraction": 0.25, "standardize": false}"#,
     )
     .unwrap();
-    let csv = l.runs[0].config.csv.as_ref().unwrap();
+    let csv = l.runs[0].config.data.csv().unwrap();
     assert_eq!((csv.loss, csv.train.len()), (LossKind::BceLogits, 30));
     assert!(csv.scaling.is_none());
     assert!(Session::new(l.runs[0].config.clone()).is_ok());

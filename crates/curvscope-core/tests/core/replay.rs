@@ -6,10 +6,12 @@ use curvscope_core::io::csv_data::{CsvData, CsvSpec};
 use curvscope_core::io::png_text::LESSON_KEYWORD;
 use curvscope_core::io::problem::ProblemFile;
 use curvscope_core::io::video::write_rgb_png;
+use curvscope_core::landscape::plane::PlaneKind;
 use curvscope_core::lesson::{Lesson, RunSpec};
+use curvscope_core::spec::SessionConfig;
+use curvscope_core::spec::TrainerSettings;
+use curvscope_core::spec::{DataSource, ModelSpec, Synthetic};
 use curvscope_core::train::runner::{Command, Runner, Source};
-use curvscope_core::train::session::{PlaneKind, SessionConfig};
-use curvscope_core::train::trainer::TrainerSettings;
 use std::sync::Arc;
 
 /// Every run's parameters, as bits.
@@ -38,14 +40,7 @@ fn play_with_slider_changes(runner: &mut Runner) -> u64 {
     let script: Vec<(usize, Command)> = vec![
         (
             3,
-            Command::Settings(
-                0,
-                TrainerSettings {
-                    learning_rate: 0.08,
-                    batch_size: Some(5),
-                    momentum: 0.9,
-                },
-            ),
+            Command::Settings(0, TrainerSettings::sgd(0.08, Some(5), 0.9)),
         ),
         (5, Command::Landscape(PlaneKind::Random, (7, 0.5))),
         (6, Command::TopK(2)),
@@ -54,14 +49,7 @@ fn play_with_slider_changes(runner: &mut Runner) -> u64 {
         (9, Command::Step),
         (
             10,
-            Command::Settings(
-                1,
-                TrainerSettings {
-                    learning_rate: 0.02,
-                    batch_size: None,
-                    momentum: 0.7,
-                },
-            ),
+            Command::Settings(1, TrainerSettings::sgd(0.02, None, 0.7)),
         ),
         (11, Command::Pause(false)),
         (14, Command::Speed(3000.0)),
@@ -139,19 +127,22 @@ fn a_run_with_slider_changes_saved_as_a_lesson_replays_bit_for_bit() {
 #[test]
 fn a_restart_or_a_rebuild_starts_the_record_afresh() {
     let config = SessionConfig {
-        data: curvscope_core::train::synthetic::DataKind::Moons,
-        samples: (40, 0),
-        hidden: vec![5],
+        data: DataSource::Synthetic(Synthetic {
+            kind: curvscope_core::model::synthetic::DataKind::Moons,
+            samples: (40, 0),
+            ..Synthetic::default()
+        }),
+        model: ModelSpec {
+            hidden: vec![5],
+            ..ModelSpec::default()
+        },
         grid: (3, 1.0),
         top_k: 1,
         ..SessionConfig::default()
     };
     let mut live = Runner::plain(vec![(String::new(), config.clone())]).unwrap();
     live.tick_exact(12, 0.0, false);
-    let faster = TrainerSettings {
-        learning_rate: 0.3,
-        ..config.settings
-    };
+    let faster = config.settings.with_learning_rate(0.3);
     live.handle(Command::Settings(0, faster));
     live.tick_exact(5, 0.0, false);
     // A plain restart starts over with the settings in force: no event.
@@ -164,7 +155,10 @@ fn a_restart_or_a_rebuild_starts_the_record_afresh() {
     assert_eq!(params(&replayed), params(&live));
     // A rebuild records its new runs.
     let wider = SessionConfig {
-        hidden: vec![7, 3],
+        model: ModelSpec {
+            hidden: vec![7, 3],
+            ..ModelSpec::default()
+        },
         seed: 4,
         ..config
     };
@@ -241,8 +235,11 @@ fn runs_on_your_own_files_name_them_and_a_problem_made_in_memory_cannot_be_saved
     std::fs::write(&csv, format!("a,b,label\n{rows}")).unwrap();
     let data = CsvData::load(CsvSpec::new(&csv, "label")).unwrap();
     let on_csv = SessionConfig {
-        csv: Some(Arc::new(data)),
-        hidden: vec![3],
+        data: DataSource::Csv(Arc::new(data)),
+        model: ModelSpec {
+            hidden: vec![3],
+            ..ModelSpec::default()
+        },
         grid: (3, 1.0),
         ..SessionConfig::default()
     };
@@ -264,7 +261,7 @@ fn runs_on_your_own_files_name_them_and_a_problem_made_in_memory_cannot_be_saved
     let file = dir.path().join("p.json");
     problem.save(&file).unwrap();
     let from_file = SessionConfig {
-        problem: Some(Arc::new(ProblemFile::load(&file).unwrap())),
+        data: DataSource::Problem(Arc::new(ProblemFile::load(&file).unwrap())),
         ..on_csv.clone()
     };
     let mut live = Runner::plain(vec![(String::new(), from_file)]).unwrap();
@@ -273,7 +270,7 @@ fn runs_on_your_own_files_name_them_and_a_problem_made_in_memory_cannot_be_saved
     let replayed = replay(Lesson::from_json_str(&text, "r").unwrap());
     assert_eq!(params(&replayed), params(&live));
     let in_memory = SessionConfig {
-        problem: Some(Arc::new(problem.into())),
+        data: DataSource::Problem(Arc::new(problem.into())),
         ..on_csv
     };
     let lesson = Lesson::plain(vec![RunSpec {
@@ -295,21 +292,10 @@ fn changes_at_one_step_are_logged_as_one_event() {
     let mut live = Runner::new(Source::Lesson(lesson), 300.0).unwrap();
     live.tick_exact(9, 0.0, false);
     for k in 1..=50 {
-        let settings = TrainerSettings {
-            learning_rate: 0.001 * f64::from(k),
-            batch_size: Some(4),
-            momentum: 0.5,
-        };
+        let settings = TrainerSettings::sgd(0.001 * f64::from(k), Some(4), 0.5);
         live.handle(Command::Settings(0, settings));
     }
-    live.handle(Command::Settings(
-        1,
-        TrainerSettings {
-            learning_rate: 0.3,
-            batch_size: None,
-            momentum: 0.0,
-        },
-    ));
+    live.handle(Command::Settings(1, TrainerSettings::sgd(0.3, None, 0.0)));
     live.tick_exact(5, 0.0, false);
     let recipe = live.recipe();
     let at_nine: Vec<_> = recipe

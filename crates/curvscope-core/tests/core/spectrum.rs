@@ -14,7 +14,8 @@ use curvscope_core::curvature::spectrum::{
 use curvscope_core::io::problem::Problem;
 use curvscope_core::landscape::pca::pca_plane;
 use curvscope_core::model::objective::Objective;
-use curvscope_core::train::session::{Session, SessionConfig};
+use curvscope_core::spec::SessionConfig;
+use curvscope_core::train::session::Session;
 use ndarray::Array1;
 use serde_json::Value;
 use std::fs;

@@ -4,8 +4,9 @@
 use curvscope_core::curvature::lanczos::{LanczosOptions, lanczos};
 use curvscope_core::model::activation::Activation;
 use curvscope_core::model::architecture::Architecture;
-use curvscope_core::train::synthetic::{DataKind, init_params};
-use curvscope_core::train::trainer::{Trainer, TrainerSettings};
+use curvscope_core::model::synthetic::{DataKind, init_params};
+use curvscope_core::spec::TrainerSettings;
+use curvscope_core::train::trainer::Trainer;
 use rand::SeedableRng;
 
 fn moons_trainer(settings: TrainerSettings, seed: u64) -> Trainer {
@@ -18,11 +19,7 @@ fn moons_trainer(settings: TrainerSettings, seed: u64) -> Trainer {
     Trainer::new(arch, kind.loss(), train, Some(test), theta, settings, seed)
 }
 
-const SGD: TrainerSettings = TrainerSettings {
-    learning_rate: 0.1,
-    batch_size: Some(16),
-    momentum: 0.9,
-};
+const SGD: TrainerSettings = TrainerSettings::sgd(0.1, Some(16), 0.9);
 
 #[test]
 fn training_lowers_train_and_test_loss() {
@@ -55,11 +52,7 @@ fn the_same_seed_gives_the_same_run_bit_for_bit() {
 
 #[test]
 fn full_batch_step_is_plain_gradient_descent() {
-    let settings = TrainerSettings {
-        learning_rate: 0.05,
-        batch_size: None,
-        momentum: 0.0,
-    };
+    let settings = TrainerSettings::sgd(0.05, None, 0.0);
     let mut t = moons_trainer(settings, 0);
     let theta0 = t.theta().clone();
     let (loss0, grad) = t
@@ -78,11 +71,7 @@ fn settings_change_without_a_reset() {
         t.step().unwrap();
     }
     let theta = t.theta().clone();
-    t.set_settings(TrainerSettings {
-        learning_rate: 0.01,
-        batch_size: None,
-        momentum: 0.0,
-    });
+    t.set_settings(TrainerSettings::sgd(0.01, None, 0.0));
     assert_eq!(t.theta(), &theta, "changing settings must not touch θ");
     t.step().unwrap();
     assert_eq!(t.steps(), 51);
@@ -96,11 +85,7 @@ fn a_learning_rate_far_above_two_over_lambda_max_diverges_and_is_caught() {
     let arch = Architecture::new(vec![1, 16, 1], Activation::Tanh);
     let theta = init_params(&arch, &mut rng);
     let train = kind.generate(100, 0.05, &mut rng);
-    let settings = TrainerSettings {
-        learning_rate: 0.05,
-        batch_size: None,
-        momentum: 0.0,
-    };
+    let settings = TrainerSettings::sgd(0.05, None, 0.0);
     let mut t = Trainer::new(arch, kind.loss(), train, None, theta, settings, 0);
     for _ in 0..300 {
         t.step().unwrap();
@@ -115,11 +100,8 @@ fn a_learning_rate_far_above_two_over_lambda_max_diverges_and_is_caught() {
         ..Default::default()
     };
     let lmax = lanczos(&op, &opts, &[]).top[0].value;
-    let eta = 10.0 * settings.stability_limit() / lmax;
-    t.set_settings(TrainerSettings {
-        learning_rate: eta,
-        ..settings
-    });
+    let eta = 10.0 * settings.optimizer.stability_limit() / lmax;
+    t.set_settings(settings.with_learning_rate(eta));
     let err = (0..1000).find_map(|_| t.step().err()).expect("diverges");
     assert!(err.step > 300, "{err}");
     assert_eq!(t.diverged(), Some(err));
@@ -140,11 +122,7 @@ fn every_data_kind_trains() {
         let arch = Architecture::new(vec![n_in, 16, n_out], Activation::Tanh);
         let theta = init_params(&arch, &mut rng);
         let train = kind.generate(120, 0.05, &mut rng);
-        let settings = TrainerSettings {
-            learning_rate: 0.05,
-            batch_size: Some(32),
-            momentum: 0.9,
-        };
+        let settings = TrainerSettings::sgd(0.05, Some(32), 0.9);
         let mut t = Trainer::new(arch, kind.loss(), train, None, theta, settings, 0);
         let before = t.train_loss();
         for _ in 0..400 {
@@ -161,12 +139,8 @@ fn every_data_kind_trains() {
 
 #[test]
 fn curvature_tracking_warm_starts_and_reads_out_stability() {
-    use curvscope_core::curvature::tracker::{CurvatureTracker, StabilityBand};
-    let settings = TrainerSettings {
-        learning_rate: 0.05,
-        batch_size: None,
-        momentum: 0.0,
-    };
+    use curvscope_core::train::tracker::{CurvatureTracker, StabilityBand};
+    let settings = TrainerSettings::sgd(0.05, None, 0.0);
     let mut t = moons_trainer(settings, 0);
     for _ in 0..200 {
         t.step().unwrap();
@@ -210,7 +184,8 @@ fn curvature_tracking_warm_starts_and_reads_out_stability() {
 
 #[test]
 fn a_session_projects_its_path_onto_the_surface_it_draws() {
-    use curvscope_core::train::session::{Session, SessionConfig};
+    use curvscope_core::spec::SessionConfig;
+    use curvscope_core::train::session::Session;
     let mut session = Session::new(SessionConfig {
         grid: (9, 1.0),
         ..SessionConfig::default()
@@ -244,7 +219,9 @@ fn a_session_projects_its_path_onto_the_surface_it_draws() {
 
 #[test]
 fn every_plane_kind_gives_a_finite_surface() {
-    use curvscope_core::train::session::{PlaneKind, Session, SessionConfig};
+    use curvscope_core::landscape::plane::PlaneKind;
+    use curvscope_core::spec::SessionConfig;
+    use curvscope_core::train::session::Session;
     let mut session = Session::new(SessionConfig {
         grid: (9, 0.5),
         ..SessionConfig::default()
@@ -275,7 +252,9 @@ fn every_plane_kind_gives_a_finite_surface() {
 /// the plane, and the axes say how much of the path they hold.
 #[test]
 fn the_pca_plane_holds_the_training_path() {
-    use curvscope_core::train::session::{PlaneKind, Session, SessionConfig};
+    use curvscope_core::landscape::plane::PlaneKind;
+    use curvscope_core::spec::SessionConfig;
+    use curvscope_core::train::session::Session;
     let mut session = Session::new(SessionConfig {
         grid: (5, 1.0),
         ..SessionConfig::default()
@@ -323,11 +302,12 @@ fn snap_loss(session: &curvscope_core::train::session::Session) -> f64 {
 /// history says what is true: the run jumped far above its recent minimum.
 #[test]
 fn the_loss_history_shows_an_overshoot_that_the_gauge_calls_stable() {
-    use curvscope_core::curvature::tracker::StabilityBand;
+    use curvscope_core::spec::SessionConfig;
     use curvscope_core::train::health::Health;
-    use curvscope_core::train::session::{Session, SessionConfig};
+    use curvscope_core::train::session::Session;
+    use curvscope_core::train::tracker::StabilityBand;
     let mut config = SessionConfig::default();
-    config.settings.learning_rate = 10.0;
+    config.settings.optimizer.learning_rate = 10.0;
     config.grid = (5, 1.0);
     let mut session = Session::new(config).unwrap();
     let mut seen = None;
@@ -338,8 +318,8 @@ fn the_loss_history_shows_an_overshoot_that_the_gauge_calls_stable() {
         let s = session.snapshot();
         if let (Health::Jumped { ratio }, Some(c)) = (s.health, s.curvature.as_ref()) {
             let band = StabilityBand::classify(
-                s.settings.learning_rate * c.top[0],
-                s.settings.stability_limit(),
+                s.settings.learning_rate() * c.top[0],
+                s.settings.optimizer.stability_limit(),
             );
             seen = Some((ratio, band, s.train_loss));
             break;

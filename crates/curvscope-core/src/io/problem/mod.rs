@@ -77,6 +77,19 @@ impl ProblemFile {
     }
 }
 
+impl ProblemFile {
+    /// Its file name, for menus (or "a problem made in memory").
+    pub fn name(&self) -> String {
+        self.file
+            .as_deref()
+            .and_then(|f| f.file_name())
+            .map_or_else(
+                || "a problem made in memory".to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+    }
+}
+
 impl From<Problem> for ProblemFile {
     fn from(problem: Problem) -> Self {
         Self {

@@ -1,14 +1,10 @@
-//! Synthetic data sets and problems (for benchmarks, tests and the app).
+//! Synthetic data sets (the app's data menu) and random initial parameters.
 
-use crate::contiguous::Flat;
-use crate::io::problem::Problem;
-use crate::landscape::directions::{RandomScaling, random_direction};
-use crate::model::activation::Activation;
 use crate::model::architecture::Architecture;
 use crate::model::dataset::{Dataset, Targets};
 use crate::model::loss::LossKind;
 use ndarray::{Array1, Array2};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_distr::{Distribution, Normal};
 
 /// The synthetic data sets the app trains on.
@@ -156,31 +152,10 @@ pub fn init_params(arch: &Architecture, rng: &mut impl Rng) -> Array1<f64> {
     theta
 }
 
-/// The ~20k-parameter benchmark: a 2-140-140-1 tanh network on 512 moons
-/// samples (bce_logits) at random parameters, with two filter-normalized
-/// random directions.
-pub fn wide_benchmark_problem(seed: u64) -> Problem {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let architecture = Architecture::new(vec![2, 140, 140, 1], Activation::Tanh);
-    let data = two_moons(512, 0.1, &mut rng);
-    let params = init_params(&architecture, &mut rng);
-    let theta = params.flat();
-    let directions = (0..2)
-        .map(|_| random_direction(&architecture, theta, RandomScaling::Filter, &mut rng))
-        .collect();
-    Problem {
-        architecture,
-        loss: LossKind::BceLogits,
-        data,
-        params,
-        directions: Some(directions),
-        trajectory: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
 
     #[test]
     fn every_kind_fits_its_loss_and_is_reproducible() {

@@ -1,13 +1,15 @@
 //! Curvature while training: warm-started eigenvalues, the trace and the
-//! stability readout η·λmax against the limit 2(1 + β), recomputed every few
-//! steps from a [`Trainer`]'s current point.
+//! stability readout η·λmax against the optimizer's limit (2(1 + β) for
+//! heavy-ball SGD), recomputed every few steps from a [`Trainer`]'s current
+//! point.
 
 use crate::curvature::condition::condition_number;
 use crate::curvature::hvp::HessianOperator;
 use crate::curvature::lanczos::{LanczosOptions, lanczos};
 use crate::curvature::trace::TraceEstimate;
 use crate::curvature::trace::trace_for;
-use crate::train::trainer::{Trainer, TrainerSettings};
+use crate::spec::TrainerSettings;
+use crate::train::trainer::Trainer;
 use ndarray::Array1;
 
 /// Where η·λmax stands against the stability limit of gradient descent.
@@ -51,7 +53,8 @@ pub struct CurvatureSnapshot {
     pub condition_number: Option<f64>,
     /// η·λ for each top eigenvalue, largest first.
     pub eta_lambda: Vec<f64>,
-    /// The stability limit 2(1 + β) of the current momentum β.
+    /// The optimizer's stability limit on η·λmax (2(1 + β) for heavy-ball
+    /// SGD).
     pub limit: f64,
     /// The band of η·λmax.
     pub band: StabilityBand,
@@ -125,11 +128,12 @@ impl CurvatureSnapshot {
     /// may have changed while the eigenvalues were measured on another
     /// thread: the gauge always compares them with the η and β in use).
     pub fn restate(&mut self, settings: TrainerSettings) {
-        self.limit = settings.stability_limit();
+        let optimizer = settings.optimizer;
+        self.limit = optimizer.stability_limit();
         self.eta_lambda = self
             .top
             .iter()
-            .map(|l| settings.learning_rate * l)
+            .map(|l| optimizer.learning_rate * l)
             .collect();
         self.band = StabilityBand::classify(
             self.eta_lambda.first().copied().unwrap_or(f64::NAN),
