@@ -182,7 +182,7 @@ fn fit_viewport(
 /// 1024×640 the right surface and its label were).
 const MIN_WIDTH_FOV: [f32; 2] = [48.0, 60.0];
 
-/// The vertical field of view that keeps [`MIN_WIDTH_FOV`] across a view of
+/// The vertical field of view that keeps `MIN_WIDTH_FOV` across a view of
 /// `aspect` (width / height) for `runs` surfaces; at least Bevy's π/4.
 pub fn vertical_fov(aspect: f32, runs: usize) -> f32 {
     let min = MIN_WIDTH_FOV[usize::from(runs > 1)].to_radians();

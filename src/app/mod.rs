@@ -14,9 +14,9 @@
 //! - [`capture`]: screenshots (each with its lesson inside), and the
 //!   `screenshot` command's exit;
 //! - [`recipe`]: the lesson of the picture on screen, and lesson files;
-//! - [`drop`]: files dropped onto the window (lessons, pictures, problem
+//! - [`drop`](mod@drop): files dropped onto the window (lessons, pictures, problem
 //!   files, CSV data, safetensors models);
-//! - [`scripted`] and [`record`]: frame-locked playing and frame capture
+//! - [`scripted`] and [`record`](mod@record): frame-locked playing and frame capture
 //!   for `curvscope record`, and the panel's record button.
 
 pub mod camera;

@@ -293,7 +293,7 @@ fn same_limit_as_first(runs: &[RunView], i: usize) -> bool {
 const MAX_MARKS: f64 = 1000.0;
 
 /// egui_plot's log-10 grid, or no grid where it would make more than
-/// [`MAX_MARKS`] marks: its spacer fills a vector with one mark per step
+/// `MAX_MARKS` marks: its spacer fills a vector with one mark per step
 /// between the bounds, so bounds far wider than the step (or beyond the
 /// range of an i64 in steps, or not finite) would allocate without end.
 /// Memory is bounded by construction (issue 9's frozen picture grew by

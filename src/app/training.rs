@@ -1,6 +1,6 @@
-//! The training thread: a thin loop around the core's
-//! [`Runner`](curvscope_core::train::runner::Runner): commands in, a tick
-//! with the time that passed, the update left in the [`Mailbox`] for the app.
+//! The training thread: a thin loop around the core's [`Runner`]: commands
+//! in, a tick with the time that passed, the update left in the
+//! [`Mailbox`](super::state::Mailbox) for the app.
 
 use super::state::{AppSet, Live, TrainingLink, ensure_state};
 use bevy::prelude::*;

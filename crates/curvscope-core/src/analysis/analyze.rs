@@ -202,7 +202,7 @@ pub struct GridReport {
     pub directions: &'static str,
     /// Coordinates along both axes.
     pub alphas: Vec<f64>,
-    /// loss[i][j] = L(params + alphas[i] d0 + alphas[j] d1).
+    /// `loss[i][j] = L(params + alphas[i] d0 + alphas[j] d1)`.
     pub loss: Vec<Vec<f64>>,
 }
 
@@ -285,7 +285,7 @@ impl SpectrumReport {
     }
 }
 
-/// A loss along a line: `loss[i]` = L(origin + alphas[i]·direction)
+/// A loss along a line: `loss[i] = L(origin + alphas[i]·direction)`
 /// (`null` where it is not finite).
 #[derive(Debug, Clone, Serialize)]
 pub struct LineReport {

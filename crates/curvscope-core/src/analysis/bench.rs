@@ -182,7 +182,7 @@ const PLANE_CHANGES: usize = 6;
 
 /// Plays the default run at `speed` steps per second for `seconds` (after a
 /// second's warm-up) in the app's loop on its own thread, and counts
-/// refreshes and steps; then changes the plane [`PLANE_CHANGES`] times
+/// refreshes and steps; then changes the plane `PLANE_CHANGES` times
 /// (eigenvectors ↔ random) and times each change until an update carries
 /// the surface on the new plane.
 pub fn bench_live(speed: f64, seconds: f64) -> LiveBench {

@@ -19,7 +19,7 @@ pub const MAX_PICTURE_PARAMS: usize = 2000;
 /// Most cells on a side of the app's heatmap (a larger Hessian is binned).
 pub const HEATMAP_SIDE: usize = 512;
 
-/// The diagonal block of H on the parameters `range`: x ↦ (H [0; x; 0])[range].
+/// The diagonal block of H on the parameters `range`: `x ↦ (H [0; x; 0])[range]`.
 pub struct BlockOperator<'a, 'b> {
     op: &'a HessianOperator<'b>,
     range: Range<usize>,

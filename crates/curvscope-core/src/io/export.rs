@@ -241,7 +241,7 @@ pub fn surface_ply(surface: &Surface) -> String {
 }
 
 /// The loss grid as CSV: header `a,b,loss`, then one row per grid point
-/// (`a` = coords[i], `b` = coords[j], row-major in i), every number in the
+/// (`a` = `coords[i]`, `b` = `coords[j]`, row-major in i), every number in the
 /// shortest form that reads back to the same float64. Non-finite losses are
 /// written as `NaN`, `inf` or `-inf` (which Rust's `f64` parser reads).
 pub fn grid_csv(surface: &Surface) -> String {
@@ -259,7 +259,7 @@ pub fn grid_csv(surface: &Surface) -> String {
 /// The loss grid as JSON:
 /// `{"format": "curvscope-grid/1", "kind": "eigen" | "random" | "eigen-random"
 /// | "pca" | "shared", "coords": [...], "loss": [[...], ...], "axis_curvatures": [c0, c1]}`,
-/// where `loss[i][j]` is the loss at (coords[i], coords[j]). Floats read back
+/// where `loss[i][j]` is the loss at (`coords[i]`, `coords[j]`). Floats read back
 /// bit-exactly; a non-finite number is written as `null`.
 pub fn grid_json(surface: &Surface) -> String {
     let rows: Vec<Vec<f64>> = surface

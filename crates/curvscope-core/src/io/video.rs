@@ -72,7 +72,7 @@ pub enum VideoError {
     #[error("no frames to encode")]
     NoFrames,
     /// A file-system refusal or failure outside any one frame (see
-    /// [`VideoError::for_output`]).
+    /// `VideoError::for_output`).
     #[error("{0}")]
     Io(String),
 }

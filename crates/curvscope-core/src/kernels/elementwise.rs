@@ -7,7 +7,7 @@ use super::math::{exp_core, gelu_core, log1p_core, softplus_core};
 use super::simd_kernel;
 use macro_rules_attribute::apply;
 
-/// out[i] = e^{scale · (base[i] + c · dir[i])}, exponents clamped to ±700;
+/// `out[i] = e^{scale · (base[i] + c · dir[i])}`, exponents clamped to ±700;
 /// returns the largest |exponent| before clamping (NaN if any was NaN), so
 /// the caller can tell whether the clamp changed anything.
 #[apply(simd_kernel!)]
@@ -28,7 +28,7 @@ pub fn exp_affine_into(out: &mut [f64], base: &[f64], dir: &[f64], c: f64, scale
     if any_nan { f64::NAN } else { largest }
 }
 
-/// out[i] = 1 − 2 / (e1[i] · e2[i] + 1): tanh(u + v) from e1 = e^{2u}, e2 = e^{2v}.
+/// `out[i] = 1 − 2 / (e1[i] · e2[i] + 1)`: tanh(u + v) from e1 = e^{2u}, e2 = e^{2v}.
 #[apply(simd_kernel!)]
 pub fn tanh_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
     let n = out.len();
@@ -38,7 +38,7 @@ pub fn tanh_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
     }
 }
 
-/// out[i] = 1 / (e1[i] · e2[i] + 1): sigmoid(u + v) from e1 = e^{−u}, e2 = e^{−v}.
+/// `out[i] = 1 / (e1[i] · e2[i] + 1)`: sigmoid(u + v) from e1 = e^{−u}, e2 = e^{−v}.
 #[apply(simd_kernel!)]
 pub fn sigmoid_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
     let n = out.len();
@@ -48,7 +48,7 @@ pub fn sigmoid_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
     }
 }
 
-/// out[i] = log(1 + e1[i] · e2[i]): softplus(u + v) from e1 = e^u, e2 = e^v
+/// `out[i] = log(1 + e1[i] · e2[i])`: softplus(u + v) from e1 = e^u, e2 = e^v
 /// (each at most e^350, so that the product stays finite).
 #[apply(simd_kernel!)]
 pub fn softplus_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
@@ -59,7 +59,7 @@ pub fn softplus_from_exp_product(out: &mut [f64], e1: &[f64], e2: &[f64]) {
     }
 }
 
-/// out[i] = base[i] + a · da[i] + b · db[i].
+/// `out[i] = base[i] + a · da[i] + b · db[i]`.
 #[apply(simd_kernel!)]
 pub fn affine2(out: &mut [f64], base: &[f64], da: &[f64], db: &[f64], a: f64, b: f64) {
     let n = out.len();
@@ -69,7 +69,7 @@ pub fn affine2(out: &mut [f64], base: &[f64], da: &[f64], db: &[f64], a: f64, b:
     }
 }
 
-/// out[i] = gelu(base[i] + a · da[i] + b · db[i]): [`affine2`] and GELU in
+/// `out[i] = gelu(base[i] + a · da[i] + b · db[i])`: [`affine2`] and GELU in
 /// one pass, the grid's first layer without storing and reloading it.
 #[apply(simd_kernel!)]
 pub fn gelu_of_affine2(out: &mut [f64], base: &[f64], da: &[f64], db: &[f64], a: f64, b: f64) {
@@ -80,7 +80,7 @@ pub fn gelu_of_affine2(out: &mut [f64], base: &[f64], da: &[f64], db: &[f64], a:
     }
 }
 
-/// Σ_i softplus(z[i]) − y[i] z[i]: the summed `bce_logits` loss.
+/// `Σ_i softplus(z[i]) − y[i] z[i]`: the summed `bce_logits` loss.
 #[apply(simd_kernel!)]
 pub fn bce_logits_sum(z: &[f64], y: &[f64]) -> f64 {
     const BLOCK: usize = 64;

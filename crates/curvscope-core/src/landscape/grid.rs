@@ -15,7 +15,7 @@ use crate::model::objective::{Objective, affine};
 use ndarray::{Array1, Array2, ArrayView1};
 use rayon::prelude::*;
 
-/// Grid coordinates `-r + 2 r k / (n - 1)`, k = 0..n (n = 1 gives [0]).
+/// Grid coordinates `-r + 2 r k / (n - 1)`, k = 0..n (n = 1 gives `[0]`).
 pub fn grid_coordinates(n: usize, r: f64) -> Vec<f64> {
     if n <= 1 {
         return vec![0.0; n];
@@ -307,7 +307,7 @@ impl<'a> Slice<'a> {
     }
 
     /// The loss on the grid `alphas × betas`: entry (i, j) is
-    /// L(θ + alphas[i] d0 + betas[j] d1). Points run in parallel.
+    /// `L(θ + alphas[i] d0 + betas[j] d1)`. Points run in parallel.
     pub fn grid(&self, alphas: &[f64], betas: &[f64]) -> Array2<f64> {
         let nb = betas.len();
         let factors = self
@@ -330,7 +330,7 @@ impl<'a> Slice<'a> {
         Array2::from_shape_vec((alphas.len(), nb), values).expect("grid shape")
     }
 
-    /// The loss along the first direction only: L(θ + alphas[i] d0).
+    /// The loss along the first direction only: `L(θ + alphas[i] d0)`.
     pub fn line(&self, alphas: &[f64]) -> Vec<f64> {
         self.grid(alphas, &[0.0]).into_iter().collect()
     }

@@ -29,7 +29,7 @@ pub fn line_coordinates(n: usize, (lo, hi): (f64, f64)) -> Vec<f64> {
     }
 }
 
-/// The loss along a line: L(origin + alphas[i]·direction).
+/// The loss along a line: `L(origin + alphas[i]·direction)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LossLine {
     /// Coordinates along the direction.

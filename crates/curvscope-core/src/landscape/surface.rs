@@ -35,7 +35,7 @@ pub struct SharedSurface {
 pub struct Surface {
     /// Grid coordinates along both axes.
     pub coords: Vec<f64>,
-    /// loss[i][j] at (coords[i], coords[j]).
+    /// `loss[i][j]` at (`coords[i]`, `coords[j]`).
     pub loss: Array2<f64>,
     /// The curvature along each axis, dᵀHd / dᵀd (the eigenvalue for an
     /// eigenvector axis).
