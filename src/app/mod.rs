@@ -13,6 +13,8 @@
 //! - [`stats`]: frames per second and the statistics file;
 //! - [`capture`]: screenshots (each with its lesson inside), and the
 //!   `screenshot` command's exit;
+//! - [`paused_write`]: pause, wait until measured at the step shown,
+//!   write, resume (screenshots);
 //! - [`recipe`]: the lesson of the picture on screen, and lesson files;
 //! - [`drop`]: files dropped onto the window (lessons, pictures, problem
 //!   files, CSV data, safetensors models);
@@ -26,6 +28,7 @@ pub mod drop;
 pub mod heights;
 pub mod line_views;
 pub mod overlay;
+pub mod paused_write;
 pub mod readouts;
 pub mod recipe;
 pub mod record;
