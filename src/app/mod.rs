@@ -7,6 +7,7 @@
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
 //! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots,
 //!   and the 1D views of [`line_views`]);
+//! - [`glyphs`]: egui's font atlas, filled before any text needs it;
 //! - [`curvature_windows`]: the spectrum and Hessian windows (drawn by
 //!   [`spectrum_view`]);
 //! - [`overlay`]: axis labels, run names, caption and hover readout;
@@ -25,6 +26,7 @@ pub mod camera;
 pub mod capture;
 pub mod curvature_windows;
 pub mod drop;
+pub mod glyphs;
 pub mod heights;
 pub mod line_views;
 pub mod overlay;
@@ -129,6 +131,7 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
         .add_plugins((
             surface::SurfacePlugin,
             camera::CameraPlugin,
+            glyphs::GlyphsPlugin,
             ui::UiPlugin {
                 panel: options.panel,
                 lines_window: options.lines_window,
