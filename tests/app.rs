@@ -177,8 +177,8 @@ fn the_bowl_is_the_stability_quadratic_in_the_surface_height_scale() {
 
 #[test]
 fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
+    use curvscope::app::shortcuts::shortcuts;
     use curvscope::app::state::ShowBowl;
-    use curvscope::app::ui::shortcuts;
     let mut app = training_app(single(SessionConfig::default()));
     app.init_resource::<ButtonInput<KeyCode>>()
         .add_systems(Update, shortcuts);

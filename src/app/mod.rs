@@ -7,6 +7,7 @@
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
 //! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots,
 //!   and the 1D views of [`line_views`]);
+//! - [`shortcuts`]: the keyboard shortcuts, in one table;
 //! - [`glyphs`]: egui's font atlas, filled before any text needs it;
 //! - [`curvature_windows`]: the spectrum and Hessian windows (drawn by
 //!   [`spectrum_view`]);
@@ -35,6 +36,7 @@ pub mod readouts;
 pub mod recipe;
 pub mod record;
 pub mod scripted;
+pub mod shortcuts;
 pub mod spectrum_view;
 pub mod state;
 pub mod stats;
@@ -136,6 +138,7 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
                 panel: options.panel,
                 lines_window: options.lines_window,
             },
+            shortcuts::ShortcutsPlugin,
             overlay::OverlayPlugin,
             curvature_windows::CurvatureWindowsPlugin,
             record::LiveRecordPlugin,

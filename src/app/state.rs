@@ -158,6 +158,18 @@ pub struct TakeScreenshot {
     pub outcome: Option<ShotOutcome>,
 }
 
+impl TakeScreenshot {
+    /// A PNG of the window in the working folder, named by the step it
+    /// shows, with the lesson that reproduces it inside (the panel's notice
+    /// confirms it): the P key and the panel's button.
+    pub fn named_by_step() -> Self {
+        Self {
+            path: None,
+            outcome: None,
+        }
+    }
+}
+
 /// How a requested screenshot ended (None while it is pending).
 pub type ShotOutcome = Arc<Mutex<Option<Result<(), curvscope_core::io::video::VideoError>>>>;
 
@@ -170,6 +182,19 @@ pub struct SaveLesson {
     /// Whether its outcome replaces the panel's notice (an export says
     /// its own, and names the lesson only when it failed).
     pub announce: bool,
+}
+
+impl SaveLesson {
+    /// The run so far as a lesson file in the working folder, named by the
+    /// step `live` shows: it replays the run to this step and pauses there
+    /// (the L key and the panel's "save lesson").
+    pub fn named_by_step(live: &Live) -> Self {
+        let step = live.latest().map_or(0, |s| s.step);
+        Self {
+            path: PathBuf::from(format!("curvscope-step{step}.lesson.json")),
+            announce: true,
+        }
+    }
 }
 
 /// Whether a picture is waiting to be taken: training is paused for it

@@ -1,9 +1,10 @@
 //! The egui side panel: readouts, training, optimizer, landscape, data and
-//! model sections and the plots; and the keyboard shortcuts.
+//! model sections and the plots.
 
 use super::line_views::lines_ui;
 use super::readouts::{plots, run_readouts};
 use super::record::LiveRecorder;
+use super::shortcuts::help_line;
 use super::state::{
     CurvatureWindows, DrawSet, Live, PanelWidth, ResetCamera, SaveLesson, ShowBowl, SurfaceScale,
     TakeScreenshot, TakingPicture, TrainingLink, ensure_state,
@@ -78,71 +79,10 @@ impl Plugin for UiPlugin {
             show_lines: self.lines_window,
             ..Panel::default()
         })
-        .add_systems(
-            Update,
-            (
-                shortcuts.run_if(not(bevy_egui::input::egui_wants_any_keyboard_input)),
-                sync_lines,
-            ),
-        );
+        .add_systems(Update, sync_lines);
         if self.panel {
             app.add_systems(EguiPrimaryContextPass, panel.in_set(DrawSet::Panel));
         }
-    }
-}
-
-/// Space: pause or resume; S: one step; R: restart the run; C: reset the
-/// camera; B: toggle the bowl; P: save a screenshot (with its lesson
-/// inside); L: save the run as a lesson.
-pub fn shortcuts(
-    keys: Res<ButtonInput<KeyCode>>,
-    link: Res<TrainingLink>,
-    live: Res<Live>,
-    mut bowl: ResMut<ShowBowl>,
-    mut camera: MessageWriter<ResetCamera>,
-    mut shots: MessageWriter<TakeScreenshot>,
-    mut lessons: MessageWriter<SaveLesson>,
-) {
-    if keys.just_pressed(KeyCode::Space) {
-        link.send(Command::Pause(!live.paused));
-    }
-    if keys.just_pressed(KeyCode::KeyS) {
-        link.send(Command::Step);
-    }
-    if keys.just_pressed(KeyCode::KeyR) {
-        link.send(Command::Restart);
-    }
-    if keys.just_pressed(KeyCode::KeyC) {
-        camera.write(ResetCamera);
-    }
-    if keys.just_pressed(KeyCode::KeyB) {
-        bowl.0 = !bowl.0;
-    }
-    if keys.just_pressed(KeyCode::KeyP) {
-        shots.write(screenshot());
-    }
-    if keys.just_pressed(KeyCode::KeyL) {
-        lessons.write(save_lesson(&live));
-    }
-}
-
-/// A PNG of the window in the working directory, named by the step it
-/// shows, with the lesson that reproduces it inside (the panel's notice
-/// confirms it).
-fn screenshot() -> TakeScreenshot {
-    TakeScreenshot {
-        path: None,
-        outcome: None,
-    }
-}
-
-/// The run so far as a lesson file in the working directory, named by the
-/// step: it replays the run to this step and pauses there.
-fn save_lesson(live: &Live) -> SaveLesson {
-    let step = live.latest().map_or(0, |s| s.step);
-    SaveLesson {
-        path: PathBuf::from(format!("curvscope-step{step}.lesson.json")),
-        announce: true,
     }
 }
 
@@ -652,14 +592,14 @@ fn training_section(
             .on_hover_text("A PNG of the window with the lesson that reproduces it inside: `curvscope --lesson FILE.png` replays the run to this step.")
             .clicked()
         {
-            view.shots.write(screenshot());
+            view.shots.write(TakeScreenshot::named_by_step());
         }
         if ui
             .button("save lesson")
             .on_hover_text("Writes the run so far (every setting change at its step) as a lesson that replays it bit for bit to this step and pauses there.")
             .clicked()
         {
-            view.lessons.write(save_lesson(live));
+            view.lessons.write(SaveLesson::named_by_step(live));
         }
     });
     ui.horizontal(|ui| {
@@ -669,9 +609,7 @@ fn training_section(
             view.camera.write(ResetCamera);
         }
     });
-    ui.label(
-        "keys: space pause · S step · R restart · C camera · B bowl · P screenshot · L save lesson",
-    );
+    ui.label(help_line());
 }
 
 fn optimizer_section(ui: &mut egui::Ui, link: &TrainingLink, live: &Live, panel: &mut Panel) {
