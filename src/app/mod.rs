@@ -5,8 +5,8 @@
 //! - [`surface`]: the loss surface meshes with our own WGSL material, the
 //!   bowls, markers, paths and axes (heights mapped by [`heights`]);
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
-//! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots,
-//!   and the 1D views of [`line_views`]);
+//! - [`panel`]: the egui side panel, a section per file (sliders, with
+//!   [`readouts`] and plots, and the 1D views of [`line_views`]);
 //! - [`shortcuts`]: the keyboard shortcuts, in one table;
 //! - [`glyphs`]: egui's font atlas, filled before any text needs it;
 //! - [`curvature_windows`]: the spectrum and Hessian windows (drawn by
@@ -16,7 +16,7 @@
 //! - [`capture`]: screenshots (each with its lesson inside), and the
 //!   `screenshot` command's exit;
 //! - [`paused_write`]: pause, wait until measured at the step shown,
-//!   write, resume (screenshots);
+//!   write, resume: what screenshots and the panel's exports share;
 //! - [`recipe`]: the lesson of the picture on screen, and lesson files;
 //! - [`drop`]: files dropped onto the window (lessons, pictures, problem
 //!   files, CSV data, safetensors models);
@@ -31,6 +31,7 @@ pub mod glyphs;
 pub mod heights;
 pub mod line_views;
 pub mod overlay;
+pub mod panel;
 pub mod paused_write;
 pub mod readouts;
 pub mod recipe;
@@ -42,7 +43,6 @@ pub mod state;
 pub mod stats;
 pub mod surface;
 pub mod training;
-pub mod ui;
 
 use bevy::prelude::*;
 use curvscope_core::defaults;
@@ -134,7 +134,7 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
             surface::SurfacePlugin,
             camera::CameraPlugin,
             glyphs::GlyphsPlugin,
-            ui::UiPlugin {
+            panel::PanelPlugin {
                 panel: options.panel,
                 lines_window: options.lines_window,
             },

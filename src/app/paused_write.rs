@@ -1,8 +1,8 @@
 //! Files of one step: a write asked for now pauses the runs, waits until
 //! every run is paused and measured at the step it shows
 //! ([`Live::paused_and_measured`]), is done, and then the runs resume if
-//! they were running. Screenshots ([`super::capture`]) go through
-//! [`PausedWrite`].
+//! they were running. "Export all", "export model" (the panel) and
+//! screenshots ([`super::capture`]) all go through [`PausedWrite`].
 
 use super::state::{Live, TrainingLink};
 use curvscope_core::train::runner::Command;
