@@ -7,6 +7,7 @@
 //! earlier file of that name survives a failed write), and its outcome is
 //! shown.
 
+use super::paused_write::{Due, PausedWrites};
 use super::recipe::{ViewNow, picture_json};
 use super::state::{Live, ShotOutcome, TakeScreenshot, TakingPicture, TrainingLink, ensure_state};
 use bevy::diagnostic::FrameCount;
@@ -14,7 +15,6 @@ use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use curvscope_core::io::png_text::LESSON_KEYWORD;
 use curvscope_core::io::video::{VideoError, write_rgb_png};
-use curvscope_core::train::runner::Command;
 use std::path::{Path, PathBuf};
 
 /// A screenshot the `screenshot` command asks for.
@@ -44,18 +44,9 @@ struct PendingShot {
     asked: bool,
 }
 
-/// A picture waiting for the runs to be paused and measured.
-#[derive(Debug)]
-struct Waiting {
-    shot: TakeScreenshot,
-    /// Whether training was running (it resumes after the picture).
-    resume: bool,
-    /// The generation it was asked in (a restart drops it).
-    generation: u64,
-}
-
+/// The pictures waiting for the runs to be paused and measured.
 #[derive(Resource, Default, Debug)]
-struct WaitingShots(Vec<Waiting>);
+struct WaitingShots(PausedWrites<TakeScreenshot>);
 
 impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
@@ -87,7 +78,8 @@ pub fn write_png(image: &Image, path: &Path, lesson: Option<&str>) -> Result<(),
 }
 
 /// Pauses for the pictures asked for, takes each once the runs are paused
-/// and measured at the step they show, then resumes.
+/// and measured at the step they show, then resumes (see
+/// [`super::paused_write`]).
 fn take_screenshots(
     mut asked: MessageReader<TakeScreenshot>,
     mut waiting: ResMut<WaitingShots>,
@@ -98,42 +90,28 @@ fn take_screenshots(
     mut commands: Commands,
 ) {
     for shot in asked.read() {
-        let resume = !live.paused && waiting.0.iter().all(|w| !w.resume);
-        if resume {
-            link.send(Command::Pause(true));
-        }
-        waiting.0.push(Waiting {
-            shot: shot.clone(),
-            resume,
-            generation: live.generation,
-        });
+        waiting.0.ask(&link, &live, shot.clone());
     }
-    let ready = live.paused_and_measured();
-    let waits = !waiting.0.is_empty() && !ready;
+    let waits = !waiting.0.is_empty() && !live.paused_and_measured();
     if taking.0 != waits {
         taking.0 = waits;
     }
-    if waiting.0.is_empty() || !ready {
-        return;
-    }
-    let generation = live.generation;
     let step = live.latest().map_or(0, |s| s.step);
-    for w in std::mem::take(&mut waiting.0) {
-        if w.resume {
-            link.send(Command::Pause(false));
-        }
-        if w.generation != generation {
+    waiting
+        .0
+        .finish_when_ready(&link, &mut live, |due, live| match due {
+            Due::Now(shot) => {
+                let path = shot
+                    .path
+                    .unwrap_or_else(|| PathBuf::from(format!("curvscope-step{step}.png")));
+                let lesson = picture_json(live, view.spec());
+                save_screenshot(&mut commands, path, lesson, shot.outcome);
+            }
             // Restarted meanwhile: the step it was asked at is gone.
-            live.notice = Some("no picture: the run was restarted before it".to_string());
-            continue;
-        }
-        let path = w
-            .shot
-            .path
-            .unwrap_or_else(|| PathBuf::from(format!("curvscope-step{step}.png")));
-        let lesson = picture_json(&live, view.spec());
-        save_screenshot(&mut commands, path, lesson, w.shot.outcome);
-    }
+            Due::Restarted(_) => {
+                live.notice = Some("no picture: the run was restarted before it".to_string());
+            }
+        });
 }
 
 /// Saves a PNG of the window to `path` once this frame is rendered, with

@@ -9,7 +9,7 @@ use super::spectrum_view::{
     HEATMAP_POINTS, RunPictures, heatmap, inspection_line, layer_bars, spectrum_plot,
     waterfall_plot,
 };
-use super::state::{CurvatureWindows, Live, PanelWidth, ensure_state};
+use super::state::{CurvatureWindows, DrawSet, Live, PanelWidth, ensure_state};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
@@ -32,7 +32,7 @@ impl Plugin for CurvatureWindowsPlugin {
     fn build(&self, app: &mut App) {
         ensure_state(app);
         app.init_resource::<CurvatureViews>()
-            .add_systems(EguiPrimaryContextPass, windows);
+            .add_systems(EguiPrimaryContextPass, windows.in_set(DrawSet::Windows));
     }
 }
 

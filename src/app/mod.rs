@@ -5,14 +5,18 @@
 //! - [`surface`]: the loss surface meshes with our own WGSL material, the
 //!   bowls, markers, paths and axes (heights mapped by [`heights`]);
 //! - [`camera`]: the orbit camera and the viewport beside the panel;
-//! - [`ui`]: the egui side panel (sliders, with [`readouts`] and plots,
-//!   and the 1D views of [`line_views`]);
+//! - [`panel`]: the egui side panel, a section per file (sliders, with
+//!   [`readouts`] and plots, and the 1D views of [`line_views`]);
+//! - [`shortcuts`]: the keyboard shortcuts, in one table;
+//! - [`glyphs`]: egui's font atlas, filled before any text needs it;
 //! - [`curvature_windows`]: the spectrum and Hessian windows (drawn by
 //!   [`spectrum_view`]);
 //! - [`overlay`]: axis labels, run names, caption and hover readout;
 //! - [`stats`]: frames per second and the statistics file;
 //! - [`capture`]: screenshots (each with its lesson inside), and the
 //!   `screenshot` command's exit;
+//! - [`paused_write`]: pause, wait until measured at the step shown,
+//!   write, resume: what screenshots and the panel's exports share;
 //! - [`recipe`]: the lesson of the picture on screen, and lesson files;
 //! - [`drop`](mod@drop): files dropped onto the window (lessons, pictures, problem
 //!   files, CSV data, safetensors models);
@@ -23,19 +27,22 @@ pub mod camera;
 pub mod capture;
 pub mod curvature_windows;
 pub mod drop;
+pub mod glyphs;
 pub mod heights;
 pub mod line_views;
 pub mod overlay;
+pub mod panel;
+pub mod paused_write;
 pub mod readouts;
 pub mod recipe;
 pub mod record;
 pub mod scripted;
+pub mod shortcuts;
 pub mod spectrum_view;
 pub mod state;
 pub mod stats;
 pub mod surface;
 pub mod training;
-pub mod ui;
 
 use bevy::prelude::*;
 use curvscope_core::defaults;
@@ -126,10 +133,12 @@ fn base_app(options: &AppOptions, recording: bool) -> App {
         .add_plugins((
             surface::SurfacePlugin,
             camera::CameraPlugin,
-            ui::UiPlugin {
+            glyphs::GlyphsPlugin,
+            panel::PanelPlugin {
                 panel: options.panel,
                 lines_window: options.lines_window,
             },
+            shortcuts::ShortcutsPlugin,
             overlay::OverlayPlugin,
             curvature_windows::CurvatureWindowsPlugin,
             record::LiveRecordPlugin,

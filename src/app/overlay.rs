@@ -3,7 +3,7 @@
 //! and marks, and the (a, b, loss) readout under the mouse.
 
 use super::heights::{EXTENT, RUN_RGB, run_offset, world_point};
-use super::state::{Caption, Live, PanelWidth, ShowBowl, ensure_state};
+use super::state::{Caption, DrawSet, Live, PanelWidth, ShowBowl, ensure_state};
 use super::surface::{AXIS_COLORS, Heights, axis_curve};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -32,7 +32,7 @@ pub struct Hovered {
 impl Plugin for OverlayPlugin {
     fn build(&self, app: &mut App) {
         ensure_state(app);
-        app.add_systems(EguiPrimaryContextPass, overlay);
+        app.add_systems(EguiPrimaryContextPass, overlay.in_set(DrawSet::Overlay));
     }
 }
 

@@ -3,10 +3,12 @@
 //! [`Caption`], [`SurfaceScale`], [`HomeView`], [`PanelWidth`]), the link to
 //! the training thread, which curvature windows are open
 //! ([`CurvatureWindows`]), and the one ordering of the app's systems
-//! ([`AppSet`]). Plugin files import this module, never each other's
-//! resources, so they form no cycles.
+//! ([`AppSet`] in `Update`, [`DrawSet`] in egui's pass). Plugin files
+//! import this module, never each other's resources, so they form no
+//! cycles.
 
 use bevy::prelude::*;
+use bevy_egui::EguiPrimaryContextPass;
 use curvscope_core::curvature::waterfall::{Column, Waterfall};
 use curvscope_core::io::export::SeriesRow;
 use curvscope_core::lesson::{CameraSpec, Lesson};
@@ -21,8 +23,8 @@ use std::time::Instant;
 
 /// The order of the app's work in each frame's `Update`: take in the
 /// runner's newest update, apply its view changes, then bring the scene
-/// (meshes, bowls, camera, gizmos) up to date. The panel and overlay are
-/// drawn after, in egui's pass.
+/// (meshes, bowls, camera, gizmos) up to date. The panel, windows and
+/// overlay are drawn after, in egui's pass ([`DrawSet`]).
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AppSet {
     /// The newest update into [`Live`].
@@ -33,7 +35,25 @@ pub enum AppSet {
     Scene,
 }
 
-/// Adds the shared resources, the system order and the view-change system
+/// The order of egui's pass (`EguiPrimaryContextPass`, which runs after
+/// `Update`): the glyphs go into egui's font atlas before any text is laid
+/// out; the floating windows and the overlay are placed by the panel's
+/// width of the frame before, the one the 3D view's viewport was set from
+/// in `Update`; the side panel comes last and measures its width for the
+/// next frame.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DrawSet {
+    /// Text options and the font atlas ([`crate::app::glyphs`]).
+    Glyphs,
+    /// The curvature windows.
+    Windows,
+    /// Labels, caption, legend and hover readout over the 3D view.
+    Overlay,
+    /// The side panel (and its 1D views window); sets [`PanelWidth`].
+    Panel,
+}
+
+/// Adds the shared resources, the system orders and the view-change system
 /// (added once, by whichever plugin needs it first).
 pub struct StatePlugin;
 
@@ -53,6 +73,16 @@ impl Plugin for StatePlugin {
             .configure_sets(
                 Update,
                 (AppSet::Receive, AppSet::View, AppSet::Scene).chain(),
+            )
+            .configure_sets(
+                EguiPrimaryContextPass,
+                (
+                    DrawSet::Glyphs,
+                    DrawSet::Windows,
+                    DrawSet::Overlay,
+                    DrawSet::Panel,
+                )
+                    .chain(),
             )
             .add_systems(Update, apply_view_changes.in_set(AppSet::View));
     }
@@ -129,6 +159,18 @@ pub struct TakeScreenshot {
     pub outcome: Option<ShotOutcome>,
 }
 
+impl TakeScreenshot {
+    /// A PNG of the window in the working folder, named by the step it
+    /// shows, with the lesson that reproduces it inside (the panel's notice
+    /// confirms it): the P key and the panel's button.
+    pub fn named_by_step() -> Self {
+        Self {
+            path: None,
+            outcome: None,
+        }
+    }
+}
+
 /// How a requested screenshot ended (None while it is pending).
 pub type ShotOutcome = Arc<Mutex<Option<Result<(), curvscope_core::io::video::VideoError>>>>;
 
@@ -141,6 +183,19 @@ pub struct SaveLesson {
     /// Whether its outcome replaces the panel's notice (an export says
     /// its own, and names the lesson only when it failed).
     pub announce: bool,
+}
+
+impl SaveLesson {
+    /// The run so far as a lesson file in the working folder, named by the
+    /// step `live` shows: it replays the run to this step and pauses there
+    /// (the L key and the panel's "save lesson").
+    pub fn named_by_step(live: &Live) -> Self {
+        let step = live.latest().map_or(0, |s| s.step);
+        Self {
+            path: PathBuf::from(format!("curvscope-step{step}.lesson.json")),
+            announce: true,
+        }
+    }
 }
 
 /// Whether a picture is waiting to be taken: training is paused for it
@@ -467,5 +522,44 @@ fn apply_view_changes(
             ViewChange::Bowl(b) => bowl.0 = b,
             ViewChange::Caption(c) => caption.0 = c,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Resource, Default)]
+    struct Drawn(Vec<DrawSet>);
+
+    /// The egui pass runs its sets in the one order stated in
+    /// [`StatePlugin`], whatever order the plugins add their systems in.
+    #[test]
+    fn egui_s_pass_draws_in_the_order_of_draw_set() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, StatePlugin))
+            .init_resource::<Drawn>();
+        let sets = [
+            DrawSet::Panel,
+            DrawSet::Overlay,
+            DrawSet::Windows,
+            DrawSet::Glyphs,
+        ];
+        for set in sets {
+            app.add_systems(
+                EguiPrimaryContextPass,
+                (move |mut drawn: ResMut<Drawn>| drawn.0.push(set)).in_set(set),
+            );
+        }
+        app.world_mut().run_schedule(EguiPrimaryContextPass);
+        assert_eq!(
+            app.world().resource::<Drawn>().0,
+            [
+                DrawSet::Glyphs,
+                DrawSet::Windows,
+                DrawSet::Overlay,
+                DrawSet::Panel
+            ]
+        );
     }
 }

@@ -57,9 +57,9 @@ fn the_app_saves_a_run_as_a_problem_file_that_loads_back_at_that_point() {
 /// step shown and wrote.
 fn export_from_a_live_run(
     dir: &std::path::Path,
-    ask: fn(&TrainingLink, &Live, std::path::PathBuf) -> curvscope::app::ui::PendingExport,
+    ask: fn(&TrainingLink, &Live, std::path::PathBuf) -> curvscope::app::panel::PendingExport,
 ) -> App {
-    use curvscope::app::ui::{Panel, finish_export};
+    use curvscope::app::panel::{Panel, finish_export};
     let mut app = training_app(single(SessionConfig {
         grid: (9, 1.0),
         ..SessionConfig::default()
@@ -93,7 +93,7 @@ fn export_from_a_live_run(
 /// and resumes.
 #[test]
 fn export_all_writes_every_format_of_one_step_then_resumes() {
-    use curvscope::app::ui::PendingExport;
+    use curvscope::app::panel::PendingExport;
     let dir = tempfile::tempdir().unwrap();
     let mut app = export_from_a_live_run(dir.path(), PendingExport::ask);
     let step = app.world().resource::<Live>().latest().unwrap().step;
@@ -128,7 +128,7 @@ fn export_all_writes_every_format_of_one_step_then_resumes() {
 
 #[test]
 fn export_names_carry_the_run_and_the_step() {
-    use curvscope::app::ui::export_name;
+    use curvscope::app::panel::export_name;
     assert_eq!(
         export_name("", 12, "glb").to_str(),
         Some("curvscope-step12.glb")
@@ -143,7 +143,7 @@ fn export_names_carry_the_run_and_the_step() {
 /// its parameters and its lesson are of one step.
 #[test]
 fn the_model_export_writes_safetensors_and_its_lesson_of_one_step() {
-    use curvscope::app::ui::PendingExport;
+    use curvscope::app::panel::PendingExport;
     use curvscope_core::io::safetensors::Mlp;
     let dir = tempfile::tempdir().unwrap();
     let app = export_from_a_live_run(dir.path(), PendingExport::ask_model);

@@ -63,8 +63,8 @@ fn divergence_is_caught_and_reported_without_stopping_the_app() {
 
 #[test]
 fn keyboard_shortcuts_pause_toggle_the_bowl_and_restart() {
+    use curvscope::app::shortcuts::shortcuts;
     use curvscope::app::state::ShowBowl;
-    use curvscope::app::ui::shortcuts;
     let mut app = training_app(single(SessionConfig::default()));
     app.init_resource::<ButtonInput<KeyCode>>()
         .add_systems(Update, shortcuts);
@@ -317,7 +317,7 @@ fn restarting_plain_runs_keeps_the_settings_they_have_now() {
 /// panel's `show_lines`), and not after it closes.
 #[test]
 fn the_1d_views_are_measured_while_their_window_is_open() {
-    use curvscope::app::ui::{Panel, sync_lines};
+    use curvscope::app::panel::{Panel, sync_lines};
     let mut app = training_app(single(SessionConfig {
         grid: (9, 1.0),
         ..SessionConfig::default()

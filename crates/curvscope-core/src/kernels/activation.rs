@@ -50,7 +50,7 @@ pub fn softplus_in_place(values: &mut [f64]) {
     }
 }
 
-/// Replaces every entry z by z Φ(z) (exact GELU, see [`gelu_core`]).
+/// Replaces every entry z by z Φ(z) (exact GELU, see `gelu_core`).
 #[apply(simd_kernel!)]
 pub fn gelu_in_place(values: &mut [f64]) {
     for v in values.iter_mut() {
